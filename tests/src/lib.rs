@@ -1,0 +1,43 @@
+//! Real servers for tests and demos.
+//!
+//! This crate starts real [Prometheus],
+//! [Pushgateway] and [VictoriaMetrics]
+//! processes on 127.0.0.1, each on a free port with its own temporary
+//! folder, and waits (at most a bounded time) until each answers its
+//! readiness endpoint. Dropping a handle kills the process and removes its
+//! folder.
+//!
+//! Binaries are found through `PROMETHEUS_BIN`, `PROMTOOL_BIN`,
+//! `PUSHGATEWAY_BIN` and `VICTORIA_METRICS_BIN`, then on PATH. A missing
+//! binary is an [`Error::BinaryNotFound`] that names the binary and
+//! `cargo xtask setup`: tests fail loudly, they never skip.
+//!
+//! ```no_run
+//! use chaosprom_testkit::{Prometheus, Pushgateway, http};
+//!
+//! let gateway = Pushgateway::start()?;
+//! let prom = Prometheus::builder()
+//!     .self_scrape(true)
+//!     .scrape("pushgateway", gateway.addr().to_string())
+//!     .start()?;
+//! let up = http::get(&format!("{}/api/v1/query?query=up", prom.url()))?;
+//! println!("{}", up.body);
+//! # Ok::<(), chaosprom_testkit::Error>(())
+//! ```
+//!
+//! What it does not do: it does not install the servers (`cargo xtask
+//! setup` does), and a process killed with SIGKILL leaves its servers
+//! running, since no destructor runs.
+
+pub mod binary;
+mod error;
+pub mod http;
+mod prometheus;
+mod pushgateway;
+mod server;
+mod victoria;
+
+pub use error::Error;
+pub use prometheus::{Prometheus, PrometheusBuilder};
+pub use pushgateway::Pushgateway;
+pub use victoria::VictoriaMetrics;

@@ -1,0 +1,84 @@
+//! Project automation: `cargo xtask <command>`.
+//!
+//! - `setup`: installs the real servers the tests use, from Debian's packages.
+//! - `test`: the one command that checks everything.
+//! - `servers`: runs Prometheus, a Pushgateway and VictoriaMetrics until Ctrl-C.
+//! - `demo`: the project's main job on real local servers.
+//! - `release <version> [--dry-run]`: bumps versions, dates the changelog,
+//!   packages every crate.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod demo;
+mod release;
+mod servers;
+mod setup;
+mod test;
+
+/// chaosprom's project automation.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Install the missing Prometheus, Pushgateway and VictoriaMetrics
+    /// binaries from Debian's packages (as root), or print the command.
+    Setup,
+    /// Check everything: format, clippy, tests, docs (runs setup first if a
+    /// server binary is missing).
+    Test,
+    /// Run Prometheus (scraping itself and the Pushgateway), a Pushgateway
+    /// and VictoriaMetrics in the foreground until Ctrl-C.
+    Servers,
+    /// Run the project's main job against real local servers.
+    Demo,
+    /// Bump every crate to VERSION, date the changelog, package every crate.
+    Release {
+        /// The new version, greater than the current one.
+        version: String,
+        /// Report what would change and package, but change no file.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// An xtask failure: a message for the user.
+pub(crate) type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Setup => setup::run(),
+        Command::Test => test::run(),
+        Command::Servers => servers::run(),
+        Command::Demo => demo::run(),
+        Command::Release { version, dry_run } => release::run(&version, dry_run),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root (xtask's parent folder).
+pub(crate) fn root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// The cargo that runs us, or `cargo`.
+pub(crate) fn cargo() -> std::process::Command {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = std::process::Command::new(cargo);
+    command.current_dir(root());
+    command
+}
