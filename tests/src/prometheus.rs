@@ -38,6 +38,7 @@ pub struct PrometheusBuilder {
     lookback_delta: Option<String>,
     route_prefix: Option<String>,
     history: Option<String>,
+    web_config: Option<String>,
     retention: String,
     ready_timeout: Duration,
     extra_args: Vec<String>,
@@ -54,6 +55,7 @@ impl Default for PrometheusBuilder {
             lookback_delta: None,
             route_prefix: None,
             history: None,
+            web_config: None,
             // Long enough that loaded history is never deleted as too old.
             retention: "36500d".to_owned(),
             ready_timeout: DEFAULT_READY_TIMEOUT,
@@ -115,6 +117,16 @@ impl PrometheusBuilder {
         self
     }
 
+    /// Serves through a web configuration file (`--web.config.file`): TLS
+    /// (`tls_server_config`) and basic auth (`basic_auth_users`, bcrypt
+    /// hashes). With `tls_server_config` the URL is `https`. Readiness is
+    /// then awaited as an open port, since the kit's own client speaks
+    /// neither TLS nor auth.
+    pub fn web_config(mut self, yaml: impl Into<String>) -> Self {
+        self.web_config = Some(yaml.into());
+        self
+    }
+
     /// `--storage.tsdb.retention.time` (default `36500d`).
     pub fn retention(mut self, retention: impl Into<String>) -> Self {
         self.retention = retention.into();
@@ -142,6 +154,10 @@ impl PrometheusBuilder {
             load_history(history, dir.path(), &data)?;
         }
         let prefix = self.route_prefix.clone().unwrap_or_default();
+        let scheme = match &self.web_config {
+            Some(web) if web.contains("tls_server_config") => "https",
+            _ => "http",
+        };
         let args = |addr: SocketAddr, folder: &Path| -> Result<Vec<String>, Error> {
             let config = folder.join("prometheus.yml");
             std::fs::write(&config, self.config(addr))
@@ -164,20 +180,30 @@ impl PrometheusBuilder {
             }
             if let Some(prefix) = &self.route_prefix {
                 args.push(format!("--web.route-prefix={prefix}"));
-                args.push(format!("--web.external-url=http://{addr}{prefix}"));
+                args.push(format!("--web.external-url={scheme}://{addr}{prefix}"));
+            }
+            if let Some(web) = &self.web_config {
+                let file = folder.join("web.yml");
+                std::fs::write(&file, web)
+                    .map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
+                args.push(format!("--web.config.file={}", file.display()));
             }
             args.extend(self.extra_args.iter().cloned());
             Ok(args)
         };
+        let ready = format!("{prefix}/-/ready");
         let server = Server::start(Launch {
             name: "prometheus",
             binary,
             dir,
             ready_timeout: self.ready_timeout,
             args: &args,
-            ready_path: &format!("{prefix}/-/ready"),
+            ready_path: match self.web_config {
+                Some(_) => None,
+                None => Some(&ready),
+            },
         })?;
-        let url = format!("http://{}{prefix}", server.addr());
+        let url = format!("{scheme}://{}{prefix}", server.addr());
         Ok(Prometheus { server, url })
     }
 

@@ -48,7 +48,7 @@ impl Pushgateway {
             dir,
             ready_timeout,
             args: &args,
-            ready_path: "/-/ready",
+            ready_path: Some("/-/ready"),
         })?;
         let url = format!("http://{}", server.addr());
         Ok(Self { server, url })

@@ -47,8 +47,10 @@ pub(crate) struct Launch<'a> {
     /// Builds the arguments for a given address; called again for every
     /// port that is tried. May write files into the folder.
     pub(crate) args: ArgsFn<'a>,
-    /// The readiness path, e.g. `/-/ready`.
-    pub(crate) ready_path: &'a str,
+    /// The readiness path, e.g. `/-/ready`, answered with 200 over plain
+    /// HTTP; `None`: ready once the port accepts connections (for servers
+    /// behind TLS or authentication).
+    pub(crate) ready_path: Option<&'a str>,
 }
 
 impl Server {
@@ -124,9 +126,10 @@ impl Server {
         tail(&self.dir.path().join("server.log"), 4096)
     }
 
-    /// Polls `path` until it answers 200, the process exits, or time is up.
-    fn wait_ready(&mut self, path: &str, timeout: Duration) -> Result<(), Error> {
-        let url = format!("http://{}{}", self.addr, path);
+    /// Polls `path` until it answers 200 (or, without a path, until the
+    /// port accepts connections), the process exits, or time is up.
+    fn wait_ready(&mut self, path: Option<&str>, timeout: Duration) -> Result<(), Error> {
+        let url = format!("http://{}{}", self.addr, path.unwrap_or(""));
         let started = Instant::now();
         loop {
             if let Some(status) = self
@@ -141,7 +144,14 @@ impl Server {
                     output: self.output_tail(),
                 });
             }
-            if crate::http::get(&url).is_ok_and(|r| r.status == 200) {
+            let ready = match path {
+                Some(_) => crate::http::get(&url).is_ok_and(|r| r.status == 200),
+                None => {
+                    std::net::TcpStream::connect_timeout(&self.addr, Duration::from_millis(200))
+                        .is_ok()
+                }
+            };
+            if ready {
                 return Ok(());
             }
             if started.elapsed() >= timeout {

@@ -50,7 +50,7 @@ impl VictoriaMetrics {
             dir,
             ready_timeout,
             args: &args,
-            ready_path: "/health",
+            ready_path: Some("/health"),
         })?;
         let url = format!("http://{}", server.addr());
         Ok(Self { server, url })

@@ -1,0 +1,129 @@
+//! The rustls client configuration.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+
+use crate::{Error, TlsOptions};
+
+/// Builds the client configuration. `https` says whether the base URL
+/// needs TLS at all: when it does not, no root store is loaded.
+pub(crate) fn client_config(options: &TlsOptions, https: bool) -> Result<ClientConfig, Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| config_error("protocol versions", &e))?;
+    let builder = if !options.verify {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+    } else if https {
+        builder.with_root_certificates(roots(options)?)
+    } else {
+        builder.with_root_certificates(RootCertStore::empty())
+    };
+    match &options.client_cert {
+        None => Ok(builder.with_no_client_auth()),
+        Some(cert) => {
+            let chain = read_certificates(&cert.cert_file)?;
+            let key = PrivateKeyDer::from_pem_file(&cert.key_file)
+                .map_err(|e| config_error(&format!("reading {}", cert.key_file.display()), &e))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| config_error("client certificate and key", &e))
+        }
+    }
+}
+
+/// The system's trusted roots (Mozilla's when the system has none), plus
+/// the CA file's.
+fn roots(options: &TlsOptions) -> Result<RootCertStore, Error> {
+    let mut store = RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    store.add_parsable_certificates(native.certs);
+    if store.is_empty() {
+        store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    if let Some(file) = &options.ca_file {
+        for cert in read_certificates(file)? {
+            store
+                .add(cert)
+                .map_err(|e| config_error(&format!("reading {}", file.display()), &e))?;
+        }
+    }
+    Ok(store)
+}
+
+/// Every certificate in a PEM file; at least one.
+fn read_certificates(file: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let what = format!("reading {}", file.display());
+    let certs = CertificateDer::pem_file_iter(file)
+        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+        .map_err(|e| config_error(&what, &e))?;
+    if certs.is_empty() {
+        return Err(config_error(&what, &"no PEM certificate in the file"));
+    }
+    Ok(certs)
+}
+
+fn config_error(what: &str, reason: &dyn std::fmt::Display) -> Error {
+    Error::TlsConfig {
+        what: what.to_owned(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Accepts any server certificate, still checking handshake signatures.
+/// Used only when verification is turned off.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
