@@ -1,0 +1,388 @@
+//! A set of named controls that a runner drives.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{
+    ConfigureContext, Control, ControlError, ControlFailure, HookResult, Interrupted, RunContext,
+};
+
+/// The hooks, in the Chaos Toolkit's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Hook {
+    /// `configure_control`.
+    Configure,
+    /// `cleanup_control`.
+    Cleanup,
+    /// `before_experiment_control`.
+    BeforeExperiment,
+    /// `after_experiment_control`.
+    AfterExperiment,
+    /// `before_hypothesis_control`.
+    BeforeHypothesis,
+    /// `after_hypothesis_control`.
+    AfterHypothesis,
+    /// `before_method_control`.
+    BeforeMethod,
+    /// `after_method_control`.
+    AfterMethod,
+    /// `before_rollback_control`.
+    BeforeRollback,
+    /// `after_rollback_control`.
+    AfterRollback,
+    /// `before_activity_control`.
+    BeforeActivity,
+    /// `after_activity_control`.
+    AfterActivity,
+}
+
+impl Hook {
+    /// The hook's name without the `_control` suffix, e.g. `before_method`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Hook::Configure => "configure",
+            Hook::Cleanup => "cleanup",
+            Hook::BeforeExperiment => "before_experiment",
+            Hook::AfterExperiment => "after_experiment",
+            Hook::BeforeHypothesis => "before_hypothesis",
+            Hook::AfterHypothesis => "after_hypothesis",
+            Hook::BeforeMethod => "before_method",
+            Hook::AfterMethod => "after_method",
+            Hook::BeforeRollback => "before_rollback",
+            Hook::AfterRollback => "after_rollback",
+            Hook::BeforeActivity => "before_activity",
+            Hook::AfterActivity => "after_activity",
+        }
+    }
+
+    /// Which side of a step the hook is on; `None` for configure and
+    /// cleanup, which every control gets whatever its scope.
+    pub fn side(self) -> Option<Scope> {
+        match self {
+            Hook::Configure | Hook::Cleanup => None,
+            Hook::BeforeExperiment
+            | Hook::BeforeHypothesis
+            | Hook::BeforeMethod
+            | Hook::BeforeRollback
+            | Hook::BeforeActivity => Some(Scope::Before),
+            Hook::AfterExperiment
+            | Hook::AfterHypothesis
+            | Hook::AfterMethod
+            | Hook::AfterRollback
+            | Hook::AfterActivity => Some(Scope::After),
+        }
+    }
+}
+
+/// A control's `scope`: the only side of each step it is called on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Only `before_*` hooks.
+    Before,
+    /// Only `after_*` hooks.
+    After,
+}
+
+#[derive(Clone)]
+struct Entry {
+    name: String,
+    control: Arc<dyn Control>,
+    scope: Option<Scope>,
+    arguments: Value,
+}
+
+/// Named controls, called in the order they were added.
+///
+/// Each hook method calls that hook on every control whose scope allows it.
+/// An ordinary failure is logged (with the control's name) and passed over:
+/// the remaining controls are still called and the failure is returned in
+/// the list. An interrupt stops the sequence at once and is returned as
+/// [`Interrupted`]. `cleanup` is called on every control, whatever happened.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use async_trait::async_trait;
+/// use chaos_controls::{Control, ControlSet, HookResult, RunContext};
+/// use serde_json::{Value, json};
+///
+/// /// Counts the activities of a run.
+/// #[derive(Default)]
+/// struct Counter(AtomicUsize);
+///
+/// #[async_trait]
+/// impl Control for Counter {
+///     async fn after_activity(&self, _: &RunContext<'_>, _: &Value, _: &Value) -> HookResult {
+///         self.0.fetch_add(1, Ordering::Relaxed);
+///         Ok(())
+///     }
+/// }
+///
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// let counter = Arc::new(Counter::default());
+/// let mut set = ControlSet::new();
+/// set.add("counter", counter.clone(), None, json!({}));
+///
+/// let (experiment, empty) = (json!({"title": "t"}), json!({}));
+/// let run = RunContext { experiment: &experiment, configuration: &empty, secrets: &empty, settings: &empty };
+/// let probe = json!({"type": "probe", "name": "p"});
+/// set.before_activity(&run, &probe).await.unwrap();
+/// set.after_activity(&run, &probe, &json!({"status": "succeeded"})).await.unwrap();
+/// assert_eq!(counter.0.load(Ordering::Relaxed), 1);
+/// # });
+/// ```
+#[derive(Clone, Default)]
+pub struct ControlSet {
+    entries: Vec<Entry>,
+}
+
+impl fmt::Debug for ControlSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(self.entries.iter().map(|e| (&e.name, e.scope)))
+            .finish()
+    }
+}
+
+type HookFuture<'a> = Pin<Box<dyn Future<Output = HookResult> + Send + 'a>>;
+
+/// The outcome of one hook over the set: the failures passed over, or the
+/// interrupt that stopped it.
+pub type SetResult = Result<Vec<ControlFailure>, Interrupted>;
+
+impl ControlSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a control under `name`, with an optional scope and the
+    /// arguments `configure` will get. Controls are deduplicated by name:
+    /// if one of that name is already in, this one is left out and `false`
+    /// is returned.
+    pub fn add(
+        &mut self,
+        name: impl Into<String>,
+        control: Arc<dyn Control>,
+        scope: Option<Scope>,
+        arguments: Value,
+    ) -> bool {
+        let name = name.into();
+        if self.entries.iter().any(|e| e.name == name) {
+            return false;
+        }
+        self.entries.push(Entry {
+            name,
+            control,
+            scope,
+            arguments,
+        });
+        true
+    }
+
+    /// A set with this set's controls, then those of `other` whose names
+    /// are not in this one.
+    pub fn merged(&self, other: &ControlSet) -> ControlSet {
+        let mut set = self.clone();
+        for e in &other.entries {
+            set.add(
+                e.name.clone(),
+                e.control.clone(),
+                e.scope,
+                e.arguments.clone(),
+            );
+        }
+        set
+    }
+
+    /// The controls' names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|e| e.name.as_str())
+    }
+
+    /// How many controls there are.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Calls `call` on each control the hook applies to.
+    async fn each<'a>(
+        &'a self,
+        hook: Hook,
+        call: impl Fn(&'a Entry) -> HookFuture<'a>,
+    ) -> SetResult {
+        let mut failures = Vec::new();
+        for entry in &self.entries {
+            if let (Some(side), Some(scope)) = (hook.side(), entry.scope) {
+                if side != scope {
+                    continue;
+                }
+            }
+            match call(entry).await {
+                Ok(()) => {}
+                Err(ControlError::Interrupt { reason }) if hook != Hook::Cleanup => {
+                    tracing::warn!(control = %entry.name, hook = hook.name(), %reason, "control interrupts the run");
+                    return Err(Interrupted {
+                        control: entry.name.clone(),
+                        hook: hook.name(),
+                        reason,
+                    });
+                }
+                Err(error) => {
+                    let message = chain(&error);
+                    tracing::warn!(control = %entry.name, hook = hook.name(), error = %message, "control failed; the run goes on");
+                    failures.push(ControlFailure {
+                        control: entry.name.clone(),
+                        hook: hook.name(),
+                        message,
+                    });
+                }
+            }
+        }
+        Ok(failures)
+    }
+
+    /// `configure` on every control, each with its own arguments.
+    pub async fn configure(&self, run: &RunContext<'_>) -> SetResult {
+        self.each(Hook::Configure, |e| {
+            Box::pin(async move {
+                let ctx = ConfigureContext {
+                    run: *run,
+                    arguments: &e.arguments,
+                };
+                e.control.configure(&ctx).await
+            })
+        })
+        .await
+    }
+
+    /// `cleanup` on every control, whatever any of them returns (an
+    /// interrupt here is only logged).
+    pub async fn cleanup(&self) -> Vec<ControlFailure> {
+        self.each(Hook::Cleanup, |e| e.control.cleanup())
+            .await
+            .unwrap_or_default()
+    }
+
+    /// `before_experiment` on every control.
+    pub async fn before_experiment(&self, run: &RunContext<'_>) -> SetResult {
+        self.each(Hook::BeforeExperiment, |e| e.control.before_experiment(run))
+            .await
+    }
+
+    /// `after_experiment` on every control. The Chaos Toolkit ignores an
+    /// interrupt here; it is returned all the same, for the runner to log.
+    pub async fn after_experiment(&self, run: &RunContext<'_>, journal: &Value) -> SetResult {
+        self.each(Hook::AfterExperiment, |e| {
+            e.control.after_experiment(run, journal)
+        })
+        .await
+    }
+
+    /// `before_hypothesis` on every control.
+    pub async fn before_hypothesis(&self, run: &RunContext<'_>, hypothesis: &Value) -> SetResult {
+        self.each(Hook::BeforeHypothesis, |e| {
+            e.control.before_hypothesis(run, hypothesis)
+        })
+        .await
+    }
+
+    /// `after_hypothesis` on every control.
+    pub async fn after_hypothesis(
+        &self,
+        run: &RunContext<'_>,
+        hypothesis: &Value,
+        result: &Value,
+    ) -> SetResult {
+        self.each(Hook::AfterHypothesis, |e| {
+            e.control.after_hypothesis(run, hypothesis, result)
+        })
+        .await
+    }
+
+    /// `before_method` on every control.
+    pub async fn before_method(&self, run: &RunContext<'_>, method: &Value) -> SetResult {
+        self.each(Hook::BeforeMethod, |e| e.control.before_method(run, method))
+            .await
+    }
+
+    /// `after_method` on every control.
+    pub async fn after_method(
+        &self,
+        run: &RunContext<'_>,
+        method: &Value,
+        runs: &Value,
+    ) -> SetResult {
+        self.each(Hook::AfterMethod, |e| {
+            e.control.after_method(run, method, runs)
+        })
+        .await
+    }
+
+    /// `before_rollback` on every control.
+    pub async fn before_rollback(&self, run: &RunContext<'_>, rollbacks: &Value) -> SetResult {
+        self.each(Hook::BeforeRollback, |e| {
+            e.control.before_rollback(run, rollbacks)
+        })
+        .await
+    }
+
+    /// `after_rollback` on every control.
+    pub async fn after_rollback(
+        &self,
+        run: &RunContext<'_>,
+        rollbacks: &Value,
+        runs: &Value,
+    ) -> SetResult {
+        self.each(Hook::AfterRollback, |e| {
+            e.control.after_rollback(run, rollbacks, runs)
+        })
+        .await
+    }
+
+    /// `before_activity` on every control.
+    pub async fn before_activity(&self, run: &RunContext<'_>, activity: &Value) -> SetResult {
+        self.each(Hook::BeforeActivity, |e| {
+            e.control.before_activity(run, activity)
+        })
+        .await
+    }
+
+    /// `after_activity` on every control.
+    pub async fn after_activity(
+        &self,
+        run: &RunContext<'_>,
+        activity: &Value,
+        entry: &Value,
+    ) -> SetResult {
+        self.each(Hook::AfterActivity, |e| {
+            e.control.after_activity(run, activity, entry)
+        })
+        .await
+    }
+}
+
+/// An error and its sources, joined with `: `.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,342 @@
+//! The Pushgateway client.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chaosprom_http::header::{CONTENT_TYPE, HeaderValue};
+use chaosprom_http::{Auth, Bytes, ClientCert, HttpOptions, Method, Transport};
+use prometheus::proto::MetricFamily;
+use prometheus::{Encoder, Registry, TextEncoder};
+
+use crate::Error;
+use crate::path::{Grouping, group_path, grouping};
+
+/// How a push replaces what the group held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PushMethod {
+    /// `PUT`: replace every metric of the group.
+    #[default]
+    Put,
+    /// `POST`: replace only the metric families pushed.
+    Post,
+}
+
+impl std::str::FromStr for PushMethod {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "put" => Ok(PushMethod::Put),
+            "post" => Ok(PushMethod::Post),
+            _ => Err(format!("invalid push method '{s}': expected put or post")),
+        }
+    }
+}
+
+/// A Pushgateway client: a cheap-to-clone handle on one connection pool.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), chaosprom_pushgateway::Error> {
+/// use prometheus::{IntGauge, Registry};
+///
+/// let registry = Registry::new();
+/// let gauge = IntGauge::new("chaos_runs", "Runs so far.").unwrap();
+/// registry.register(Box::new(gauge.clone())).unwrap();
+/// gauge.set(3);
+///
+/// let gateway = chaosprom_pushgateway::Pushgateway::new("http://127.0.0.1:9091")?;
+/// gateway.push("chaostoolkit", [("env", "prod/eu")], &registry).await?;
+/// gateway.delete("chaostoolkit", [("env", "prod/eu")]).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Pushgateway {
+    transport: Transport,
+}
+
+/// How to build a [`Pushgateway`]: TLS, auth, headers, timeouts, retries.
+#[derive(Debug, Clone)]
+pub struct PushgatewayBuilder {
+    url: String,
+    options: HttpOptions,
+}
+
+impl PushgatewayBuilder {
+    /// HTTP basic authentication.
+    pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
+        self.options.auth = Some(Auth::Basic {
+            username: username.into(),
+            password: password.into().into(),
+        });
+        self
+    }
+
+    /// `Authorization: Bearer <token>`.
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.options.auth = Some(Auth::Bearer(token.into().into()));
+        self
+    }
+
+    /// A header sent with every request.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.options.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Whether to verify the gateway's TLS certificate (default: true).
+    pub fn verify_tls(mut self, verify: bool) -> Self {
+        self.options.tls.verify = verify;
+        self
+    }
+
+    /// Extra trusted CA certificates (PEM).
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.options.tls.ca_file = Some(path.into());
+        self
+    }
+
+    /// A client certificate and key (PEM).
+    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.options.tls.client_cert = Some(ClientCert {
+            cert_file: cert.into(),
+            key_file: key.into(),
+        });
+        self
+    }
+
+    /// How long connecting may take (default 5 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.options.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take (default 10 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.request_timeout = timeout;
+        self
+    }
+
+    /// Retries after a connection failure or a 5xx (default 2).
+    pub fn retries(mut self, retries: u32) -> Self {
+        self.options.retries = retries;
+        self
+    }
+
+    /// The first retry's delay, doubled each time, with jitter (default
+    /// 100 ms).
+    pub fn retry_delay(mut self, delay: Duration) -> Self {
+        self.options.retry_base_delay = delay;
+        self
+    }
+
+    /// Builds the client; the URL and settings are checked here.
+    pub fn build(self) -> Result<Pushgateway, Error> {
+        Ok(Pushgateway {
+            transport: Transport::new(&self.url, self.options)?,
+        })
+    }
+}
+
+impl Pushgateway {
+    /// How to build a client for the gateway at `url` (which may carry a
+    /// path prefix and credentials).
+    pub fn builder(url: impl Into<String>) -> PushgatewayBuilder {
+        let mut options = HttpOptions::default();
+        options.request_timeout = Duration::from_secs(10);
+        PushgatewayBuilder {
+            url: url.into(),
+            options,
+        }
+    }
+
+    /// A client with the default settings.
+    pub fn new(url: impl Into<String>) -> Result<Self, Error> {
+        Self::builder(url).build()
+    }
+
+    /// The gateway's base URL, without credentials.
+    pub fn url(&self) -> &str {
+        self.transport.base_url().as_str()
+    }
+
+    /// The URL of a group: `<base>/metrics/job/<job>/<label>/<value>/…`,
+    /// labels sorted by name, encoded as the Pushgateway expects.
+    ///
+    /// ```
+    /// let gateway = chaosprom_pushgateway::Pushgateway::new("http://gw:9091")?;
+    /// let url = gateway.group_url("ctk/job", [("env", "prod/eu"), ("plain", "a b")])?;
+    /// assert_eq!(
+    ///     url,
+    ///     "http://gw:9091/metrics/job@base64/Y3RrL2pvYg==/env@base64/cHJvZC9ldQ==/plain@base64/YSBi"
+    /// );
+    /// # Ok::<(), chaosprom_pushgateway::Error>(())
+    /// ```
+    pub fn group_url<K, V>(
+        &self,
+        job: &str,
+        grouping_key: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<String, Error>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let path = group_path(job, &grouping(grouping_key)?)?;
+        Ok(self.transport.endpoint(&path).to_string())
+    }
+
+    /// Replaces the group with the registry's metrics (`PUT`).
+    pub async fn push<K, V>(
+        &self,
+        job: &str,
+        grouping_key: impl IntoIterator<Item = (K, V)>,
+        registry: &Registry,
+    ) -> Result<(), Error>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        self.push_families(PushMethod::Put, job, grouping_key, &registry.gather())
+            .await
+    }
+
+    /// Replaces, in the group, only the families the registry has (`POST`).
+    pub async fn push_add<K, V>(
+        &self,
+        job: &str,
+        grouping_key: impl IntoIterator<Item = (K, V)>,
+        registry: &Registry,
+    ) -> Result<(), Error>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        self.push_families(PushMethod::Post, job, grouping_key, &registry.gather())
+            .await
+    }
+
+    /// Pushes gathered metric families with either method.
+    pub async fn push_families<K, V>(
+        &self,
+        method: PushMethod,
+        job: &str,
+        grouping_key: impl IntoIterator<Item = (K, V)>,
+        families: &[MetricFamily],
+    ) -> Result<(), Error>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let grouping = grouping(grouping_key)?;
+        let path = group_path(job, &grouping)?;
+        check_labels(families, job, &grouping)?;
+        let encoder = TextEncoder::new();
+        let mut body = Vec::with_capacity(1024);
+        encoder
+            .encode(families, &mut body)
+            .map_err(|e| Error::Encode(e.to_string()))?;
+        let content_type = HeaderValue::from_static("text/plain; version=0.0.4");
+        let method = match method {
+            PushMethod::Put => Method::PUT,
+            PushMethod::Post => Method::POST,
+        };
+        self.send(method, &path, &[(CONTENT_TYPE, content_type)], body.into())
+            .await
+    }
+
+    /// Pushes metrics already in the text exposition format, as read from a
+    /// file (`# TYPE`/`# HELP` lines and samples).
+    pub async fn push_text<K, V>(
+        &self,
+        method: PushMethod,
+        job: &str,
+        grouping_key: impl IntoIterator<Item = (K, V)>,
+        text: impl Into<Bytes>,
+    ) -> Result<(), Error>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let path = group_path(job, &grouping(grouping_key)?)?;
+        let content_type = HeaderValue::from_static("text/plain; version=0.0.4");
+        let method = match method {
+            PushMethod::Put => Method::PUT,
+            PushMethod::Post => Method::POST,
+        };
+        self.send(method, &path, &[(CONTENT_TYPE, content_type)], text.into())
+            .await
+    }
+
+    /// Deletes the group (`DELETE`).
+    pub async fn delete<K, V>(
+        &self,
+        job: &str,
+        grouping_key: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<(), Error>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let path = group_path(job, &grouping(grouping_key)?)?;
+        self.send(Method::DELETE, &path, &[], Bytes::new()).await
+    }
+
+    /// Sends one request; 200 and 202 are success.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        headers: &[(chaosprom_http::header::HeaderName, HeaderValue)],
+        body: Bytes,
+    ) -> Result<(), Error> {
+        let url = self.transport.endpoint(path);
+        let answer = self
+            .transport
+            .send(method, &url, headers, body, |s| s.is_server_error())
+            .await?;
+        let status = answer.status().as_u16();
+        if matches!(status, 200 | 202) {
+            return Ok(());
+        }
+        let method = answer.method().to_string();
+        let url = answer.url().to_owned();
+        let snippet = answer.prefix(512).await.unwrap_or_default();
+        Err(Error::Status {
+            method,
+            url,
+            status,
+            message: String::from_utf8_lossy(&snippet).trim().to_owned(),
+        })
+    }
+}
+
+/// Refuses families whose metrics carry `job` or a grouping label with a
+/// value other than the push path's.
+fn check_labels(families: &[MetricFamily], job: &str, grouping: &Grouping) -> Result<(), Error> {
+    for family in families {
+        for metric in family.get_metric() {
+            for label in metric.get_label() {
+                let name = label.name();
+                let expected = if name == "job" {
+                    Some(job)
+                } else {
+                    grouping
+                        .iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v.as_str())
+                };
+                match expected {
+                    Some(expected) if expected != label.value() => {
+                        return Err(Error::LabelClash {
+                            family: family.name().to_owned(),
+                            label: name.to_owned(),
+                            value: label.value().to_owned(),
+                            expected: expected.to_owned(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}

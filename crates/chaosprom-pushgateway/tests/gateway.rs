@@ -1,0 +1,338 @@
+//! The Pushgateway client against a real Pushgateway, and against mockito
+//! for the exact request and for faults.
+
+use std::time::{Duration, Instant};
+
+use chaosprom_pushgateway::prometheus::{IntCounter, IntGauge, Opts, Registry};
+use chaosprom_pushgateway::{Error, PushMethod, Pushgateway};
+use chaosprom_testkit::{Pushgateway as Server, http};
+use serde_json::Value;
+
+fn registry(families: &[(&str, i64)], labels: &[(&str, &str)]) -> Registry {
+    let registry = Registry::new();
+    for (name, value) in families {
+        let mut opts = Opts::new(*name, format!("{name} help"));
+        for (k, v) in labels {
+            opts = opts.const_label(*k, *v);
+        }
+        let gauge = IntGauge::with_opts(opts).unwrap();
+        gauge.set(*value);
+        registry.register(Box::new(gauge)).unwrap();
+    }
+    registry
+}
+
+/// The groups the gateway holds, from its `/api/v1/metrics` JSON.
+fn groups(server: &Server) -> Vec<Value> {
+    let url = format!("{}/api/v1/metrics", server.url());
+    let body = http::get(&url).unwrap().ok("GET", &url).unwrap().body;
+    let json: Value = serde_json::from_str(&body).unwrap();
+    json["data"].as_array().cloned().unwrap_or_default()
+}
+
+/// The group whose labels are exactly `labels`.
+fn group<'a>(groups: &'a [Value], labels: &Value) -> Option<&'a Value> {
+    groups.iter().find(|g| &g["labels"] == labels)
+}
+
+#[tokio::test]
+async fn push_then_read_back_with_every_kind_of_grouping_value() {
+    let server = Server::start().unwrap();
+    let gateway = Pushgateway::new(server.url()).unwrap();
+    let key = [
+        ("env", "prod/eu"),
+        ("plain", "a b"),
+        ("empty", ""),
+        ("uni", "é"),
+    ];
+    let reg = registry(&[("chaos_value", 42)], &[("source", "chaostoolkit")]);
+    gateway.push("ctk/job", key, &reg).await.unwrap();
+
+    let groups = groups(&server);
+    let labels = serde_json::json!({
+        "job": "ctk/job", "env": "prod/eu", "plain": "a b", "empty": "", "uni": "é"
+    });
+    let group =
+        group(&groups, &labels).unwrap_or_else(|| panic!("no group {labels} in {groups:?}"));
+    let family = &group["chaos_value"];
+    assert_eq!(family["type"], "GAUGE");
+    assert_eq!(family["help"], "chaos_value help");
+    let metric = &family["metrics"][0];
+    assert_eq!(metric["value"], "42");
+    assert_eq!(metric["labels"]["source"], "chaostoolkit");
+    assert_eq!(metric["labels"]["env"], "prod/eu");
+    assert_eq!(metric["labels"]["uni"], "é");
+}
+
+#[tokio::test]
+async fn put_replaces_the_group_and_post_keeps_other_families() {
+    let server = Server::start().unwrap();
+    let gateway = Pushgateway::new(server.url()).unwrap();
+    let key = [("instance", "one")];
+    let labels = serde_json::json!({"job": "j", "instance": "one"});
+
+    let both = registry(&[("first", 1), ("second", 2)], &[]);
+    gateway.push("j", key, &both).await.unwrap();
+    let only_first = registry(&[("first", 10)], &[]);
+    gateway.push_add("j", key, &only_first).await.unwrap();
+    let groups_after_post = groups(&server);
+    let g = group(&groups_after_post, &labels).unwrap();
+    assert_eq!(g["first"]["metrics"][0]["value"], "10");
+    assert_eq!(
+        g["second"]["metrics"][0]["value"], "2",
+        "POST keeps other families"
+    );
+
+    gateway.push("j", key, &only_first).await.unwrap();
+    let groups_after_put = groups(&server);
+    let g = group(&groups_after_put, &labels).unwrap();
+    assert_eq!(g["first"]["metrics"][0]["value"], "10");
+    assert!(g.get("second").is_none(), "PUT replaces the group: {g}");
+}
+
+#[tokio::test]
+async fn delete_removes_only_its_group_and_groups_do_not_clobber() {
+    let server = Server::start().unwrap();
+    let gateway = Pushgateway::new(server.url()).unwrap();
+    gateway
+        .push("j", [("run", "a")], &registry(&[("v", 1)], &[]))
+        .await
+        .unwrap();
+    gateway
+        .push("j", [("run", "b")], &registry(&[("v", 2)], &[]))
+        .await
+        .unwrap();
+    let a = serde_json::json!({"job": "j", "run": "a"});
+    let b = serde_json::json!({"job": "j", "run": "b"});
+    let before = groups(&server);
+    assert_eq!(group(&before, &a).unwrap()["v"]["metrics"][0]["value"], "1");
+    assert_eq!(group(&before, &b).unwrap()["v"]["metrics"][0]["value"], "2");
+
+    gateway.delete("j", [("run", "a")]).await.unwrap();
+    let after = groups(&server);
+    assert!(group(&after, &a).is_none());
+    assert!(group(&after, &b).is_some());
+}
+
+#[tokio::test]
+async fn text_pushes_and_counters_arrive() {
+    let server = Server::start().unwrap();
+    let gateway = Pushgateway::new(server.url()).unwrap();
+    let text = "# TYPE backup_ok gauge\nbackup_ok 1\n";
+    gateway
+        .push_text(PushMethod::Post, "backup", [("instance", "db-1")], text)
+        .await
+        .unwrap();
+    let reg = Registry::new();
+    let counter = IntCounter::new("runs_total", "Runs").unwrap();
+    counter.inc_by(3);
+    reg.register(Box::new(counter)).unwrap();
+    gateway
+        .push("backup", [("instance", "db-2")], &reg)
+        .await
+        .unwrap();
+    let metrics = http::get(&format!("{}/metrics", server.url()))
+        .unwrap()
+        .body;
+    assert!(
+        metrics.contains(r#"backup_ok{instance="db-1",job="backup"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"runs_total{instance="db-2",job="backup"} 3"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn invalid_input_is_refused_before_any_io() {
+    // Nothing listens on port 1: any I/O would fail differently.
+    let gateway = Pushgateway::new("http://127.0.0.1:1").unwrap();
+    let reg = registry(&[("v", 1)], &[("env", "x")]);
+    let no_key: [(&str, &str); 0] = [];
+    let cases: Vec<(Error, &str)> = vec![
+        (
+            gateway.push("", no_key, &reg).await.unwrap_err(),
+            "invalid job: expected a non-empty job name",
+        ),
+        (
+            gateway
+                .push("j", [("bad-name", "x")], &reg)
+                .await
+                .unwrap_err(),
+            "invalid grouping label name 'bad-name'",
+        ),
+        (
+            gateway
+                .push("j", [("env", "prod")], &reg)
+                .await
+                .unwrap_err(),
+            "metric family 'v' carries env=\"x\", but the push path sets env=\"prod\"",
+        ),
+        (
+            gateway
+                .push("j", no_key, &registry(&[("v", 1)], &[("job", "x")]))
+                .await
+                .unwrap_err(),
+            "carries job=\"x\", but the push path sets job=\"j\"",
+        ),
+    ];
+    for (err, expected) in cases {
+        assert!(err.is_invalid_input(), "{err:?}");
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn a_label_that_repeats_the_grouping_value_is_accepted() {
+    let server = Server::start().unwrap();
+    let gateway = Pushgateway::new(server.url()).unwrap();
+    let reg = registry(&[("v", 7)], &[("run", "r1"), ("job", "j")]);
+    gateway.push("j", [("run", "r1")], &reg).await.unwrap();
+    let metrics = http::get(&format!("{}/metrics", server.url()))
+        .unwrap()
+        .body;
+    assert!(
+        metrics.contains(r#"v{instance="",job="j",run="r1"} 7"#),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn the_request_line_and_headers_of_the_chaos_toolkit_example() {
+    let mut server = mockito::Server::new_async().await;
+    let path = "/metrics/job@base64/Y3RrL2pvYg==/empty@base64/=/env@base64/cHJvZC9ldQ==\
+                /plain@base64/YSBi/uni/%C3%A9";
+    let mock = server
+        .mock("PUT", path)
+        .match_header("content-type", "text/plain; version=0.0.4")
+        .match_body(mockito::Matcher::Regex(
+            "(?s)# HELP v v help\n# TYPE v gauge\nv 1\n".into(),
+        ))
+        .with_status(200)
+        .create_async()
+        .await;
+    let gateway = Pushgateway::new(server.url()).unwrap();
+    let key = [
+        ("uni", "é"),
+        ("env", "prod/eu"),
+        ("plain", "a b"),
+        ("empty", ""),
+    ];
+    gateway
+        .push("ctk/job", key, &registry(&[("v", 1)], &[]))
+        .await
+        .unwrap();
+    mock.assert_async().await;
+
+    let post = server
+        .mock("POST", "/metrics/job/j")
+        .with_status(202)
+        .create_async()
+        .await;
+    let delete = server
+        .mock("DELETE", "/metrics/job/j/a/b")
+        .with_status(202)
+        .create_async()
+        .await;
+    let no_key: [(&str, &str); 0] = [];
+    gateway
+        .push_add("j", no_key, &registry(&[("v", 1)], &[]))
+        .await
+        .unwrap();
+    gateway.delete("j", [("a", "b")]).await.unwrap();
+    post.assert_async().await;
+    delete.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_500_is_retried_then_reported_with_the_gateway_message() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("PUT", "/metrics/job/j")
+        .with_status(500)
+        .with_body("storage is on fire\n")
+        .expect(3)
+        .create_async()
+        .await;
+    let gateway = Pushgateway::builder(server.url())
+        .retry_delay(Duration::from_millis(10))
+        .build()
+        .unwrap();
+    let no_key: [(&str, &str); 0] = [];
+    let err = gateway
+        .push("j", no_key, &registry(&[("v", 1)], &[]))
+        .await
+        .unwrap_err();
+    mock.assert_async().await;
+    assert_eq!(err.status(), Some(500));
+    let message = err.to_string();
+    assert!(message.contains("PUT "), "{message}");
+    assert!(
+        message.contains("/metrics/job/j answered 500: storage is on fire"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_400_is_not_retried() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("PUT", "/metrics/job/j")
+        .with_status(400)
+        .with_body("pushed metrics are invalid or inconsistent")
+        .expect(1)
+        .create_async()
+        .await;
+    let gateway = Pushgateway::new(server.url()).unwrap();
+    let no_key: [(&str, &str); 0] = [];
+    let err = gateway
+        .push("j", no_key, &registry(&[("v", 1)], &[]))
+        .await
+        .unwrap_err();
+    mock.assert_async().await;
+    assert_eq!(err.status(), Some(400));
+    assert!(!err.is_invalid_input());
+}
+
+#[tokio::test]
+async fn a_gateway_that_hangs_fails_within_the_timeout() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let holder = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let gateway = Pushgateway::builder(format!("http://{addr}"))
+        .timeout(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let no_key: [(&str, &str); 0] = [];
+    let err = gateway
+        .push("j", no_key, &registry(&[("v", 1)], &[]))
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+    holder.abort();
+}
+
+#[tokio::test]
+async fn a_gateway_that_is_down_is_a_connection_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let gateway = Pushgateway::builder(format!("http://127.0.0.1:{port}"))
+        .retry_delay(Duration::from_millis(5))
+        .build()
+        .unwrap();
+    let no_key: [(&str, &str); 0] = [];
+    let err = gateway.delete("j", no_key).await.unwrap_err();
+    assert!(err.is_connect(), "{err:?}");
+}
