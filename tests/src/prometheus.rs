@@ -39,6 +39,7 @@ pub struct PrometheusBuilder {
     route_prefix: Option<String>,
     history: Option<String>,
     web_config: Option<String>,
+    rules: Option<String>,
     retention: String,
     ready_timeout: Duration,
     extra_args: Vec<String>,
@@ -56,6 +57,7 @@ impl Default for PrometheusBuilder {
             route_prefix: None,
             history: None,
             web_config: None,
+            rules: None,
             // Long enough that loaded history is never deleted as too old.
             retention: "36500d".to_owned(),
             ready_timeout: DEFAULT_READY_TIMEOUT,
@@ -127,6 +129,13 @@ impl PrometheusBuilder {
         self
     }
 
+    /// Loads a rule file (alerting and recording rules, as YAML), evaluated
+    /// at the scrape interval.
+    pub fn rules(mut self, yaml: impl Into<String>) -> Self {
+        self.rules = Some(yaml.into());
+        self
+    }
+
     /// `--storage.tsdb.retention.time` (default `36500d`).
     pub fn retention(mut self, retention: impl Into<String>) -> Self {
         self.retention = retention.into();
@@ -159,8 +168,15 @@ impl PrometheusBuilder {
             _ => "http",
         };
         let args = |addr: SocketAddr, folder: &Path| -> Result<Vec<String>, Error> {
+            let mut config_text = self.config(addr);
+            if let Some(rules) = &self.rules {
+                let file = folder.join("rules.yml");
+                std::fs::write(&file, rules)
+                    .map_err(|e| Error::io(format!("writing {}", file.display()), e))?;
+                config_text.push_str(&format!("rule_files:\n  - '{}'\n", file.display()));
+            }
             let config = folder.join("prometheus.yml");
-            std::fs::write(&config, self.config(addr))
+            std::fs::write(&config, config_text)
                 .map_err(|e| Error::io(format!("writing {}", config.display()), e))?;
             let mut args = vec![
                 format!("--config.file={}", config.display()),

@@ -1,0 +1,126 @@
+//! The crate's error type.
+
+/// A query or request that failed.
+///
+/// Every variant that concerns a request names its method and URL, without
+/// credentials (they are taken out of the base URL when the client is
+/// built, and headers are never shown).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An argument was refused before any I/O.
+    #[error("invalid argument {name}: {reason}")]
+    InvalidArgument {
+        /// The argument.
+        name: &'static str,
+        /// What was expected.
+        reason: String,
+    },
+    /// The connection, TLS or timeout layer failed, or the client's
+    /// settings were refused.
+    #[error(transparent)]
+    Http(#[from] chaosprom_http::Error),
+    /// Prometheus answered with an error of its own.
+    #[error("{method} {url}: Prometheus answered {status} {error_type}: {error}")]
+    Api {
+        /// The request method.
+        method: String,
+        /// The URL, without credentials.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// Prometheus' `errorType`, e.g. `bad_data`, `timeout`, `execution`.
+        error_type: String,
+        /// Prometheus' `error` message.
+        error: String,
+    },
+    /// The answer was not Prometheus JSON (e.g. an HTML page from a proxy).
+    #[error("{method} {url}: HTTP {status} with a body that is not Prometheus JSON: {snippet}")]
+    NotPrometheus {
+        /// The request method.
+        method: String,
+        /// The URL, without credentials.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type`, if any.
+        content_type: Option<String>,
+        /// The start of the body.
+        snippet: String,
+    },
+    /// A successful answer's body could not be decoded.
+    #[error("{method} {url}: cannot decode the answer at byte {offset}: {reason}")]
+    Decode {
+        /// The request method.
+        method: String,
+        /// The URL, without credentials.
+        url: String,
+        /// The byte offset in the body where decoding failed.
+        offset: usize,
+        /// What was wrong.
+        reason: String,
+    },
+    /// Writing the payload to the caller's writer failed.
+    #[error("writing the answer of {url}: {source}")]
+    Write {
+        /// The URL, without credentials.
+        url: String,
+        /// The writer's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The HTTP status, for an answer that came back with an error.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Api { status, .. } | Error::NotPrometheus { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Prometheus' `errorType`, for an API error.
+    pub fn error_type(&self) -> Option<&str> {
+        match self {
+            Error::Api { error_type, .. } => Some(error_type),
+            _ => None,
+        }
+    }
+
+    /// Whether no complete answer came in time.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Http(e) if e.is_timeout())
+    }
+
+    /// Whether no connection could be made.
+    pub fn is_connect(&self) -> bool {
+        matches!(self, Error::Http(e) if e.is_connect())
+    }
+
+    /// Whether TLS failed.
+    pub fn is_tls(&self) -> bool {
+        matches!(self, Error::Http(e) if e.is_tls())
+    }
+
+    /// Whether the arguments or settings were refused before any I/O.
+    pub fn is_invalid_argument(&self) -> bool {
+        match self {
+            Error::InvalidArgument { .. } => true,
+            Error::Http(e) => e.is_config(),
+            _ => false,
+        }
+    }
+
+    /// Whether a body could not be decoded.
+    pub fn is_decode(&self) -> bool {
+        matches!(self, Error::Decode { .. })
+    }
+
+    pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            name,
+            reason: reason.into(),
+        }
+    }
+}

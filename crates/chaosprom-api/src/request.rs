@@ -1,0 +1,540 @@
+//! One request, built up and then sent for an answer as-is, streamed, or
+//! typed.
+
+use std::borrow::Cow;
+use std::marker::PhantomData;
+use std::time::Duration;
+
+use chaosprom_http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, HeaderValue};
+use chaosprom_http::{Bytes, Method};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use crate::body::Body;
+use crate::types::{QueryData, Response, WithStats};
+use crate::{Client, Error};
+
+/// What an endpoint answers with, typed (`E::Output`). Sealed: implemented
+/// by [`Instant`], [`Range`] and [`Plain`] only.
+pub trait Endpoint: sealed::Decode {}
+
+mod sealed {
+    /// How the wire format becomes the typed output.
+    pub trait Decode {
+        /// The typed data.
+        type Output;
+        /// What the `data` field decodes into.
+        type Wire: serde::de::DeserializeOwned;
+        /// The output, and the query statistics if any.
+        fn finish(wire: Self::Wire) -> (Self::Output, Option<serde_json::Value>);
+    }
+}
+
+/// An instant query (`/api/v1/query`).
+#[derive(Debug)]
+pub struct Instant;
+
+/// A range query (`/api/v1/query_range`).
+#[derive(Debug)]
+pub struct Range;
+
+/// Any other endpoint, answering with `T`.
+#[derive(Debug)]
+pub struct Plain<T>(PhantomData<fn() -> T>);
+
+impl Endpoint for Instant {}
+
+impl sealed::Decode for Instant {
+    type Output = QueryData;
+    type Wire = WithStats;
+    fn finish(wire: WithStats) -> (QueryData, Option<Value>) {
+        (wire.data, wire.stats)
+    }
+}
+
+impl Endpoint for Range {}
+
+impl sealed::Decode for Range {
+    type Output = QueryData;
+    type Wire = WithStats;
+    fn finish(wire: WithStats) -> (QueryData, Option<Value>) {
+        (wire.data, wire.stats)
+    }
+}
+
+impl<T: DeserializeOwned> Endpoint for Plain<T> {}
+
+impl<T: DeserializeOwned> sealed::Decode for Plain<T> {
+    type Output = T;
+    type Wire = T;
+    fn finish(wire: T) -> (T, Option<Value>) {
+        (wire, None)
+    }
+}
+
+/// A step for a range query: seconds or a Prometheus duration, sent as
+/// given.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// A number of seconds, e.g. `15` or `0.5`.
+    Seconds(f64),
+    /// A Prometheus duration, e.g. `"15s"` or `"1m30s"`.
+    Duration(String),
+}
+
+impl From<f64> for Step {
+    fn from(s: f64) -> Self {
+        Step::Seconds(s)
+    }
+}
+
+impl From<u32> for Step {
+    fn from(s: u32) -> Self {
+        Step::Seconds(f64::from(s))
+    }
+}
+
+impl From<Duration> for Step {
+    fn from(d: Duration) -> Self {
+        Step::Seconds(d.as_secs_f64())
+    }
+}
+
+impl From<&str> for Step {
+    fn from(s: &str) -> Self {
+        Step::Duration(s.to_owned())
+    }
+}
+
+impl From<String> for Step {
+    fn from(s: String) -> Self {
+        Step::Duration(s)
+    }
+}
+
+impl Step {
+    /// The step as sent, or why it is refused: it must be positive.
+    fn check(&self) -> Result<String, String> {
+        match self {
+            Step::Seconds(s) if s.is_finite() && *s > 0.0 => Ok(seconds(*s)),
+            Step::Seconds(s) => Err(format!("expected a positive number of seconds, found {s}")),
+            Step::Duration(d) => match d.trim().parse::<f64>() {
+                Ok(s) if s.is_finite() && s > 0.0 => Ok(d.trim().to_owned()),
+                Ok(_) => Err(format!("expected a positive duration, found '{d}'")),
+                Err(_) if is_prometheus_duration(d.trim()) => Ok(d.trim().to_owned()),
+                Err(_) => Err(format!(
+                    "expected seconds or a Prometheus duration such as 15s or 1m30s, found '{d}'"
+                )),
+            },
+        }
+    }
+}
+
+/// `(<digits><unit>)+` with units ms, s, m, h, d, w, y, not all zero.
+fn is_prometheus_duration(s: &str) -> bool {
+    let mut rest = s;
+    let mut nonzero = false;
+    if rest.is_empty() {
+        return false;
+    }
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return false;
+        }
+        nonzero |= rest[..digits].bytes().any(|b| b != b'0');
+        rest = &rest[digits..];
+        let unit = ["ms", "s", "m", "h", "d", "w", "y"]
+            .into_iter()
+            .find(|u| rest.starts_with(u));
+        match unit {
+            Some(u) => rest = &rest[u.len()..],
+            None => return false,
+        }
+    }
+    nonzero
+}
+
+/// Seconds as Prometheus reads them: `30`, `2.5`.
+pub(crate) fn seconds(s: f64) -> String {
+    format!("{s}")
+}
+
+/// A request to one endpoint. Set options, then get the answer with
+/// [`raw`](Self::raw), [`write_to`](Self::write_to) or [`send`](Self::send).
+#[derive(Debug)]
+#[must_use = "a request does nothing until it is sent"]
+pub struct Request<'c, E> {
+    client: &'c Client,
+    path: Cow<'static, str>,
+    params: Vec<(&'static str, String)>,
+    post_allowed: bool,
+    force_post: bool,
+    invalid: Option<Error>,
+    _endpoint: PhantomData<fn() -> E>,
+}
+
+impl<'c, E: Endpoint> Request<'c, E> {
+    pub(crate) fn new(
+        client: &'c Client,
+        path: impl Into<Cow<'static, str>>,
+        post_allowed: bool,
+    ) -> Self {
+        Self {
+            client,
+            path: path.into(),
+            params: Vec::new(),
+            post_allowed,
+            force_post: false,
+            invalid: None,
+            _endpoint: PhantomData,
+        }
+    }
+
+    pub(crate) fn refuse(mut self, error: Error) -> Self {
+        self.invalid.get_or_insert(error);
+        self
+    }
+
+    /// Adds a query parameter of your own (e.g. VictoriaMetrics'
+    /// `extra_label`).
+    pub fn param(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.params.push((name, value.into()));
+        self
+    }
+
+    /// Sends the request as a form-encoded POST whatever its size (where
+    /// the endpoint accepts POST).
+    pub fn post(mut self) -> Self {
+        self.force_post = true;
+        self
+    }
+
+    /// The payload as Prometheus sent it: the exact bytes of a successful
+    /// answer, not parsed beyond its HTTP status and content type.
+    pub async fn raw(self) -> Result<Bytes, Error> {
+        let body = self.answer().await?;
+        body.all().await.map(Bytes::from)
+    }
+
+    /// Streams the payload of a successful answer into `writer` as it comes
+    /// in, without holding it whole; returns how many bytes were written.
+    pub async fn write_to<W: AsyncWrite + Unpin>(self, writer: &mut W) -> Result<u64, Error> {
+        let mut body = self.answer().await?;
+        let mut written = 0u64;
+        while let Some(chunk) = body.next().await? {
+            writer
+                .write_all(&chunk)
+                .await
+                .map_err(|source| Error::Write {
+                    url: body.url(),
+                    source,
+                })?;
+            written += chunk.len() as u64;
+        }
+        writer.flush().await.map_err(|source| Error::Write {
+            url: body.url(),
+            source,
+        })?;
+        Ok(written)
+    }
+
+    /// Like [`write_to`](Self::write_to), for a blocking writer.
+    pub async fn write_to_sync<W: std::io::Write>(self, writer: &mut W) -> Result<u64, Error> {
+        let mut body = self.answer().await?;
+        let mut written = 0u64;
+        while let Some(chunk) = body.next().await? {
+            writer.write_all(&chunk).map_err(|source| Error::Write {
+                url: body.url(),
+                source,
+            })?;
+            written += chunk.len() as u64;
+        }
+        writer.flush().map_err(|source| Error::Write {
+            url: body.url(),
+            source,
+        })?;
+        Ok(written)
+    }
+
+    /// The typed answer: data, warnings, infos and statistics.
+    pub async fn send(self) -> Result<Response<E::Output>, Error> {
+        let body = self.answer().await?;
+        let (method, url) = (body.method(), body.url());
+        let bytes = body.all().await?;
+        decode::<E>(&bytes).map_err(|(offset, reason)| Error::Decode {
+            method,
+            url,
+            offset,
+            reason,
+        })
+    }
+
+    /// Sends the request; a successful JSON answer's body, or the error the
+    /// answer stands for.
+    async fn answer(self) -> Result<Body, Error> {
+        if let Some(error) = self.invalid {
+            return Err(error);
+        }
+        let client = self.client;
+        let settings = client.settings();
+        let mut url = client.transport().endpoint(&self.path);
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.extend_pairs(self.params.iter().map(|(k, v)| (*k, v.as_str())));
+        let encoded = form.finish();
+        let post = self.post_allowed
+            && (self.force_post || settings.force_post || encoded.len() > settings.max_get_size);
+        {
+            let mut query = url.query_pairs_mut();
+            if !post {
+                query.extend_pairs(self.params.iter().map(|(k, v)| (*k, v.as_str())));
+            }
+            query.extend_pairs(
+                settings
+                    .extra_params
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        let mut headers = vec![(ACCEPT, HeaderValue::from_static("application/json"))];
+        if settings.gzip {
+            headers.push((ACCEPT_ENCODING, HeaderValue::from_static("gzip")));
+        }
+        let (method, payload) = if post {
+            headers.push((
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+            ));
+            (Method::POST, Bytes::from(encoded))
+        } else {
+            (Method::GET, Bytes::new())
+        };
+        let response = client
+            .transport()
+            .send(method, &url, &headers, payload, |s| {
+                matches!(s.as_u16(), 502..=504)
+            })
+            .await?;
+        let body = Body::new(response);
+        if body.status() == 200 && body.is_json() != Some(false) {
+            return Ok(body);
+        }
+        Err(failure(body).await)
+    }
+}
+
+/// The error an answer that is not a success stands for.
+async fn failure(body: Body) -> Error {
+    #[derive(Deserialize)]
+    struct ApiError {
+        #[serde(rename = "errorType", default)]
+        error_type: String,
+        #[serde(default)]
+        error: String,
+    }
+    let (method, url, status, content_type) = (
+        body.method(),
+        body.url(),
+        body.status(),
+        body.content_type(),
+    );
+    let bytes = match body.prefix(64 * 1024).await {
+        Ok(bytes) => bytes,
+        Err(e) => return e,
+    };
+    match serde_json::from_slice::<ApiError>(&bytes) {
+        Ok(api) if status != 200 && !(api.error_type.is_empty() && api.error.is_empty()) => {
+            Error::Api {
+                method,
+                url,
+                status,
+                error_type: api.error_type,
+                error: api.error,
+            }
+        }
+        _ => Error::NotPrometheus {
+            method,
+            url,
+            status,
+            content_type,
+            snippet: snippet(&bytes),
+        },
+    }
+}
+
+/// The start of a body, as one line of text.
+fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
+    let mut line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if bytes.len() > 200 {
+        line.push('…');
+    }
+    line
+}
+
+/// Decodes a successful envelope; on failure, the byte offset and reason.
+pub(crate) fn decode<E: Endpoint>(bytes: &[u8]) -> Result<Response<E::Output>, (usize, String)> {
+    #[derive(Deserialize)]
+    struct Envelope<W> {
+        status: String,
+        data: Option<W>,
+        #[serde(default)]
+        warnings: Vec<String>,
+        #[serde(default)]
+        infos: Vec<String>,
+        #[serde(rename = "errorType", default)]
+        error_type: String,
+        #[serde(default)]
+        error: String,
+    }
+    let envelope: Envelope<<E as sealed::Decode>::Wire> =
+        serde_json::from_slice(bytes).map_err(|e| (offset(bytes, &e), e.to_string()))?;
+    match (envelope.status.as_str(), envelope.data) {
+        ("success", Some(wire)) => {
+            let (data, stats) = <E as sealed::Decode>::finish(wire);
+            Ok(Response {
+                data,
+                warnings: envelope.warnings,
+                infos: envelope.infos,
+                stats,
+            })
+        }
+        ("success", None) => Err((bytes.len(), "a successful answer without data".to_owned())),
+        (status, _) => Err((
+            0,
+            format!(
+                "status '{status}' in a 200 answer: {} {}",
+                envelope.error_type, envelope.error
+            ),
+        )),
+    }
+}
+
+/// The byte offset of a serde_json error (which counts lines and columns).
+fn offset(bytes: &[u8], e: &serde_json::Error) -> usize {
+    if e.line() == 0 || e.is_eof() {
+        return bytes.len();
+    }
+    let line_start: usize = bytes
+        .split(|b| *b == b'\n')
+        .take(e.line() - 1)
+        .map(|l| l.len() + 1)
+        .sum();
+    (line_start + e.column().saturating_sub(1)).min(bytes.len())
+}
+
+// ------------------------------------------------------- endpoint options
+
+impl Request<'_, Instant> {
+    /// Evaluates at this instant (default: the server's now).
+    pub fn time(self, at: Timestamp) -> Self {
+        self.param("time", at.to_string())
+    }
+
+    /// Prometheus' evaluation timeout (the `timeout` parameter, capped by
+    /// the server's `-query.timeout`). Not the client's timeout.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.param("timeout", seconds(timeout.as_secs_f64()))
+    }
+
+    /// At most this many series (Prometheus 2.54+; ignored before).
+    pub fn limit(self, limit: u64) -> Self {
+        self.param("limit", limit.to_string())
+    }
+
+    /// Overrides the server's lookback delta for this query.
+    pub fn lookback_delta(self, delta: Duration) -> Self {
+        self.param("lookback_delta", seconds(delta.as_secs_f64()))
+    }
+
+    /// Asks for query statistics (`stats=all`), returned in
+    /// [`Response::stats`].
+    pub fn stats(self, on: bool) -> Self {
+        if on { self.param("stats", "all") } else { self }
+    }
+}
+
+impl Request<'_, Range> {
+    /// Prometheus' evaluation timeout. Not the client's timeout.
+    pub fn timeout(self, timeout: Duration) -> Self {
+        self.param("timeout", seconds(timeout.as_secs_f64()))
+    }
+
+    /// At most this many series (Prometheus 2.54+; ignored before).
+    pub fn limit(self, limit: u64) -> Self {
+        self.param("limit", limit.to_string())
+    }
+
+    /// Asks for query statistics (`stats=all`).
+    pub fn stats(self, on: bool) -> Self {
+        if on { self.param("stats", "all") } else { self }
+    }
+
+    pub(crate) fn step(self, step: &Step) -> Self {
+        match step.check() {
+            Ok(step) => self.param("step", step),
+            Err(reason) => self.refuse(Error::invalid("step", reason)),
+        }
+    }
+}
+
+impl<T: DeserializeOwned> Request<'_, Plain<T>> {
+    /// Only data from this instant on (series, labels, label values,
+    /// exemplars).
+    pub fn start(self, at: Timestamp) -> Self {
+        self.param("start", at.to_string())
+    }
+
+    /// Only data up to this instant (series, labels, label values,
+    /// exemplars).
+    pub fn end(self, at: Timestamp) -> Self {
+        self.param("end", at.to_string())
+    }
+
+    /// A series selector (`match[]`), for series, labels and label values.
+    pub fn matcher(self, selector: impl Into<String>) -> Self {
+        self.param("match[]", selector)
+    }
+
+    /// At most this many entries (labels, values, series, metadata).
+    pub fn limit(self, limit: u64) -> Self {
+        self.param("limit", limit.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_checked_and_sent_as_given() {
+        assert_eq!(Step::from(5u32).check(), Ok("5".into()));
+        assert_eq!(Step::from(2.5).check(), Ok("2.5".into()));
+        assert_eq!(Step::from("15s").check(), Ok("15s".into()));
+        assert_eq!(Step::from("1m30s").check(), Ok("1m30s".into()));
+        assert_eq!(Step::from("0.5").check(), Ok("0.5".into()));
+        for bad in ["0", "0s", "", "5 minutes", "-1", "1q", "NaN"] {
+            assert!(Step::from(bad).check().is_err(), "{bad}");
+        }
+        assert!(Step::from(0.0).check().is_err());
+        assert!(Step::from(f64::INFINITY).check().is_err());
+    }
+
+    #[test]
+    fn decode_errors_carry_the_byte_offset() {
+        let body =
+            b"{\"status\":\"success\",\n\"data\":{\"resultType\":\"vector\",\"result\":[{]}}";
+        let (offset, reason) = decode::<Instant>(body).unwrap_err();
+        assert_eq!(&body[offset..offset + 1], b"]", "{reason}");
+        let truncated =
+            br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{}"#;
+        let (offset, _) = decode::<Instant>(truncated).unwrap_err();
+        assert_eq!(offset, truncated.len());
+    }
+}
