@@ -79,6 +79,7 @@ pub use types::{
     Sample, StringSample,
 };
 
+pub use chaosprom_http::redact as redact_url;
 pub use jiff::Timestamp;
 
 /// Decodes the payload of a query answer you already hold (a saved

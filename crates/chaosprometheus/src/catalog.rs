@@ -1,0 +1,423 @@
+//! What this extension offers, described once: dispatch checks arguments
+//! against it and discovery lists it.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::Error;
+use crate::metrics::MetricsControl;
+use crate::probes::{self, ComputeMeanArgs, QueryArgs, QueryIntervalArgs, StepArg};
+
+/// The probes' module.
+pub const PROBES_MODULE: &str = "chaosprometheus.probes";
+/// The control's module.
+pub const METRICS_MODULE: &str = "chaosprometheus.metrics";
+
+/// An argument's JSON type, as discovery names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    String,
+    Number,
+    Boolean,
+    Mapping,
+    /// A number of seconds or a duration string (`step`).
+    Step,
+}
+
+impl Kind {
+    /// The discovery type name.
+    fn name(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+            Kind::Number => "number",
+            Kind::Step => "integer",
+            Kind::Boolean => "boolean",
+            Kind::Mapping => "mapping",
+        }
+    }
+
+    /// How an error names what was expected.
+    fn expected(self) -> &'static str {
+        match self {
+            Kind::String => "a string",
+            Kind::Number => "a number",
+            Kind::Boolean => "true or false",
+            Kind::Mapping => "a mapping",
+            Kind::Step => "a number of seconds or a duration string such as \"15s\"",
+        }
+    }
+
+    fn accepts(self, v: &Value) -> bool {
+        match self {
+            Kind::String => v.is_string(),
+            Kind::Number => v.is_number(),
+            Kind::Boolean => v.is_boolean(),
+            Kind::Mapping => v.is_object(),
+            Kind::Step => v.is_number() || v.is_string(),
+        }
+    }
+}
+
+/// One argument: name, type, and default (`None`: required).
+struct Arg {
+    name: &'static str,
+    kind: Kind,
+    default: Option<fn() -> Value>,
+}
+
+const fn required(name: &'static str, kind: Kind) -> Arg {
+    Arg {
+        name,
+        kind,
+        default: None,
+    }
+}
+
+const fn optional(name: &'static str, kind: Kind, default: fn() -> Value) -> Arg {
+    Arg {
+        name,
+        kind,
+        default: Some(default),
+    }
+}
+
+/// One function of a module.
+struct Function {
+    module: &'static str,
+    name: &'static str,
+    activity: &'static str,
+    doc: &'static str,
+    args: &'static [Arg],
+    return_type: Option<&'static str>,
+}
+
+const FUNCTIONS: &[Function] = &[
+    Function {
+        module: PROBES_MODULE,
+        name: "query",
+        activity: "probe",
+        doc: "Run an instant query against a Prometheus server and returns its result\nas-is.",
+        args: &[
+            required("query", Kind::String),
+            optional("when", Kind::String, || Value::Null),
+            optional("timeout", Kind::Number, || Value::Null),
+            optional("verify_tls", Kind::Boolean, || json!(true)),
+        ],
+        return_type: Some("mapping"),
+    },
+    Function {
+        module: PROBES_MODULE,
+        name: "query_interval",
+        activity: "probe",
+        doc: "Run a range query against a Prometheus server and returns its result as-is.\n\nThe `start` and `end` arguments can be a RFC 3339 date or expressed more\ncolloquially such as `\"5 minutes ago\"`. The `step` is a number of seconds\nor a Prometheus duration such as `\"15s\"`.",
+        args: &[
+            required("query", Kind::String),
+            required("start", Kind::String),
+            required("end", Kind::String),
+            optional("step", Kind::Step, || json!(1)),
+            optional("timeout", Kind::Number, || Value::Null),
+            optional("verify_tls", Kind::Boolean, || json!(true)),
+        ],
+        return_type: Some("mapping"),
+    },
+    Function {
+        module: PROBES_MODULE,
+        name: "compute_mean",
+        activity: "probe",
+        doc: "Compute the mean of all returned datapoints of the range vector matching\nthe given query. The query must return a range vector.\n\nThe default computes an arithmetic mean. You can switch to geometric\nor harmonic mean by passing `mean_type=\"geometric\"` or\n`mean_type=\"harmonic\"`.",
+        args: &[
+            required("query", Kind::String),
+            optional("window", Kind::String, || json!("1d")),
+            optional("mean_type", Kind::String, || json!("arithmetic")),
+        ],
+        return_type: Some("number"),
+    },
+    Function {
+        module: PROBES_MODULE,
+        name: "nodes_cpu_usage_mean",
+        activity: "probe",
+        doc: "Computes a mean of all nodes activities per minute over the given\n`window`. We use the `node_cpu_seconds_total` metric to perform this\nquery.",
+        args: &[optional("window", Kind::String, || json!("1d"))],
+        return_type: Some("number"),
+    },
+    Function {
+        module: METRICS_MODULE,
+        name: "configure_control",
+        activity: "control",
+        doc: "Creates the run's metrics (`chaostoolkit_experiment_status`,\n`chaostoolkit_deviated_experiment_total`, `chaostoolkit_inprogress_experiment`,\n`chaostoolkit_experiment_duration` and `chaostoolkit_experiment_duration_dist`)\nand pushes them to the Pushgateway before and after the experiment, grouped\nby the experiment's hash unless a grouping key is given. The trace id marks\none run; it is random unless given.",
+        args: &[
+            optional("pushgateway_url", Kind::String, || {
+                json!("http://localhost:9091")
+            }),
+            optional("job", Kind::String, || json!("chaostoolkit")),
+            optional("grouping_key", Kind::Mapping, || Value::Null),
+            optional("trace_id", Kind::String, || Value::Null),
+            optional("experiment_ref", Kind::String, || Value::Null),
+            optional("lib_version", Kind::String, || {
+                json!(env!("CARGO_PKG_VERSION"))
+            }),
+            optional("push_method", Kind::String, || json!("put")),
+            optional("delete_on_cleanup", Kind::Boolean, || json!(false)),
+        ],
+        return_type: None,
+    },
+    Function {
+        module: METRICS_MODULE,
+        name: "before_experiment_control",
+        activity: "control",
+        doc: "Notify the prometheus gateway this experiment is in progress",
+        args: &[],
+        return_type: Some("null"),
+    },
+    Function {
+        module: METRICS_MODULE,
+        name: "after_experiment_control",
+        activity: "control",
+        doc: "Notify the prometheus gateway this experiment is not in progress\nany longer. Sets the various other metrics values from the current\nrun state.",
+        args: &[],
+        return_type: Some("null"),
+    },
+    Function {
+        module: METRICS_MODULE,
+        name: "cleanup_control",
+        activity: "control",
+        doc: "Deletes the run's group from the Pushgateway when `delete_on_cleanup`\nwas set.",
+        args: &[],
+        return_type: Some("null"),
+    },
+];
+
+/// What dispatching an activity gives.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Activity {
+    /// A probe's output.
+    Output(Value),
+    /// The control of `chaosprometheus.metrics`, for the runner to
+    /// configure through its hooks.
+    Control(Arc<MetricsControl>),
+}
+
+/// Runs a `"type": "python"` provider of this extension: checks the
+/// arguments against the function's signature, then calls the probe (or,
+/// for `chaosprometheus.metrics`, builds the control).
+///
+/// `configuration` and `secrets` are the experiment's resolved
+/// configuration and the activity's secrets; the runner passes them, they
+/// are not arguments.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// use serde_json::json;
+///
+/// let err = chaosprometheus::dispatch(
+///     "chaosprometheus.probes", "query", &json!({"query": 1}), &json!({}), &json!({}),
+/// ).await.unwrap_err();
+/// assert_eq!(err.to_string(), "query: argument 'query' must be a string, found number 1");
+/// # });
+/// ```
+pub async fn dispatch(
+    module: &str,
+    function: &str,
+    arguments: &Value,
+    configuration: &Value,
+    secrets: &Value,
+) -> Result<Activity, Error> {
+    let spec = find(module, function)?;
+    let args = check(spec, arguments)?;
+    let text = |name: &str| args.get(name).and_then(Value::as_str).map(str::to_owned);
+    let number = |name: &str| args.get(name).and_then(Value::as_f64);
+    let flag = |name: &str| args.get(name).and_then(Value::as_bool);
+    let output = match (spec.module, spec.name) {
+        (METRICS_MODULE, _) => return Ok(Activity::Control(Arc::new(MetricsControl::new()))),
+        (_, "query") => {
+            let args = QueryArgs {
+                query: text("query").unwrap_or_default(),
+                when: text("when"),
+                timeout: number("timeout"),
+                verify_tls: flag("verify_tls"),
+            };
+            probes::query(&args, configuration, secrets).await?
+        }
+        (_, "query_interval") => {
+            let step = match args.get("step") {
+                Some(Value::String(s)) => StepArg::Duration(s.clone()),
+                Some(v) => StepArg::Seconds(v.as_f64().unwrap_or(1.0)),
+                None => StepArg::default(),
+            };
+            let args = QueryIntervalArgs {
+                query: text("query").unwrap_or_default(),
+                start: text("start").unwrap_or_default(),
+                end: text("end").unwrap_or_default(),
+                step,
+                timeout: number("timeout"),
+                verify_tls: flag("verify_tls"),
+            };
+            probes::query_interval(&args, configuration, secrets).await?
+        }
+        (_, "compute_mean") => {
+            let mut args_ = ComputeMeanArgs::new(text("query").unwrap_or_default());
+            if let Some(w) = text("window") {
+                args_.window = w;
+            }
+            if let Some(m) = text("mean_type") {
+                args_.mean_type = m;
+            }
+            json!(probes::compute_mean(&args_, configuration, secrets).await?)
+        }
+        (_, _) => {
+            let window = text("window").unwrap_or_else(|| "1d".to_owned());
+            json!(probes::nodes_cpu_usage_mean(&window, configuration, secrets).await?)
+        }
+    };
+    Ok(Activity::Output(output))
+}
+
+fn find(module: &str, function: &str) -> Result<&'static Function, Error> {
+    let in_module: Vec<&Function> = FUNCTIONS.iter().filter(|f| f.module == module).collect();
+    if in_module.is_empty() {
+        return Err(Error::UnknownModule {
+            module: module.to_owned(),
+        });
+    }
+    in_module
+        .iter()
+        .find(|f| f.name == function)
+        .copied()
+        .ok_or_else(|| Error::UnknownFunction {
+            module: module.to_owned(),
+            function: function.to_owned(),
+            known: in_module
+                .iter()
+                .map(|f| f.name)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// Checks arguments against a signature: no unknown names, every required
+/// one present, every one of its type (`null` means "not given").
+fn check(spec: &Function, arguments: &Value) -> Result<Map<String, Value>, Error> {
+    let given = match arguments {
+        Value::Null => Map::new(),
+        Value::Object(map) => map.clone(),
+        other => {
+            return Err(Error::WrongType {
+                function: spec.name.to_owned(),
+                name: "arguments".to_owned(),
+                expected: "a mapping of argument names to values",
+                found: describe(other),
+            });
+        }
+    };
+    // The control takes any keyword argument, as Python's does.
+    if spec.module == METRICS_MODULE {
+        return Ok(given);
+    }
+    for name in given.keys() {
+        if !spec.args.iter().any(|a| a.name == name) {
+            return Err(Error::UnknownArgument {
+                function: spec.name.to_owned(),
+                name: name.clone(),
+                known: spec
+                    .args
+                    .iter()
+                    .map(|a| a.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    let mut checked = Map::new();
+    for arg in spec.args {
+        match given.get(arg.name).filter(|v| !v.is_null()) {
+            Some(v) if arg.kind.accepts(v) => {
+                checked.insert(arg.name.to_owned(), v.clone());
+            }
+            Some(v) => {
+                return Err(Error::WrongType {
+                    function: spec.name.to_owned(),
+                    name: arg.name.to_owned(),
+                    expected: arg.kind.expected(),
+                    found: describe(v),
+                });
+            }
+            None if arg.default.is_none() => {
+                return Err(Error::MissingArgument {
+                    function: spec.name.to_owned(),
+                    name: arg.name,
+                    expected: arg.kind.expected(),
+                });
+            }
+            None => {}
+        }
+    }
+    Ok(checked)
+}
+
+/// A JSON value's type and a short rendering, for messages.
+fn describe(v: &Value) -> String {
+    let kind = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "mapping",
+    };
+    let mut text = v.to_string();
+    if text.len() > 40 {
+        text = format!("{}…", text.chars().take(40).collect::<String>());
+    }
+    format!("{kind} {text}")
+}
+
+/// The discovery document, shaped like `chaos discover`'s: the extension,
+/// its target, and every activity with its arguments, types, defaults,
+/// documentation and return type.
+///
+/// ```
+/// let doc = chaosprometheus::discover();
+/// assert_eq!(doc["target"], "prometheus");
+/// assert!(doc["activities"].as_array().unwrap().iter().any(|a| a["name"] == "query"));
+/// ```
+pub fn discover() -> Value {
+    let activities: Vec<Value> = FUNCTIONS
+        .iter()
+        .map(|f| {
+            let mut args: Vec<Value> = f
+                .args
+                .iter()
+                .map(|a| {
+                    let mut arg = Map::new();
+                    arg.insert("name".into(), json!(a.name));
+                    if let Some(default) = a.default {
+                        arg.insert("default".into(), default());
+                    }
+                    arg.insert("type".into(), json!(a.kind.name()));
+                    Value::Object(arg)
+                })
+                .collect();
+            if f.activity == "probe" {
+                args.push(json!({"name": "configuration", "default": null, "type": "mapping"}));
+                args.push(json!({"name": "secrets", "default": null, "type": "mapping"}));
+            }
+            let mut activity = Map::new();
+            activity.insert("type".into(), json!(f.activity));
+            activity.insert("name".into(), json!(f.name));
+            activity.insert("mod".into(), json!(f.module));
+            activity.insert("doc".into(), json!(f.doc));
+            activity.insert("arguments".into(), Value::Array(args));
+            if let Some(rt) = f.return_type {
+                activity.insert("return_type".into(), json!(rt));
+            }
+            Value::Object(activity)
+        })
+        .collect();
+    json!({
+        "extension": {"name": "chaosprometheus", "version": env!("CARGO_PKG_VERSION")},
+        "target": "prometheus",
+        "activities": activities,
+    })
+}

@@ -1,0 +1,190 @@
+//! The experiment hash: BLAKE2b with a 12-byte digest over the experiment
+//! serialised as Python's `json.dumps(exp, sort_keys=True)` writes it.
+
+use std::fmt::Write as _;
+
+use blake2::Blake2bVar;
+use blake2::digest::{Update, VariableOutput};
+use serde_json::Value;
+
+/// The Chaos Toolkit's hash of an experiment: 24 lowercase hex characters,
+/// equal to `chaoslib.experiment_hash` for the same JSON.
+///
+/// When a runner runs an experiment, Python hashes it after adding
+/// `"dry": null` and substituting `${…}` in the title; hash that same
+/// value to get the same ref.
+///
+/// ```
+/// assert_eq!(
+///     chaosprometheus::experiment_hash(&serde_json::json!({})),
+///     "bf78e4a953b40eee238ca2e9"
+/// );
+/// ```
+pub fn experiment_hash(experiment: &Value) -> String {
+    let json = canonical_json(experiment);
+    let mut hasher = Blake2bVar::new(12).expect("12 is a valid BLAKE2b output size");
+    hasher.update(json.as_bytes());
+    let mut digest = [0u8; 12];
+    hasher
+        .finalize_variable(&mut digest)
+        .expect("the buffer is the output size");
+    digest.iter().fold(String::with_capacity(24), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// `json.dumps(value, sort_keys=True)`: keys sorted by code point, `", "`
+/// and `": "` separators, non-ASCII escaped as `\uXXXX`, floats as Python's
+/// `repr`.
+pub fn canonical_json(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value);
+    out
+}
+
+fn write_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) => {
+                let _ = write!(out, "{i}");
+            }
+            (None, Some(u), _) => {
+                let _ = write!(out, "{u}");
+            }
+            (None, None, Some(f)) => out.push_str(&python_float(f)),
+            (None, None, None) => out.push_str(&n.to_string()),
+        },
+        Value::String(s) => write_string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            // Python sorts str keys by code point; UTF-8 byte order is the
+            // same order.
+            keys.sort();
+            out.push('{');
+            for (i, key) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_string(out, key);
+                out.push_str(": ");
+                write_value(out, &map[key]);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A JSON string with Python's `ensure_ascii` escaping.
+fn write_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// A float as Python's `repr`: the shortest digits that round-trip, in
+/// fixed notation with at least one decimal when the exponent is in
+/// [-4, 16), in scientific notation (`1e+16`, `1.5e-07`) otherwise.
+fn python_float(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".to_owned();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: "1.5e-7", "1e16".
+    let sci = format!("{f:e}");
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if negative { "-" } else { "" };
+    if (-4..16).contains(&exponent) {
+        let point = exponent + 1;
+        let text = if point <= 0 {
+            format!("0.{}{}", "0".repeat(point.unsigned_abs() as usize), digits)
+        } else if point as usize >= digits.len() {
+            format!("{digits}{}.0", "0".repeat(point as usize - digits.len()))
+        } else {
+            let (int, frac) = digits.split_at(point as usize);
+            format!("{int}.{frac}")
+        };
+        format!("{sign}{text}")
+    } else {
+        let (first, rest) = digits.split_at(1);
+        let mantissa = if rest.is_empty() {
+            first.to_owned()
+        } else {
+            format!("{first}.{rest}")
+        };
+        let exp_sign = if exponent < 0 { '-' } else { '+' };
+        format!("{sign}{mantissa}e{exp_sign}{:02}", exponent.unsigned_abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_as_python_repr() {
+        for (f, repr) in [
+            (1.0, "1.0"),
+            (100.0, "100.0"),
+            (1e16, "1e+16"),
+            (1.5e-7, "1.5e-07"),
+            (0.1, "0.1"),
+            (-0.0, "-0.0"),
+            (123456789.123, "123456789.123"),
+            (1e-5, "1e-05"),
+            (0.0001, "0.0001"),
+            (1e15, "1000000000000000.0"),
+            (2.5e300, "2.5e+300"),
+            (-2.5, "-2.5"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+        ] {
+            assert_eq!(python_float(f), repr, "{f:e}");
+        }
+    }
+
+    #[test]
+    fn strings_escape_as_python_ensure_ascii() {
+        let mut out = String::new();
+        write_string(&mut out, "é中😀\"\\\n\r\t\u{8}\u{c}/\u{1}\u{7f}");
+        assert_eq!(
+            out,
+            r#""\u00e9\u4e2d\ud83d\ude00\"\\\n\r\t\b\f/\u0001\u007f""#
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! The Chaos Toolkit's Prometheus extension, in Rust.
+//!
+//! - [`probes`]: `query`, `query_interval`, `compute_mean` and
+//!   `nodes_cpu_usage_mean`, with the names, arguments, defaults and request
+//!   format of the Python extension (`chaosprometheus.probes`), returning
+//!   Prometheus' payload as-is.
+//! - [`MetricsControl`]: the `chaosprometheus.metrics` control, which
+//!   pushes each run's metrics to a Pushgateway before and after the
+//!   experiment, as a [`chaos_controls::Control`].
+//! - [`dispatch`]: runs a `"type": "python"` provider of this extension by
+//!   module and function name with JSON arguments, checking them first.
+//! - [`discover`]: the discovery document, shaped like `chaos discover`'s.
+//! - [`experiment_hash`]: the Chaos Toolkit's hash of an experiment, the
+//!   control's default `experiment_ref`.
+//!
+//! It re-exports the crates it is built on, so that a runner needs this one
+//! dependency: [`api`] (the Prometheus client), [`when`] (time
+//! expressions), [`pushgateway`] and [`controls`].
+//!
+//! Where the Python extension has a bug, this one does the intended thing:
+//! base URLs with a path prefix or a trailing slash work; a client timeout
+//! is always set (`prometheus_timeout`, 30 s by default); a `step` of 0 is
+//! refused before any request; time expressions are parsed strictly
+//! (`"2 mns ago"` fails instead of guessing); `compute_mean` and
+//! `nodes_cpu_usage_mean` work, and `mean_type="harmonic"` is harmonic.
+//!
+//! Configuration keys and secrets are listed on [`Settings`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), chaosprometheus::Error> {
+//! use chaosprometheus::{Activity, dispatch};
+//! use serde_json::json;
+//!
+//! let configuration = json!({"prometheus_base_url": "http://127.0.0.1:9090"});
+//! let arguments = json!({"query": "up", "when": "1 minute ago"});
+//! let Activity::Output(payload) =
+//!     dispatch("chaosprometheus.probes", "query", &arguments, &configuration, &json!({})).await?
+//! else {
+//!     unreachable!("a probe gives an output")
+//! };
+//! println!("{}", payload["data"]["result"]);
+//! # Ok(()) }
+//! ```
+//!
+//! # Errors
+//!
+//! One [`Error`]: dispatch errors name the module, function or argument and
+//! what was expected; a time argument that does not parse says
+//! `failed to parse '<input>'`; a failed query says `Prometheus query …
+//! failed` (or `Prometheus query range …`) with Prometheus' `errorType` and
+//! `error`.
+
+mod catalog;
+mod config;
+mod error;
+mod hash;
+mod mean;
+mod metrics;
+pub mod probes;
+
+pub use catalog::{Activity, METRICS_MODULE, PROBES_MODULE, discover, dispatch};
+pub use config::{DEFAULT_BASE_URL, Settings};
+pub use error::Error;
+pub use hash::{canonical_json, experiment_hash};
+pub use metrics::{MetricsControl, RunIdentity};
+
+pub use chaos_controls as controls;
+pub use chaosprom_api as api;
+pub use chaosprom_pushgateway as pushgateway;
+pub use chaosprom_when as when;
