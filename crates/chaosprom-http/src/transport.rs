@@ -149,7 +149,7 @@ impl Transport {
                     });
                 }
                 Ok(Ok(response)) if retries_left && retry_on(response.status()) => {
-                    tracing::warn!(
+                    tracing::info!(
                         %method, %url, status = %response.status(), attempt,
                         "retryable status, trying again"
                     );
@@ -189,7 +189,7 @@ impl Transport {
                             reason,
                         });
                     }
-                    tracing::warn!(%method, %url, attempt, %reason, "connection failed, trying again");
+                    tracing::info!(%method, %url, attempt, %reason, "connection failed, trying again");
                 }
             }
             tokio::time::sleep(backoff(options.retry_base_delay, attempt)).await;

@@ -50,6 +50,11 @@
 //! failed` (or `Prometheus query range …`) with Prometheus' `errorType` and
 //! `error`.
 
+/// The workspace README's Rust example, compiled as a doc test.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+struct ReadmeDoctests;
+
 mod catalog;
 mod config;
 mod error;

@@ -1,0 +1,424 @@
+//! `chaosprom`: the Chaos Toolkit's Prometheus probes and Pushgateway
+//! pushes from a shell.
+//!
+//! Exit codes: 0 success; 1 the query or push failed (the reason on
+//! stderr); 2 bad usage, or a time expression or argument that does not
+//! parse.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chaosprometheus::Error;
+use chaosprometheus::probes::{self, ComputeMeanArgs, QueryArgs, QueryIntervalArgs, StepArg};
+use chaosprometheus::pushgateway::{PushMethod, Pushgateway};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Map, Value, json};
+use tokio::io::AsyncWriteExt;
+
+/// Ask Prometheus how a system is doing, and push metrics to a Pushgateway,
+/// as the Chaos Toolkit's Prometheus extension does.
+#[derive(Debug, Parser)]
+#[command(name = "chaosprom", version, about)]
+struct Cli {
+    /// More logs on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run an instant query; print Prometheus' payload as-is.
+    Query {
+        /// The PromQL expression.
+        promql: String,
+        /// When to evaluate it: "now", "10 seconds ago", RFC 3339, unix seconds…
+        #[arg(long, value_name = "EXPR")]
+        when: Option<String>,
+        /// Prometheus' evaluation timeout, in seconds.
+        #[arg(long, value_name = "S")]
+        timeout: Option<f64>,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Run a range query; print Prometheus' payload as-is, streamed.
+    QueryRange {
+        /// The PromQL expression.
+        promql: String,
+        /// Where the range starts: "1 hour ago", RFC 3339…
+        #[arg(long, value_name = "EXPR")]
+        start: String,
+        /// Where it ends: "now"…
+        #[arg(long, value_name = "EXPR")]
+        end: String,
+        /// Seconds, or a duration such as 15s (default 1).
+        #[arg(long, value_name = "S", default_value = "1")]
+        step: String,
+        /// Prometheus' evaluation timeout, in seconds.
+        #[arg(long, value_name = "S")]
+        timeout: Option<f64>,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print the mean of every point a range query returns over a window.
+    Mean {
+        /// The PromQL expression.
+        promql: String,
+        /// How far back from now, e.g. 1h or 1d.
+        #[arg(long, value_name = "D", default_value = "1d")]
+        window: String,
+        /// arithmetic, geometric or harmonic.
+        #[arg(long, value_name = "T", default_value = "arithmetic")]
+        mean_type: String,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Push text-format metrics from FILE (or stdin) to a Pushgateway.
+    Push {
+        #[command(flatten)]
+        group: Group,
+        /// put replaces the group; post replaces only the families pushed.
+        #[arg(long, value_name = "put|post", default_value = "put")]
+        method: PushMethod,
+        /// The metrics, in the Prometheus text format; stdin if absent.
+        file: Option<PathBuf>,
+    },
+    /// Delete a group from a Pushgateway.
+    Delete {
+        #[command(flatten)]
+        group: Group,
+    },
+    /// Print the extension's activities as JSON, like `chaos discover`.
+    Discover,
+}
+
+/// Where Prometheus is and how to reach it.
+#[derive(Debug, Args)]
+struct Server {
+    /// Prometheus' base URL (may carry a path prefix).
+    #[arg(long, env = "PROMETHEUS_URL", default_value = chaosprometheus::DEFAULT_BASE_URL)]
+    url: String,
+    /// A header for every request, as NAME=VALUE (repeatable).
+    #[arg(long = "header", value_name = "K=V", value_parser = key_value)]
+    headers: Vec<(String, String)>,
+    /// A bearer token.
+    #[arg(long, env = "PROMETHEUS_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Basic auth user.
+    #[arg(long)]
+    user: Option<String>,
+    /// Basic auth password.
+    #[arg(
+        long,
+        requires = "user",
+        env = "PROMETHEUS_PASSWORD",
+        hide_env_values = true
+    )]
+    password: Option<String>,
+    /// Do not verify the server's TLS certificate.
+    #[arg(long)]
+    insecure: bool,
+    /// Extra trusted CA certificates (PEM).
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<String>,
+    /// The client's timeout for one attempt, in seconds (default 30).
+    #[arg(long, value_name = "S")]
+    client_timeout: Option<f64>,
+}
+
+/// A Pushgateway group.
+#[derive(Debug, Args)]
+struct Group {
+    /// The Pushgateway's base URL.
+    #[arg(long, value_name = "URL", env = "PUSHGATEWAY_URL")]
+    gateway: String,
+    /// The job.
+    #[arg(long, value_name = "J")]
+    job: String,
+    /// A grouping label, as NAME=VALUE (repeatable).
+    #[arg(long = "grouping-key", value_name = "K=V", value_parser = key_value)]
+    grouping_key: Vec<(String, String)>,
+}
+
+fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("expected NAME=VALUE, found '{s}'")),
+    }
+}
+
+impl Server {
+    /// The experiment-style configuration and secrets these flags mean.
+    fn chaos(&self) -> (Value, Value) {
+        let mut configuration = Map::new();
+        configuration.insert("prometheus_base_url".into(), json!(self.url));
+        if let Some(t) = self.client_timeout {
+            configuration.insert("prometheus_timeout".into(), json!(t));
+        }
+        if !self.headers.is_empty() {
+            let headers: Map<String, Value> = self
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            configuration.insert("prometheus_headers".into(), Value::Object(headers));
+        }
+        if let Some(ca) = &self.ca_file {
+            configuration.insert("prometheus_ca_file".into(), json!(ca));
+        }
+        if self.insecure {
+            configuration.insert("prometheus_verify_tls".into(), json!(false));
+        }
+        let mut secrets = Map::new();
+        if let Some(token) = &self.token {
+            secrets.insert("prometheus_token".into(), json!(token));
+        }
+        if let Some(user) = &self.user {
+            secrets.insert("prometheus_username".into(), json!(user));
+            secrets.insert(
+                "prometheus_password".into(),
+                json!(self.password.clone().unwrap_or_default()),
+            );
+        }
+        (Value::Object(configuration), Value::Object(secrets))
+    }
+}
+
+/// A failure and the exit code it gives.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let code = match e {
+            Error::Time { .. }
+            | Error::InvalidArgument { .. }
+            | Error::WrongType { .. }
+            | Error::MissingArgument { .. }
+            | Error::UnknownArgument { .. } => 2,
+            _ => 1,
+        };
+        Failure {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logs(cli.verbose, cli.quiet);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("chaosprom: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure { code, message }) => {
+            eprintln!("chaosprom: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Logs on stderr: `RUST_LOG` when set, else the level -v/-q ask for. (A
+/// plain level filter is cheaper to set up than `EnvFilter`, and startup
+/// time counts for a command run once per probe.)
+fn init_logs(verbose: u8, quiet: bool) {
+    use tracing_subscriber::filter::LevelFilter;
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false);
+    if std::env::var_os("RUST_LOG").is_some() {
+        builder
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .init();
+    } else {
+        let level = match (quiet, verbose) {
+            (true, _) => LevelFilter::ERROR,
+            (false, 0) => LevelFilter::WARN,
+            (false, 1) => LevelFilter::INFO,
+            (false, _) => LevelFilter::DEBUG,
+        };
+        builder.with_max_level(level).init();
+    }
+}
+
+/// Stdout as an `AsyncWrite` that writes directly. tokio's own `stdout()`
+/// hands every write to a blocking-pool thread; a CLI with one task has
+/// nothing to block, and the thread costs more than the write.
+struct Stdout(std::io::StdoutLock<'static>);
+
+impl Stdout {
+    fn new() -> Self {
+        Self(std::io::stdout().lock())
+    }
+}
+
+impl tokio::io::AsyncWrite for Stdout {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(std::io::Write::write(&mut self.0, buf))
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(std::io::Write::flush(&mut self.0))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+async fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Query {
+            promql,
+            when,
+            timeout,
+            server,
+        } => {
+            let (configuration, secrets) = server.chaos();
+            let args = QueryArgs {
+                query: promql,
+                when,
+                timeout,
+                verify_tls: None,
+            };
+            let mut out = Stdout::new();
+            probes::query_to(&args, &configuration, &secrets, &mut out).await?;
+            newline(&mut out).await
+        }
+        Command::QueryRange {
+            promql,
+            start,
+            end,
+            step,
+            timeout,
+            server,
+        } => {
+            let (configuration, secrets) = server.chaos();
+            let step = match step.trim().parse::<f64>() {
+                Ok(seconds) => StepArg::Seconds(seconds),
+                Err(_) => StepArg::Duration(step),
+            };
+            let args = QueryIntervalArgs {
+                query: promql,
+                start,
+                end,
+                step,
+                timeout,
+                verify_tls: None,
+            };
+            let mut out = Stdout::new();
+            probes::query_interval_to(&args, &configuration, &secrets, &mut out).await?;
+            newline(&mut out).await
+        }
+        Command::Mean {
+            promql,
+            window,
+            mean_type,
+            server,
+        } => {
+            let (configuration, secrets) = server.chaos();
+            let args = ComputeMeanArgs {
+                query: promql,
+                window,
+                mean_type,
+            };
+            let mean = probes::compute_mean(&args, &configuration, &secrets).await?;
+            println!("{mean}");
+            Ok(())
+        }
+        Command::Push {
+            group,
+            method,
+            file,
+        } => {
+            let text = match &file {
+                Some(path) => tokio::fs::read(path).await.map_err(|e| Failure {
+                    code: 2,
+                    message: format!("cannot read {}: {e}", path.display()),
+                })?,
+                None => {
+                    let mut text = Vec::new();
+                    std::io::stdin()
+                        .read_to_end(&mut text)
+                        .map_err(|e| Failure {
+                            code: 2,
+                            message: format!("cannot read stdin: {e}"),
+                        })?;
+                    text
+                }
+            };
+            let gateway = gateway(&group.gateway)?;
+            gateway
+                .push_text(method, &group.job, group.grouping_key.clone(), text)
+                .await
+                .map_err(|e| push_failure("push", &e))?;
+            tracing::info!(gateway = gateway.url(), job = group.job, "pushed");
+            Ok(())
+        }
+        Command::Delete { group } => {
+            let gateway = gateway(&group.gateway)?;
+            gateway
+                .delete(&group.job, group.grouping_key.clone())
+                .await
+                .map_err(|e| push_failure("delete", &e))
+        }
+        Command::Discover => {
+            let text =
+                serde_json::to_string_pretty(&chaosprometheus::discover()).unwrap_or_default();
+            println!("{text}");
+            Ok(())
+        }
+    }
+}
+
+fn gateway(url: &str) -> Result<Pushgateway, Failure> {
+    Pushgateway::new(url).map_err(|e| Failure {
+        code: 2,
+        message: e.to_string(),
+    })
+}
+
+fn push_failure(what: &str, e: &chaosprometheus::pushgateway::Error) -> Failure {
+    Failure {
+        code: if e.is_invalid_input() { 2 } else { 1 },
+        message: format!("{what} failed: {e}"),
+    }
+}
+
+/// Ends the payload with a newline, as a shell expects.
+async fn newline(out: &mut Stdout) -> Result<(), Failure> {
+    out.write_all(b"\n")
+        .await
+        .and(out.flush().await)
+        .map_err(|e| Failure {
+            code: 1,
+            message: format!("writing to stdout: {e}"),
+        })
+}

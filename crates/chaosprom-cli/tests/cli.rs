@@ -1,0 +1,289 @@
+//! The `chaosprom` binary, run as a user runs it, against real Prometheus
+//! and Pushgateway servers.
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chaosprom_testkit::{Prometheus, Pushgateway, http};
+use serde_json::Value;
+
+fn chaosprom(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(args)
+        .env_remove("PROMETHEUS_URL")
+        .env_remove("PROMETHEUS_TOKEN")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn rfc3339(secs: i64) -> String {
+    jiff::Timestamp::from_second(secs).unwrap().to_string()
+}
+
+/// `cli_temp` = 0..59 a minute apart ending at `end`; `cli_const` = 3 over
+/// the last two hours.
+fn history(end: i64) -> String {
+    let mut om = String::from("# TYPE cli_temp gauge\n");
+    for i in 0..60 {
+        om.push_str(&format!(
+            "cli_temp{{room=\"a\"}} {i} {}\n",
+            end - (59 - i) * 60
+        ));
+    }
+    om.push_str("# TYPE cli_const gauge\n");
+    let recent = now_secs() / 15 * 15 - 30;
+    for t in (recent - 7200..=recent).step_by(15) {
+        om.push_str(&format!("cli_const 3 {t}\n"));
+    }
+    om.push_str("# EOF\n");
+    om
+}
+
+#[test]
+fn query_query_range_and_mean_against_a_real_prometheus() {
+    let end = now_secs() / 60 * 60 - 3600;
+    let prom = Prometheus::builder().history(history(end)).start().unwrap();
+    let url = prom.url();
+
+    let out = chaosprom(&["query", "cli_temp", "--url", url, "--when", &rfc3339(end)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let direct = http::get(&format!(
+        "{url}/api/v1/query?query=cli_temp&time={}",
+        rfc3339(end)
+    ))
+    .unwrap()
+    .body;
+    assert_eq!(stdout(&out), format!("{direct}\n"), "the payload as-is");
+
+    let out = chaosprom(&[
+        "query-range",
+        "cli_temp",
+        "--url",
+        url,
+        "--start",
+        &rfc3339(end - 59 * 60),
+        "--end",
+        &rfc3339(end),
+        "--step",
+        "1m",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let payload: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        payload["data"]["result"][0]["values"]
+            .as_array()
+            .unwrap()
+            .len(),
+        60
+    );
+
+    let out = chaosprom(&[
+        "mean",
+        "cli_const",
+        "--url",
+        url,
+        "--window",
+        "1h",
+        "--mean-type",
+        "harmonic",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "3");
+
+    // The URL from the environment, with a trailing slash.
+    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["query", "1+1"])
+        .env("PROMETHEUS_URL", format!("{url}/"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(r#""2"]"#), "{}", stdout(&out));
+}
+
+#[test]
+fn exit_codes_say_what_went_wrong() {
+    let prom = Prometheus::start().unwrap();
+    let url = prom.url();
+
+    let bad_time = chaosprom(&["query", "up", "--url", url, "--when", "2 mns ago"]);
+    assert_eq!(bad_time.status.code(), Some(2));
+    assert!(
+        stderr(&bad_time).contains("failed to parse '2 mns ago'"),
+        "{}",
+        stderr(&bad_time)
+    );
+    assert!(bad_time.stdout.is_empty());
+
+    let zero_step = chaosprom(&[
+        "query-range",
+        "up",
+        "--url",
+        url,
+        "--start",
+        "5m",
+        "--end",
+        "now",
+        "--step",
+        "0",
+    ]);
+    assert_eq!(zero_step.status.code(), Some(2), "{}", stderr(&zero_step));
+
+    let bad_query = chaosprom(&["query", "sum(", "--url", url]);
+    assert_eq!(bad_query.status.code(), Some(1));
+    let message = stderr(&bad_query);
+    assert!(
+        message.contains("Prometheus query 'sum(' failed"),
+        "{message}"
+    );
+    assert!(message.contains("400 bad_data"), "{message}");
+
+    let unreachable = chaosprom(&[
+        "query",
+        "up",
+        "--url",
+        "http://127.0.0.1:1",
+        "--client-timeout",
+        "2",
+    ]);
+    assert_eq!(unreachable.status.code(), Some(1));
+    assert!(
+        stderr(&unreachable).contains("connection failed"),
+        "{}",
+        stderr(&unreachable)
+    );
+
+    let usage = chaosprom(&["query"]);
+    assert_eq!(usage.status.code(), Some(2));
+    let bad_header = chaosprom(&["query", "up", "--header", "novalue"]);
+    assert_eq!(bad_header.status.code(), Some(2));
+    assert!(
+        stderr(&bad_header).contains("expected NAME=VALUE"),
+        "{}",
+        stderr(&bad_header)
+    );
+}
+
+#[test]
+fn push_and_delete_against_a_real_pushgateway() {
+    let gateway = Pushgateway::start().unwrap();
+    let url = gateway.url();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("metrics.prom");
+    std::fs::write(&file, "# TYPE cli_pushed gauge\ncli_pushed 12\n").unwrap();
+    let out = chaosprom(&[
+        "push",
+        "--gateway",
+        url,
+        "--job",
+        "cli",
+        "--grouping-key",
+        "env=prod/eu",
+        "--grouping-key",
+        "empty=",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args([
+            "push",
+            "--gateway",
+            url,
+            "--job",
+            "cli",
+            "--grouping-key",
+            "env=prod/eu",
+            "--grouping-key",
+            "empty=",
+            "--method",
+            "post",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"cli_added 5\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let metrics = http::get(&format!("{url}/metrics")).unwrap().body;
+    assert!(
+        metrics.contains(r#"cli_pushed{empty="",env="prod/eu",instance="",job="cli"} 12"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"cli_added{empty="",env="prod/eu",instance="",job="cli"} 5"#),
+        "POST keeps the rest: {metrics}"
+    );
+
+    let out = chaosprom(&[
+        "delete",
+        "--gateway",
+        url,
+        "--job",
+        "cli",
+        "--grouping-key",
+        "env=prod/eu",
+        "--grouping-key",
+        "empty=",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let metrics = http::get(&format!("{url}/metrics")).unwrap().body;
+    assert!(!metrics.contains("cli_pushed"), "{metrics}");
+
+    let invalid = chaosprom(&[
+        "push",
+        "--gateway",
+        url,
+        "--job",
+        "cli",
+        "--grouping-key",
+        "bad-name=x",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(invalid.status.code(), Some(2), "{}", stderr(&invalid));
+    let down = chaosprom(&[
+        "push",
+        "--gateway",
+        "http://127.0.0.1:1",
+        "--job",
+        "cli",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(down.status.code(), Some(1));
+    assert!(
+        stderr(&down).starts_with("chaosprom: push failed: PUT http://127.0.0.1:1/metrics/job/cli"),
+        "{}",
+        stderr(&down)
+    );
+}
+
+#[test]
+fn discover_prints_the_activities() {
+    let out = chaosprom(&["discover"]);
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc, chaosprometheus::discover());
+}
