@@ -234,13 +234,7 @@ impl Pushgateway {
         encoder
             .encode(families, &mut body)
             .map_err(|e| Error::Encode(e.to_string()))?;
-        let content_type = HeaderValue::from_static("text/plain; version=0.0.4");
-        let method = match method {
-            PushMethod::Put => Method::PUT,
-            PushMethod::Post => Method::POST,
-        };
-        self.send(method, &path, &[(CONTENT_TYPE, content_type)], body.into())
-            .await
+        self.send_text(method, &path, body.into()).await
     }
 
     /// Pushes metrics already in the text exposition format, as read from a
@@ -257,13 +251,7 @@ impl Pushgateway {
         V: AsRef<str>,
     {
         let path = group_path(job, &grouping(grouping_key)?)?;
-        let content_type = HeaderValue::from_static("text/plain; version=0.0.4");
-        let method = match method {
-            PushMethod::Put => Method::PUT,
-            PushMethod::Post => Method::POST,
-        };
-        self.send(method, &path, &[(CONTENT_TYPE, content_type)], text.into())
-            .await
+        self.send_text(method, &path, text.into()).await
     }
 
     /// Deletes the group (`DELETE`).
@@ -278,6 +266,17 @@ impl Pushgateway {
     {
         let path = group_path(job, &grouping(grouping_key)?)?;
         self.send(Method::DELETE, &path, &[], Bytes::new()).await
+    }
+
+    /// Pushes a text-format body to a group's path.
+    async fn send_text(&self, method: PushMethod, path: &str, body: Bytes) -> Result<(), Error> {
+        let content_type = HeaderValue::from_static("text/plain; version=0.0.4");
+        let method = match method {
+            PushMethod::Put => Method::PUT,
+            PushMethod::Post => Method::POST,
+        };
+        self.send(method, path, &[(CONTENT_TYPE, content_type)], body)
+            .await
     }
 
     /// Sends one request; 200 and 202 are success.
