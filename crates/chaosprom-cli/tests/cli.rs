@@ -287,3 +287,55 @@ fn discover_prints_the_activities() {
     let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(doc, chaosprometheus::discover());
 }
+
+#[test]
+fn query_query_range_and_mean_against_a_real_victoria_metrics() {
+    let vm = chaosprom_testkit::VictoriaMetrics::start().unwrap();
+    let recent = now_secs() / 60 * 60 - 120;
+    let samples: String = (0..60)
+        .map(|i| format!("cli_vm{{x=\"1\"}} 6 {}\n", (recent - (59 - i) * 60) * 1000))
+        .collect();
+    vm.import_prometheus(&samples).unwrap();
+    let url = vm.url();
+
+    let out = chaosprom(&["query", "cli_vm", "--url", url, "--when", &rfc3339(recent)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let payload: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(payload["data"]["result"][0]["value"][1], "6");
+
+    let out = chaosprom(&[
+        "query-range",
+        "cli_vm",
+        "--url",
+        url,
+        "--start",
+        &rfc3339(recent - 59 * 60),
+        "--end",
+        &rfc3339(recent),
+        "--step",
+        "60",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let payload: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        payload["data"]["result"][0]["values"]
+            .as_array()
+            .unwrap()
+            .len(),
+        60
+    );
+
+    let out = chaosprom(&[
+        "mean",
+        "cli_vm",
+        "--url",
+        url,
+        "--window",
+        "30m",
+        "--mean-type",
+        "geometric",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mean: f64 = stdout(&out).trim().parse().unwrap();
+    assert!((mean - 6.0).abs() < 1e-9, "{mean}");
+}
