@@ -282,9 +282,10 @@ impl<'c, E: Endpoint> Request<'c, E> {
         let client = self.client;
         let settings = client.settings();
         let mut url = client.transport().endpoint(&self.path);
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.extend_pairs(self.params.iter().map(|(k, v)| (*k, v.as_str())));
-        let encoded = form.finish();
+        // The serializer is not Send: it must be gone before any await.
+        let encoded = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(self.params.iter().map(|(k, v)| (*k, v.as_str())))
+            .finish();
         let post = self.post_allowed
             && (self.force_post || settings.force_post || encoded.len() > settings.max_get_size);
         {
@@ -511,6 +512,16 @@ impl<T: DeserializeOwned> Request<'_, Plain<T>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Requests can be spawned on a multi-threaded runtime.
+    #[test]
+    fn request_futures_are_send() {
+        fn send<T: Send>(_: T) {}
+        let client = Client::new("http://127.0.0.1:1").unwrap();
+        send(client.query("up").raw());
+        send(client.query("up").send());
+        send(client.labels().send());
+    }
 
     #[test]
     fn steps_are_checked_and_sent_as_given() {

@@ -95,6 +95,35 @@ enum Command {
     },
     /// Print the extension's activities as JSON, like `chaos discover`.
     Discover,
+    /// Run a Chaos Toolkit experiment file (JSON or YAML) and write its
+    /// journal; exit 1 unless it completed without deviating.
+    Run(RunArgs),
+    /// Check an experiment file; print every problem with its JSON path.
+    Validate {
+        /// The experiment file (JSON or YAML).
+        file: PathBuf,
+    },
+}
+
+/// `chaosprom run`.
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// The experiment file (JSON or YAML).
+    file: PathBuf,
+    /// Where to write the journal.
+    #[arg(long, value_name = "FILE", default_value = "./journal.json")]
+    journal_path: PathBuf,
+    /// A configuration value, as key=value or key:type=value (type: str,
+    /// int, float, bool, json); repeatable.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    vars: Vec<String>,
+    /// A JSON or YAML file with `configuration` and `secrets` mappings;
+    /// repeatable.
+    #[arg(long = "var-file", value_name = "FILE")]
+    var_files: Vec<PathBuf>,
+    /// When to play rollbacks: default, always, never, deviated.
+    #[arg(long, value_name = "STRATEGY", default_value = "default")]
+    rollback_strategy: chaos_runner::RollbackStrategy,
 }
 
 /// Where Prometheus is and how to reach it.
@@ -389,12 +418,134 @@ async fn run(command: Command) -> Result<(), Failure> {
                 .await
                 .map_err(|e| push_failure("delete", &e))
         }
+        Command::Run(args) => run_experiment(args).await,
+        Command::Validate { file } => {
+            let experiment = load(&file)?;
+            let problems = runner().validate(&experiment);
+            if problems.is_empty() {
+                println!("{} is a valid experiment", file.display());
+                Ok(())
+            } else {
+                for p in &problems {
+                    println!("{p}");
+                }
+                Err(Failure {
+                    code: 1,
+                    message: format!("{} problem(s) in {}", problems.len(), file.display()),
+                })
+            }
+        }
         Command::Discover => {
             let text =
                 serde_json::to_string_pretty(&chaosprometheus::discover()).unwrap_or_default();
             println!("{text}");
             Ok(())
         }
+    }
+}
+
+/// The runner, with this extension's probes registered.
+fn runner() -> chaos_runner::Runner {
+    chaos_runner::Runner::new()
+        .extension(chaosprometheus::PROBES_MODULE, std::sync::Arc::new(Probes))
+}
+
+/// `chaosprometheus.probes` for the runner.
+struct Probes;
+
+#[async_trait::async_trait]
+impl chaos_runner::Extension for Probes {
+    fn has_function(&self, function: &str) -> bool {
+        chaosprometheus::discover()["activities"]
+            .as_array()
+            .is_some_and(|a| {
+                a.iter()
+                    .any(|f| f["mod"] == chaosprometheus::PROBES_MODULE && f["name"] == function)
+            })
+    }
+
+    async fn call(
+        &self,
+        function: &str,
+        arguments: &Value,
+        configuration: &Value,
+        secrets: &Value,
+    ) -> Result<Value, String> {
+        match chaosprometheus::dispatch(
+            chaosprometheus::PROBES_MODULE,
+            function,
+            arguments,
+            configuration,
+            secrets,
+        )
+        .await
+        {
+            Ok(chaosprometheus::Activity::Output(v)) => Ok(v),
+            Ok(_) => Err(format!("{function} is not a probe")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+fn load(file: &std::path::Path) -> Result<Value, Failure> {
+    chaos_runner::load_file(file).map_err(|e| Failure {
+        code: 1,
+        message: e.to_string(),
+    })
+}
+
+async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
+    let config_error = |e: chaos_runner::Error| Failure {
+        code: 1,
+        message: e.to_string(),
+    };
+    let experiment = load(&args.file)?;
+    let mut configuration = Map::new();
+    let mut secrets = Map::new();
+    for file in &args.var_files {
+        let vars = chaos_runner::load_var_file(file).map_err(config_error)?;
+        configuration.extend(vars.configuration);
+        secrets.extend(vars.secrets);
+    }
+    for var in &args.vars {
+        let (key, value) = chaos_runner::parse_var(var).map_err(|e| Failure {
+            code: 2,
+            message: e.to_string(),
+        })?;
+        configuration.insert(key, value);
+    }
+    let journal = runner()
+        .configuration(configuration)
+        .secrets(secrets)
+        .rollback_strategy(args.rollback_strategy)
+        .progress(true)
+        .run(&experiment)
+        .await
+        .map_err(config_error)?;
+    let text = serde_json::to_string_pretty(&journal).unwrap_or_default();
+    std::fs::write(&args.journal_path, text).map_err(|e| Failure {
+        code: 1,
+        message: format!(
+            "cannot write the journal to {}: {e}",
+            args.journal_path.display()
+        ),
+    })?;
+    eprintln!("The journal is in {}", args.journal_path.display());
+    if journal["status"] == "completed" && journal["deviated"] == json!(false) {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: 1,
+            message: format!(
+                "the experiment ended with status {}{}",
+                journal["status"].as_str().unwrap_or("unknown"),
+                if journal["deviated"] == json!(true) {
+                    " and deviated"
+                } else {
+                    ""
+                }
+            ),
+        })
     }
 }
 

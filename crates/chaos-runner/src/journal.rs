@@ -1,0 +1,65 @@
+//! The journal's values: times, platform, node.
+
+use jiff::Timestamp;
+
+/// A time as Python's `datetime.isoformat()` writes a UTC instant:
+/// `2026-11-25T03:41:53.715862+00:00` (no fraction when it is zero).
+pub(crate) fn iso(t: Timestamp) -> String {
+    let z = t.to_zoned(jiff::tz::TimeZone::UTC);
+    let micros = z.subsec_nanosecond() / 1000;
+    let base = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        z.year(),
+        z.month(),
+        z.day(),
+        z.hour(),
+        z.minute(),
+        z.second()
+    );
+    if micros == 0 {
+        format!("{base}+00:00")
+    } else {
+        format!("{base}.{micros:06}+00:00")
+    }
+}
+
+/// Seconds between two instants, at microsecond resolution as Python's
+/// `timedelta.total_seconds()`.
+pub(crate) fn seconds_between(start: Timestamp, end: Timestamp) -> f64 {
+    let micros = end.duration_since(start).as_micros();
+    micros as f64 / 1e6
+}
+
+/// Like Python's `platform.platform()`: system, kernel release, machine.
+pub(crate) fn platform() -> String {
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let os = match std::env::consts::OS {
+        "linux" => "Linux",
+        "macos" => "Darwin",
+        other => other,
+    };
+    format!("{os}-{}-{}", release.trim(), std::env::consts::ARCH)
+}
+
+/// Like Python's `platform.node()`: the host name.
+pub(crate) fn node() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_written_as_python_writes_them() {
+        let t: Timestamp = "2026-11-25T03:41:53.715862345Z".parse().unwrap();
+        assert_eq!(iso(t), "2026-11-25T03:41:53.715862+00:00");
+        let whole: Timestamp = "2026-11-25T03:41:53Z".parse().unwrap();
+        assert_eq!(iso(whole), "2026-11-25T03:41:53+00:00");
+        let later: Timestamp = "2026-11-25T03:41:53.719929Z".parse().unwrap();
+        let earlier: Timestamp = "2026-11-25T03:41:53.715862Z".parse().unwrap();
+        assert_eq!(seconds_between(earlier, later), 0.004067);
+    }
+}

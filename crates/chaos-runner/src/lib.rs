@@ -1,0 +1,40 @@
+//! Runs [Chaos Toolkit](https://chaostoolkit.org) experiment files.
+//!
+//! Experiments in JSON or YAML are validated before anything runs, their
+//! `configuration` and `secrets` resolved (environment lookups, command
+//! line overrides), `${…}` substituted with the Chaos Toolkit's rules, and
+//! run as `chaos run` does: the steady-state hypothesis before and after
+//! the method, probes checked against their tolerances, the method's
+//! probes and actions with pauses, `ref`s and background activities,
+//! rollbacks by strategy, and a journal with the same keys, order, formats
+//! and statuses.
+//!
+//! Providers: `process`, `http`, and `python` for the modules of the
+//! [`Extension`]s registered by module name. This crate knows no extension
+//! of its own (the `chaosprom` command registers the Prometheus one).
+//!
+//! What it does not do yet: controls, hypothesis strategies other than the
+//! default, dry runs and signal handling.
+//!
+//! Errors: [`Error`] is only for what stops a run from starting (a file
+//! that does not load, an invalid experiment, a missing environment
+//! variable); once it runs, every failure is in the journal.
+
+mod error;
+mod journal;
+mod load;
+mod providers;
+mod run;
+mod substitute;
+mod tolerance;
+mod validate;
+mod vars;
+
+pub use error::Error;
+pub use load::load_file;
+pub use providers::{Extension, Extensions};
+pub use run::{RollbackStrategy, Runner};
+pub use substitute::{Lookup, substitute};
+pub use tolerance::{ProbeTolerance, within};
+pub use validate::{Problem, validate};
+pub use vars::{VarFile, load_var_file, parse_var, resolve_configuration, resolve_secrets};

@@ -1,0 +1,242 @@
+//! Running an activity's provider: python (an extension registered by
+//! module name), process, or http.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chaosprom_http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use chaosprom_http::{Bytes, HttpOptions, Method, Transport, Url};
+use serde_json::{Map, Value, json};
+
+/// Code that provides the functions of a `"type": "python"` module, e.g.
+/// `chaosprometheus.probes`.
+#[async_trait]
+pub trait Extension: Send + Sync {
+    /// Whether the module has `function` (checked before a run).
+    fn has_function(&self, function: &str) -> bool {
+        let _ = function;
+        true
+    }
+
+    /// Calls `function` with the provider's (substituted) arguments, the
+    /// resolved configuration, and the activity's secrets (the values of
+    /// the scopes it names, merged). An error fails the activity; its
+    /// message goes to the journal.
+    async fn call(
+        &self,
+        function: &str,
+        arguments: &Value,
+        configuration: &Value,
+        secrets: &Value,
+    ) -> Result<Value, String>;
+}
+
+/// Extensions by module name.
+pub type Extensions = HashMap<String, Arc<dyn Extension>>;
+
+/// Runs a provider that has been substituted already.
+pub(crate) async fn run(
+    provider: &Value,
+    extensions: &Extensions,
+    configuration: &Value,
+    secrets: &Value,
+) -> Result<Value, String> {
+    match provider.get("type").and_then(Value::as_str) {
+        Some("python") => {
+            let module = provider["module"].as_str().unwrap_or_default();
+            let function = provider["func"].as_str().unwrap_or_default();
+            let extension = extensions
+                .get(module)
+                .ok_or_else(|| format!("no extension provides module '{module}'"))?;
+            let arguments = provider
+                .get("arguments")
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            extension
+                .call(function, &arguments, configuration, secrets)
+                .await
+        }
+        Some("process") => process(provider).await,
+        Some("http") => http(provider).await,
+        other => Err(format!("unknown provider type {other:?}")),
+    }
+}
+
+/// `{"type": "process", "path", "arguments", "timeout"}` → `{status,
+/// stdout, stderr}`. A string of arguments goes through `sh -c` with the
+/// path; a list is passed as is; a mapping is flattened to key, value. A
+/// non-zero exit is an output, not a failure.
+async fn process(provider: &Value) -> Result<Value, String> {
+    let path = provider["path"].as_str().unwrap_or_default();
+    let program = which(path).ok_or_else(|| format!("cannot find the executable '{path}'"))?;
+    let mut command = match provider.get("arguments") {
+        Some(Value::String(args)) => {
+            let mut c = tokio::process::Command::new("sh");
+            c.arg("-c").arg(format!("{} {args}", program.display()));
+            c
+        }
+        Some(Value::Array(args)) => {
+            let mut c = tokio::process::Command::new(&program);
+            c.args(
+                args.iter()
+                    .filter(|a| !a.is_null() && a.as_str() != Some(""))
+                    .map(text),
+            );
+            c
+        }
+        Some(Value::Object(args)) => {
+            let mut c = tokio::process::Command::new(&program);
+            for (k, v) in args {
+                c.arg(k);
+                if !v.is_null() && v.as_str() != Some("") {
+                    c.arg(text(v));
+                }
+            }
+            c
+        }
+        _ => tokio::process::Command::new(&program),
+    };
+    command
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let run = command.output();
+    let output = match seconds(provider.get("timeout")) {
+        Some(limit) => tokio::time::timeout(limit, run)
+            .await
+            .map_err(|_| format!("'{path}' did not finish within {limit:?}"))?,
+        None => run.await,
+    }
+    .map_err(|e| format!("cannot run '{path}': {e}"))?;
+    Ok(json!({
+        "status": output.status.code().unwrap_or(-1),
+        "stdout": String::from_utf8_lossy(&output.stdout),
+        "stderr": String::from_utf8_lossy(&output.stderr),
+    }))
+}
+
+/// `{"type": "http", "url", "method", "headers", "arguments", "timeout",
+/// "verify_tls"}` → `{status, headers, body}`; the body is parsed when the
+/// answer is JSON. Statuses of 400 and above are outputs; connection
+/// failures and timeouts fail the activity.
+async fn http(provider: &Value) -> Result<Value, String> {
+    let url_text = provider["url"].as_str().unwrap_or_default();
+    let mut url = Url::parse(url_text).map_err(|e| format!("invalid url '{url_text}': {e}"))?;
+    let method = provider
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or("GET")
+        .to_ascii_uppercase();
+    let method =
+        Method::from_bytes(method.as_bytes()).map_err(|_| format!("invalid method '{method}'"))?;
+    let mut options = HttpOptions::default();
+    options.retries = 0;
+    options.request_timeout = seconds(provider.get("timeout")).unwrap_or(Duration::from_secs(30));
+    options.tls.verify = provider
+        .get("verify_tls")
+        .and_then(Value::as_bool)
+        .unwrap_or(true);
+    let origin = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    let transport = Transport::new(&origin, options).map_err(|e| e.to_string())?;
+    let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::new();
+    let mut json_body = false;
+    if let Some(Value::Object(map)) = provider.get("headers") {
+        for (k, v) in map {
+            let name =
+                HeaderName::from_bytes(k.as_bytes()).map_err(|e| format!("header '{k}': {e}"))?;
+            let value =
+                HeaderValue::from_str(&text(v)).map_err(|e| format!("header '{k}': {e}"))?;
+            json_body |= name == CONTENT_TYPE && text(v).contains("json");
+            headers.push((name, value));
+        }
+    }
+    let arguments = provider.get("arguments").filter(|a| !a.is_null());
+    let body = match arguments {
+        Some(Value::Object(args)) if method == Method::GET => {
+            let mut query = url.query_pairs_mut();
+            for (k, v) in args {
+                query.append_pair(k, &text(v));
+            }
+            drop(query);
+            Bytes::new()
+        }
+        Some(args) if method != Method::GET && json_body => Bytes::from(args.to_string()),
+        Some(Value::Object(args)) if method != Method::GET => {
+            let form: String = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(args.iter().map(|(k, v)| (k.clone(), text(v))))
+                .finish();
+            headers.push((
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/x-www-form-urlencoded"),
+            ));
+            Bytes::from(form)
+        }
+        Some(other) if method != Method::GET => {
+            headers.push((CONTENT_TYPE, HeaderValue::from_static("application/json")));
+            Bytes::from(other.to_string())
+        }
+        _ => Bytes::new(),
+    };
+    let answer = transport
+        .send(method, &url, &headers, body, |_| false)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = answer.status().as_u16();
+    let mut response_headers = Map::new();
+    for (name, value) in answer.headers() {
+        response_headers.insert(
+            name.to_string(),
+            Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()),
+        );
+    }
+    let is_json = response_headers
+        .get("content-type")
+        .and_then(Value::as_str)
+        .is_some_and(|ct| ct.contains("application/json"));
+    let bytes = answer.bytes().await.map_err(|e| e.to_string())?;
+    let text_body = String::from_utf8_lossy(&bytes).into_owned();
+    let body = if is_json {
+        serde_json::from_str(&text_body).unwrap_or(Value::String(text_body))
+    } else {
+        Value::String(text_body)
+    };
+    Ok(json!({"status": status, "headers": response_headers, "body": body}))
+}
+
+/// A JSON value as a command-line or form argument.
+fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A number of seconds (or a string holding one), if positive.
+pub(crate) fn seconds(v: Option<&Value>) -> Option<Duration> {
+    let s = match v? {
+        Value::Number(n) => n.as_f64()?,
+        Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    (s.is_finite() && s > 0.0).then(|| Duration::from_secs_f64(s))
+}
+
+/// An executable: the path itself if it has a slash, else PATH's.
+fn which(path: &str) -> Option<std::path::PathBuf> {
+    let expanded = match path.strip_prefix("~/") {
+        Some(rest) => std::path::PathBuf::from(std::env::var_os("HOME")?).join(rest),
+        None => std::path::PathBuf::from(path),
+    };
+    if path.contains('/') {
+        return expanded.is_file().then_some(expanded);
+    }
+    std::env::split_paths(&std::env::var_os("PATH")?)
+        .map(|dir| dir.join(path))
+        .find(|candidate| {
+            use std::os::unix::fs::PermissionsExt;
+            candidate
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+}

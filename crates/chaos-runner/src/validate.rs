@@ -1,0 +1,298 @@
+//! Checking an experiment before anything of it runs.
+
+use serde_json::Value;
+
+/// One problem in an experiment, at a JSON path such as
+/// `$.method[1].provider.type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where.
+    pub path: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Every problem of `experiment`; empty when it can run. `has_module` says
+/// whether a python provider's module is registered.
+pub fn validate(experiment: &Value, has_module: &dyn Fn(&str) -> bool) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut add = |path: String, message: String| problems.push(Problem { path, message });
+    let Some(root) = experiment.as_object() else {
+        add("$".into(), "expected the experiment as a mapping".into());
+        return problems;
+    };
+    for key in ["title", "description"] {
+        match root.get(key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => {}
+            Some(Value::String(_)) => add(format!("$.{key}"), "must not be empty".into()),
+            Some(other) => add(
+                format!("$.{key}"),
+                format!("expected a string, found {}", kind(other)),
+            ),
+            None => add(format!("$.{key}"), "is required".into()),
+        }
+    }
+    // Names of every activity, for `ref`s.
+    let mut names: Vec<String> = Vec::new();
+    let mut lists: Vec<(String, &Vec<Value>, bool)> = Vec::new();
+    if let Some(h) = root.get("steady-state-hypothesis") {
+        match h.as_object() {
+            None => add(
+                "$.steady-state-hypothesis".into(),
+                "expected a mapping".into(),
+            ),
+            Some(h) => {
+                if !h.get("title").is_some_and(Value::is_string) {
+                    add(
+                        "$.steady-state-hypothesis.title".into(),
+                        "is required (a string)".into(),
+                    );
+                }
+                match h.get("probes") {
+                    None => {}
+                    Some(Value::Array(probes)) => {
+                        lists.push(("$.steady-state-hypothesis.probes".into(), probes, true));
+                    }
+                    Some(other) => add(
+                        "$.steady-state-hypothesis.probes".into(),
+                        format!("expected a list, found {}", kind(other)),
+                    ),
+                }
+            }
+        }
+    }
+    match root.get("method") {
+        Some(Value::Array(method)) => lists.push(("$.method".into(), method, false)),
+        Some(other) => add(
+            "$.method".into(),
+            format!("expected a list, found {}", kind(other)),
+        ),
+        None => add("$.method".into(), "is required".into()),
+    }
+    match root.get("rollbacks") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(rollbacks)) => lists.push(("$.rollbacks".into(), rollbacks, false)),
+        Some(other) => add(
+            "$.rollbacks".into(),
+            format!("expected a list, found {}", kind(other)),
+        ),
+    }
+    for (_, list, _) in &lists {
+        for a in list.iter() {
+            if let Some(name) = a.get("name").and_then(Value::as_str) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    for (base, list, hypothesis) in &lists {
+        for (i, activity) in list.iter().enumerate() {
+            let path = format!("{base}[{i}]");
+            check_activity(&path, activity, *hypothesis, &names, has_module, &mut add);
+        }
+    }
+    for key in ["configuration", "secrets"] {
+        if let Some(v) = root.get(key) {
+            if !v.is_object() && !v.is_null() {
+                add(
+                    format!("$.{key}"),
+                    format!("expected a mapping, found {}", kind(v)),
+                );
+            }
+        }
+    }
+    problems
+}
+
+fn check_activity(
+    path: &str,
+    activity: &Value,
+    in_hypothesis: bool,
+    names: &[String],
+    has_module: &dyn Fn(&str) -> bool,
+    add: &mut dyn FnMut(String, String),
+) {
+    let Some(a) = activity.as_object() else {
+        add(
+            path.into(),
+            format!("expected an activity mapping, found {}", kind(activity)),
+        );
+        return;
+    };
+    if let Some(reference) = a.get("ref") {
+        match reference.as_str() {
+            Some(r) if names.iter().any(|n| n == r) => {}
+            Some(r) => add(format!("{path}.ref"), format!("no activity is named '{r}'")),
+            None => add(
+                format!("{path}.ref"),
+                "expected the name of an activity".into(),
+            ),
+        }
+        return;
+    }
+    match a.get("type").and_then(Value::as_str) {
+        Some("probe") => {}
+        Some("action") if !in_hypothesis => {}
+        Some("action") => add(
+            format!("{path}.type"),
+            "a hypothesis holds probes, not actions".into(),
+        ),
+        Some(other) => add(
+            format!("{path}.type"),
+            format!("expected probe or action, found '{other}'"),
+        ),
+        None => add(
+            format!("{path}.type"),
+            "is required: probe or action".into(),
+        ),
+    }
+    if a.get("name")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty)
+    {
+        add(format!("{path}.name"), "is required (a string)".into());
+    }
+    check_provider(
+        &format!("{path}.provider"),
+        a.get("provider"),
+        has_module,
+        add,
+    );
+    if in_hypothesis {
+        match a.get("tolerance") {
+            None => add(
+                format!("{path}.tolerance"),
+                "a hypothesis probe needs a tolerance".into(),
+            ),
+            Some(t) => check_tolerance(&format!("{path}.tolerance"), t, has_module, add),
+        }
+    }
+    if let Some(pauses) = a.get("pauses") {
+        for side in ["before", "after"] {
+            if let Some(p) = pauses.get(side) {
+                if !(p.is_number() || p.is_string()) {
+                    add(
+                        format!("{path}.pauses.{side}"),
+                        format!("expected seconds, found {}", kind(p)),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn check_provider(
+    path: &str,
+    provider: Option<&Value>,
+    has_module: &dyn Fn(&str) -> bool,
+    add: &mut dyn FnMut(String, String),
+) {
+    let Some(p) = provider.and_then(Value::as_object) else {
+        add(path.into(), "is required: a mapping with a type".into());
+        return;
+    };
+    match p.get("type").and_then(Value::as_str) {
+        Some("python") => {
+            match p.get("module").and_then(Value::as_str) {
+                Some(m) if has_module(m) => {}
+                Some(m) => add(
+                    format!("{path}.module"),
+                    format!("no extension provides module '{m}'"),
+                ),
+                None => add(format!("{path}.module"), "is required (a string)".into()),
+            }
+            if !p.get("func").is_some_and(Value::is_string) {
+                add(format!("{path}.func"), "is required (a string)".into());
+            }
+        }
+        Some("process") => {
+            if !p.get("path").is_some_and(Value::is_string) {
+                add(format!("{path}.path"), "is required (a string)".into());
+            }
+        }
+        Some("http") => {
+            if !p.get("url").is_some_and(Value::is_string) {
+                add(format!("{path}.url"), "is required (a string)".into());
+            }
+        }
+        Some(other) => add(
+            format!("{path}.type"),
+            format!("expected python, process or http, found '{other}'"),
+        ),
+        None => add(
+            format!("{path}.type"),
+            "is required: python, process or http".into(),
+        ),
+    }
+}
+
+fn check_tolerance(
+    path: &str,
+    t: &Value,
+    has_module: &dyn Fn(&str) -> bool,
+    add: &mut dyn FnMut(String, String),
+) {
+    match t {
+        Value::Bool(_) | Value::String(_) | Value::Array(_) => {}
+        Value::Number(n) if n.is_i64() || n.is_u64() => {}
+        Value::Number(_) => add(
+            path.into(),
+            "expected an integer, a boolean, a string, a list or a mapping; found a float".into(),
+        ),
+        Value::Object(m) => match m.get("type").and_then(Value::as_str) {
+            Some("regex") if m.get("pattern").is_some_and(Value::is_string) => {
+                if let Some(Err(e)) = m
+                    .get("pattern")
+                    .and_then(Value::as_str)
+                    .map(regex::Regex::new)
+                {
+                    add(
+                        format!("{path}.pattern"),
+                        format!("invalid regular expression: {e}"),
+                    );
+                }
+            }
+            Some("regex") => add(format!("{path}.pattern"), "is required (a string)".into()),
+            Some("jsonpath") if m.get("path").is_some_and(Value::is_string) => {}
+            Some("jsonpath") => add(format!("{path}.path"), "is required (a string)".into()),
+            Some("range") => match m.get("range").and_then(Value::as_array) {
+                Some(r) if r.len() == 2 && r.iter().all(Value::is_number) => {}
+                _ => add(
+                    format!("{path}.range"),
+                    "expected a list of two numbers".into(),
+                ),
+            },
+            Some("probe") => check_provider(
+                &format!("{path}.provider"),
+                m.get("provider"),
+                has_module,
+                add,
+            ),
+            Some(other) => add(
+                format!("{path}.type"),
+                format!("expected regex, jsonpath, range or probe, found '{other}'"),
+            ),
+            None => add(
+                format!("{path}.type"),
+                "is required: regex, jsonpath, range or probe".into(),
+            ),
+        },
+        Value::Null => add(path.into(), "must not be null".into()),
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}

@@ -1,0 +1,234 @@
+//! Configuration and secrets: environment lookups and command-line
+//! overrides.
+
+use serde_json::{Map, Value};
+
+use crate::Error;
+
+/// Resolves the experiment's `configuration`: plain values stay as they
+/// are; `{"type": "env", "key", "default", "env_var_type"}` reads the
+/// environment. `overrides` (from `--var` and var files) win.
+pub fn resolve_configuration(
+    configuration: Option<&Value>,
+    overrides: &Map<String, Value>,
+) -> Result<Map<String, Value>, Error> {
+    let mut out = Map::new();
+    if let Some(Value::Object(map)) = configuration {
+        for (key, value) in map {
+            if overrides.contains_key(key) {
+                continue;
+            }
+            out.insert(
+                key.clone(),
+                resolve_one(&format!("configuration.{key}"), value)?,
+            );
+        }
+    }
+    for (key, value) in overrides {
+        out.insert(key.clone(), value.clone());
+    }
+    Ok(out)
+}
+
+/// Resolves `secrets`: scope name → map of values, each plain or
+/// `{"type": "env", "key"}`. `overrides` (scope → map) win.
+pub fn resolve_secrets(
+    secrets: Option<&Value>,
+    overrides: &Map<String, Value>,
+) -> Result<Map<String, Value>, Error> {
+    let mut out = Map::new();
+    if let Some(Value::Object(scopes)) = secrets {
+        for (scope, values) in scopes {
+            let Value::Object(values) = values else {
+                return Err(Error::Config {
+                    key: format!("secrets.{scope}"),
+                    reason: "expected a mapping of secret names to values".into(),
+                });
+            };
+            let mut resolved = Map::new();
+            for (key, value) in values {
+                resolved.insert(
+                    key.clone(),
+                    resolve_one(&format!("secrets.{scope}.{key}"), value)?,
+                );
+            }
+            out.insert(scope.clone(), Value::Object(resolved));
+        }
+    }
+    for (scope, values) in overrides {
+        let entry = out
+            .entry(scope.clone())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let (Value::Object(target), Value::Object(values)) = (entry, values) {
+            for (k, v) in values {
+                target.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn resolve_one(name: &str, value: &Value) -> Result<Value, Error> {
+    let Some(map) = value
+        .as_object()
+        .filter(|m| m.get("type").and_then(Value::as_str) == Some("env"))
+    else {
+        return Ok(value.clone());
+    };
+    let key = map
+        .get("key")
+        .and_then(Value::as_str)
+        .ok_or_else(|| Error::Config {
+            key: name.to_owned(),
+            reason: "an env value needs a \"key\" naming the variable".into(),
+        })?;
+    let raw = match std::env::var(key) {
+        Ok(v) => Value::String(v),
+        Err(_) => match map.get("default") {
+            Some(default) => default.clone(),
+            None => {
+                return Err(Error::Config {
+                    key: name.to_owned(),
+                    reason: format!(
+                        "the environment variable {key} is not set and there is no default"
+                    ),
+                });
+            }
+        },
+    };
+    match (map.get("env_var_type").and_then(Value::as_str), raw) {
+        (None | Some("str"), v) => Ok(v),
+        (Some(kind), Value::String(s)) => convert(kind, &s).map_err(|reason| Error::Config {
+            key: name.to_owned(),
+            reason: format!("{key}={s:?}: {reason}"),
+        }),
+        (Some(_), v) => Ok(v),
+    }
+}
+
+/// Converts a string to `str`, `int`, `float`, `bool` or `json`.
+pub(crate) fn convert(kind: &str, s: &str) -> Result<Value, String> {
+    match kind {
+        "str" => Ok(Value::String(s.to_owned())),
+        "int" => s
+            .trim()
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| "expected an integer".into()),
+        "float" => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .ok_or_else(|| "expected a number".into()),
+        "bool" => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(Value::Bool(true)),
+            "false" | "0" | "no" | "off" | "" => Ok(Value::Bool(false)),
+            _ => Err("expected true or false".into()),
+        },
+        "json" => serde_json::from_str(s).map_err(|e| format!("expected JSON: {e}")),
+        other => Err(format!(
+            "unknown type '{other}': expected str, int, float, bool or json"
+        )),
+    }
+}
+
+/// Parses `--var key=value` or `--var key:type=value`.
+pub fn parse_var(text: &str) -> Result<(String, Value), Error> {
+    let bad = |reason: &str| Error::Config {
+        key: format!("--var {text}"),
+        reason: reason.to_owned(),
+    };
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| bad("expected key=value or key:type=value"))?;
+    let (key, kind) = name.split_once(':').unwrap_or((name, "str"));
+    if key.is_empty() {
+        return Err(bad("the key is empty"));
+    }
+    let value = convert(kind, value).map_err(|reason| bad(&reason))?;
+    Ok((key.to_owned(), value))
+}
+
+/// What a var file holds.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VarFile {
+    /// Configuration values.
+    pub configuration: Map<String, Value>,
+    /// Secrets, scope → values.
+    pub secrets: Map<String, Value>,
+}
+
+/// Reads a var file: JSON or YAML with optional `configuration` and
+/// `secrets` mappings.
+pub fn load_var_file(path: &std::path::Path) -> Result<VarFile, Error> {
+    let data = crate::load::load_file(path)?;
+    let part = |key: &str| -> Result<Map<String, Value>, Error> {
+        match data.get(key) {
+            None | Some(Value::Null) => Ok(Map::new()),
+            Some(Value::Object(m)) => Ok(m.clone()),
+            Some(_) => Err(Error::Config {
+                key: format!("{}: {key}", path.display()),
+                reason: "expected a mapping".into(),
+            }),
+        }
+    };
+    Ok(VarFile {
+        configuration: part("configuration")?,
+        secrets: part("secrets")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn vars_are_typed() {
+        assert_eq!(parse_var("a=1").unwrap(), ("a".into(), json!("1")));
+        assert_eq!(parse_var("a:int=1").unwrap(), ("a".into(), json!(1)));
+        assert_eq!(parse_var("a:float=1.5").unwrap(), ("a".into(), json!(1.5)));
+        assert_eq!(parse_var("a:bool=true").unwrap(), ("a".into(), json!(true)));
+        assert_eq!(
+            parse_var("a:json={\"x\":[1]}").unwrap(),
+            ("a".into(), json!({"x": [1]}))
+        );
+        assert_eq!(
+            parse_var("url=http://h/?q=1").unwrap(),
+            ("url".into(), json!("http://h/?q=1"))
+        );
+        for bad in ["novalue", "=x", "a:int=x", "a:date=1"] {
+            assert!(parse_var(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn configuration_resolves_env_and_overrides() {
+        let path = std::env::var("PATH").unwrap();
+        let configuration = json!({
+            "plain": 1,
+            "from_env": {"type": "env", "key": "PATH"},
+            "defaulted": {"type": "env", "key": "CHAOS_RUNNER_UNSET_VAR", "default": "7", "env_var_type": "int"},
+            "overridden": "old",
+        });
+        let overrides = json!({"overridden": "new"}).as_object().unwrap().clone();
+        let resolved = resolve_configuration(Some(&configuration), &overrides).unwrap();
+        assert_eq!(resolved["plain"], json!(1));
+        assert_eq!(resolved["from_env"], json!(path));
+        assert_eq!(resolved["defaulted"], json!(7));
+        assert_eq!(resolved["overridden"], json!("new"));
+        let missing = json!({"x": {"type": "env", "key": "CHAOS_RUNNER_UNSET_VAR"}});
+        let err = resolve_configuration(Some(&missing), &Map::new()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("CHAOS_RUNNER_UNSET_VAR is not set"),
+            "{err}"
+        );
+        let secrets = json!({"prom": {"token": {"type": "env", "key": "PATH"}, "user": "bob"}});
+        let resolved = resolve_secrets(Some(&secrets), &Map::new()).unwrap();
+        assert_eq!(resolved["prom"]["user"], json!("bob"));
+        assert_eq!(resolved["prom"]["token"], json!(path));
+    }
+}

@@ -1,0 +1,351 @@
+//! `chaosprom run` and `chaosprom validate` on the experiment files in
+//! tests/experiments, against real servers.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chaosprom_testkit::Prometheus;
+use serde_json::Value;
+
+fn experiment(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/experiments")
+        .join(name)
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+/// `run_const` = 4 every 15 s over the last two hours.
+fn prometheus() -> Prometheus {
+    let recent = now_secs() / 15 * 15 - 15;
+    let mut om = String::from("# TYPE run_const gauge\n");
+    for t in (recent - 7200..=recent).step_by(15) {
+        om.push_str(&format!("run_const 4 {t}\n"));
+    }
+    om.push_str("# EOF\n");
+    Prometheus::builder().history(om).start().unwrap()
+}
+
+/// Runs an experiment; its exit status, stderr and journal.
+fn run(file: &Path, args: &[&str], env: &[(&str, &str)]) -> (Output, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.json");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosprom"));
+    command
+        .arg("run")
+        .arg(file)
+        .arg("--journal-path")
+        .arg(&journal)
+        .args(args);
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let out = command.output().unwrap();
+    let journal = std::fs::read_to_string(&journal)
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(Value::Null);
+    (out, journal)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn names(entries: &Value) -> Vec<String> {
+    entries
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["activity"]["name"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[test]
+fn prometheus_probes_http_process_refs_and_background() {
+    let prom = prometheus();
+    let var = format!("prometheus_base_url={}", prom.url());
+    let (out, journal) = run(&experiment("prometheus.json"), &["--var", &var], &[]);
+    assert!(out.status.success(), "{}\n{journal:#}", stderr(&out));
+
+    let keys: Vec<&String> = journal.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "chaoslib-version",
+            "platform",
+            "node",
+            "experiment",
+            "start",
+            "status",
+            "deviated",
+            "steady_states",
+            "run",
+            "rollbacks",
+            "end",
+            "duration"
+        ]
+    );
+    assert_eq!(journal["status"], "completed");
+    assert_eq!(journal["deviated"], false);
+    assert_eq!(
+        journal["experiment"]["title"],
+        format!("Prometheus answers at {}", prom.url())
+    );
+    assert!(journal["experiment"].get("dry").is_some_and(Value::is_null));
+    assert!(journal["start"].as_str().unwrap().ends_with("+00:00"));
+    assert!(journal["duration"].is_f64());
+
+    for side in ["before", "after"] {
+        let state = &journal["steady_states"][side];
+        assert_eq!(state["steady_state_met"], true, "{side}: {state:#}");
+        let probes = state["probes"].as_array().unwrap();
+        assert_eq!(probes.len(), 5);
+        assert!(
+            probes
+                .iter()
+                .all(|p| p["tolerance_met"] == true && p["status"] == "succeeded")
+        );
+        let entry: Vec<&String> = probes[0].as_object().unwrap().keys().collect();
+        assert_eq!(
+            entry,
+            [
+                "activity",
+                "output",
+                "start",
+                "status",
+                "end",
+                "duration",
+                "tolerance_met"
+            ]
+        );
+        assert_eq!(
+            probes[0]["output"]["status"], "success",
+            "the payload as-is"
+        );
+        assert_eq!(probes[3]["output"]["status"], 200);
+        assert_eq!(probes[4]["output"]["status"], 404);
+    }
+    assert_eq!(journal["steady_states"]["during"], serde_json::json!([]));
+
+    let runs = &journal["run"];
+    assert_eq!(
+        names(runs),
+        [
+            "say-hello",
+            "query-succeeds",
+            "exit-code-is-an-output",
+            "sleep-a",
+            "sleep-b"
+        ]
+    );
+    assert_eq!(runs[0]["output"]["stdout"], "hello 1h\n");
+    assert_eq!(
+        runs[2]["output"]["status"], 3,
+        "a non-zero exit is an output"
+    );
+    assert_eq!(runs[2]["status"], "succeeded");
+    // Both background sleeps ran to completion.
+    let sleeps: f64 = runs[3]["duration"].as_f64().unwrap() + runs[4]["duration"].as_f64().unwrap();
+    assert!(sleeps >= 1.9, "{sleeps}");
+    assert_eq!(names(&journal["rollbacks"]), ["say-bye"]);
+    assert_eq!(journal["rollbacks"][0]["output"]["stdout"], "--bye now\n");
+    let progress = stderr(&out);
+    for line in [
+        "Steady state hypothesis: Prometheus is up",
+        "Probe: mean-is-four",
+        "Action: say-hello",
+        "Let's rollback...",
+        "Experiment ended with status: completed",
+    ] {
+        assert!(progress.contains(line), "{line} in {progress}");
+    }
+}
+
+#[test]
+fn a_run_that_deviates_is_reported_and_rolled_back_by_strategy() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::write(&state, "ok\n").unwrap();
+    let env = [("CHAOS_STATE_FILE", state.to_str().unwrap())];
+    let (out, journal) = run(
+        &experiment("deviates.yaml"),
+        &["--rollback-strategy", "deviated"],
+        &env,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "exit 1 when deviated: {}",
+        stderr(&out)
+    );
+    assert_eq!(journal["status"], "completed");
+    assert_eq!(journal["deviated"], true);
+    assert_eq!(journal["steady_states"]["before"]["steady_state_met"], true);
+    assert_eq!(journal["steady_states"]["after"]["steady_state_met"], false);
+    assert_eq!(
+        journal["steady_states"]["after"]["probes"][0]["tolerance_met"],
+        false
+    );
+    assert_eq!(names(&journal["rollbacks"]), ["mend-it"]);
+    assert_eq!(
+        std::fs::read_to_string(&state).unwrap(),
+        "ok\n",
+        "the rollback ran"
+    );
+
+    // With "never", the state stays broken.
+    let (_, journal) = run(
+        &experiment("deviates.yaml"),
+        &["--rollback-strategy", "never"],
+        &env,
+    );
+    assert_eq!(journal["deviated"], true);
+    assert!(journal["rollbacks"].as_array().unwrap().is_empty());
+    assert_eq!(std::fs::read_to_string(&state).unwrap(), "broken\n");
+}
+
+#[test]
+fn a_closed_gate_skips_the_method_and_env_values_are_typed() {
+    let prom = prometheus();
+    let var = format!("prometheus_base_url={}", prom.url());
+    // One series: expecting "2" keeps the gate closed.
+    let env = [("CHAOS_EXPECTED", "2"), ("CHAOS_TOKEN", "t")];
+    let (out, journal) = run(&experiment("gate.json"), &["--var", &var], &env);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "completed, not deviated: {}",
+        stderr(&out)
+    );
+    assert_eq!(journal["status"], "completed");
+    assert_eq!(journal["deviated"], false);
+    assert_eq!(
+        journal["steady_states"]["before"]["probes"][0]["tolerance_met"],
+        false
+    );
+    assert!(
+        journal["run"].as_array().unwrap().is_empty(),
+        "the method is skipped"
+    );
+    assert!(journal["steady_states"]["after"].is_null());
+    assert_eq!(names(&journal["rollbacks"]), ["rolls-back"]);
+
+    // An env value without default that is not set stops the run before it starts.
+    let (out, journal) = run(
+        &experiment("gate.json"),
+        &["--var", &var],
+        &[("CHAOS_TOKEN", "t")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out)
+            .contains("configuration.expected: the environment variable CHAOS_EXPECTED is not set"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(journal.is_null());
+
+    // --var wins over the experiment, with its type.
+    let (out, journal) = run(
+        &experiment("gate.json"),
+        &["--var", &var, "--var", "expected:str=1"],
+        &[("CHAOS_TOKEN", "t")],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(journal["steady_states"]["before"]["steady_state_met"], true);
+    assert_eq!(names(&journal["run"]), ["never-runs"]);
+}
+
+#[test]
+fn a_probe_that_errors_fails_the_run_and_skips_default_rollbacks() {
+    let prom = prometheus();
+    let var = format!("prometheus_base_url={}", prom.url());
+    let (out, journal) = run(&experiment("probe-fails.json"), &["--var", &var], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(journal["status"], "failed");
+    let probe = &journal["steady_states"]["before"]["probes"][0];
+    assert_eq!(probe["status"], "failed");
+    assert_eq!(probe["tolerance_met"], false);
+    assert!(probe["output"].is_null());
+    let exception = probe["exception"][0].as_str().unwrap();
+    assert!(
+        exception.contains("Prometheus query 'sum(' failed"),
+        "{exception}"
+    );
+    let entry: Vec<&String> = probe.as_object().unwrap().keys().collect();
+    assert_eq!(
+        entry,
+        [
+            "activity",
+            "output",
+            "start",
+            "status",
+            "exception",
+            "end",
+            "duration",
+            "tolerance_met"
+        ]
+    );
+    assert!(journal["rollbacks"].as_array().unwrap().is_empty());
+    let (_, journal) = run(
+        &experiment("probe-fails.json"),
+        &["--var", &var, "--rollback-strategy", "always"],
+        &[],
+    );
+    assert_eq!(names(&journal["rollbacks"]), ["skipped"]);
+}
+
+#[test]
+fn validate_names_every_problem_with_its_path() {
+    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["validate"])
+        .arg(experiment("invalid.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let listed = String::from_utf8_lossy(&out.stdout);
+    for problem in [
+        "$.title: must not be empty",
+        "$.description: is required",
+        "$.steady-state-hypothesis.probes[0].type: a hypothesis holds probes, not actions",
+        "$.steady-state-hypothesis.probes[0].provider.module: no extension provides module 'chaosprometheus.nope'",
+        "$.steady-state-hypothesis.probes[0].tolerance: a hypothesis probe needs a tolerance",
+        "$.steady-state-hypothesis.probes[1].tolerance.range: expected a list of two numbers",
+        "$.steady-state-hypothesis.probes[1].provider.type: expected python, process or http, found 'ftp'",
+        "$.method[0].ref: no activity is named 'missing'",
+        "$.method[1].provider.url: is required (a string)",
+    ] {
+        assert!(listed.contains(problem), "{problem} in\n{listed}");
+    }
+    for valid in [
+        "prometheus.json",
+        "deviates.yaml",
+        "gate.json",
+        "probe-fails.json",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(["validate"])
+            .arg(experiment(valid))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{valid}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let (out, _) = run(&experiment("invalid.json"), &[], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the experiment is not valid"),
+        "{}",
+        stderr(&out)
+    );
+}
