@@ -13,13 +13,17 @@
 //! [`Extension`]s registered by module name. This crate knows no extension
 //! of its own (the `chaosprom` command registers the Prometheus one).
 //!
-//! What it does not do yet: controls, hypothesis strategies other than the
-//! default, dry runs and signal handling.
+//! Controls come through [`chaos_controls`]: experiment-, hypothesis- and
+//! activity-level controls (with `scope`, `automatic` and `ref`) and those
+//! of the settings' `controls` map, instantiated from the modules
+//! registered with [`Runner::control_module`]. Hypothesis strategies, dry
+//! runs and interruption from outside ([`Interrupter`]) are supported.
 //!
 //! Errors: [`Error`] is only for what stops a run from starting (a file
 //! that does not load, an invalid experiment, a missing environment
 //! variable); once it runs, every failure is in the journal.
 
+mod controls;
 mod error;
 mod journal;
 mod load;
@@ -30,10 +34,11 @@ mod tolerance;
 mod validate;
 mod vars;
 
+pub use controls::ControlFactory;
 pub use error::Error;
 pub use load::load_file;
 pub use providers::{Extension, Extensions};
-pub use run::{RollbackStrategy, Runner};
+pub use run::{Dry, HypothesisStrategy, Interrupter, RollbackStrategy, Runner};
 pub use substitute::{Lookup, substitute};
 pub use tolerance::{ProbeTolerance, within};
 pub use validate::{Problem, validate};

@@ -1,11 +1,16 @@
 //! Running an experiment and writing its journal.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::time::Duration;
+
+use chaos_controls::RunContext;
 
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
+use crate::controls::{ControlFactory, Controls};
 use crate::journal::{iso, node, platform, seconds_between};
 use crate::providers::{self, Extension, Extensions, seconds};
 use crate::substitute::{Lookup, substitute};
@@ -41,6 +46,105 @@ impl FromStr for RollbackStrategy {
     }
 }
 
+/// When the steady-state hypothesis is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HypothesisStrategy {
+    /// Before and after the method.
+    #[default]
+    Default,
+    /// Only before the method.
+    BeforeMethodOnly,
+    /// Only after the method.
+    AfterMethodOnly,
+    /// Only repeatedly while the method runs.
+    DuringMethodOnly,
+    /// Before, repeatedly during, and after the method.
+    Continuously,
+}
+
+impl FromStr for HypothesisStrategy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "default" => Ok(Self::Default),
+            "before-method-only" => Ok(Self::BeforeMethodOnly),
+            "after-method-only" => Ok(Self::AfterMethodOnly),
+            "during-method-only" => Ok(Self::DuringMethodOnly),
+            "continuously" => Ok(Self::Continuously),
+            other => Err(format!(
+                "invalid hypothesis strategy '{other}': expected default, before-method-only, \
+                 after-method-only, during-method-only or continuously"
+            )),
+        }
+    }
+}
+
+impl HypothesisStrategy {
+    fn before(self) -> bool {
+        matches!(
+            self,
+            Self::Default | Self::BeforeMethodOnly | Self::Continuously
+        )
+    }
+
+    fn during(self) -> bool {
+        matches!(self, Self::DuringMethodOnly | Self::Continuously)
+    }
+
+    fn after(self) -> bool {
+        matches!(
+            self,
+            Self::Default | Self::AfterMethodOnly | Self::Continuously
+        )
+    }
+}
+
+/// What a dry run skips.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dry {
+    /// Probes are not run (and tolerances not checked).
+    Probes,
+    /// Actions are not run.
+    Actions,
+    /// No activity is run.
+    Activities,
+    /// Pauses are skipped.
+    Pause,
+}
+
+impl FromStr for Dry {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "probes" => Ok(Self::Probes),
+            "actions" => Ok(Self::Actions),
+            "activities" => Ok(Self::Activities),
+            "pause" => Ok(Self::Pause),
+            other => Err(format!(
+                "invalid dry mode '{other}': expected probes, actions, activities or pause"
+            )),
+        }
+    }
+}
+
+/// Stops a running experiment from another task (a signal handler): the
+/// run ends with status `interrupted`, rollbacks per strategy, after-hooks
+/// and cleanup, and its journal.
+#[derive(Debug, Clone)]
+pub struct Interrupter(Arc<tokio::sync::watch::Sender<Option<String>>>);
+
+impl Interrupter {
+    /// Interrupts the run, giving a reason for the log.
+    pub fn interrupt(&self, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.0.send_modify(|r| {
+            r.get_or_insert(reason);
+        });
+    }
+}
+
 /// Runs Chaos Toolkit experiments.
 ///
 /// ```no_run
@@ -50,13 +154,39 @@ impl FromStr for RollbackStrategy {
 /// println!("{} deviated={}", journal["status"], journal["deviated"]);
 /// # Ok(()) }
 /// ```
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Runner {
     extensions: Extensions,
+    control_factories: HashMap<String, ControlFactory>,
+    settings: Value,
     configuration: Map<String, Value>,
     secrets: Map<String, Value>,
     rollback_strategy: RollbackStrategy,
+    hypothesis_strategy: HypothesisStrategy,
+    hypothesis_frequency: Duration,
+    fail_fast: bool,
+    dry: Option<Dry>,
     progress: bool,
+    interrupt: Arc<tokio::sync::watch::Sender<Option<String>>>,
+}
+
+impl Default for Runner {
+    fn default() -> Self {
+        Self {
+            extensions: Extensions::new(),
+            control_factories: HashMap::new(),
+            settings: json!({}),
+            configuration: Map::new(),
+            secrets: Map::new(),
+            rollback_strategy: RollbackStrategy::default(),
+            hypothesis_strategy: HypothesisStrategy::default(),
+            hypothesis_frequency: Duration::from_secs(1),
+            fail_fast: false,
+            dry: None,
+            progress: false,
+            interrupt: Arc::new(tokio::sync::watch::channel(None).0),
+        }
+    }
 }
 
 impl std::fmt::Debug for Runner {
@@ -64,11 +194,33 @@ impl std::fmt::Debug for Runner {
         f.debug_struct("Runner")
             .field("extensions", &self.extensions.keys().collect::<Vec<_>>())
             .field(
+                "control_modules",
+                &self.control_factories.keys().collect::<Vec<_>>(),
+            )
+            .field(
                 "configuration_overrides",
                 &self.configuration.keys().collect::<Vec<_>>(),
             )
             .field("rollback_strategy", &self.rollback_strategy)
+            .field("hypothesis_strategy", &self.hypothesis_strategy)
+            .field("dry", &self.dry)
             .finish_non_exhaustive()
+    }
+}
+
+/// Why a run stopped early.
+enum Stop {
+    /// A control or a signal interrupted it.
+    Interrupted(String),
+    /// The hypothesis failed during the method with fail-fast on.
+    Aborted(String),
+}
+
+type Step<T = ()> = Result<T, Stop>;
+
+impl From<chaos_controls::Interrupted> for Stop {
+    fn from(i: chaos_controls::Interrupted) -> Self {
+        Stop::Interrupted(i.to_string())
     }
 }
 
@@ -78,6 +230,24 @@ struct Context<'a> {
     experiment: &'a Value,
     configuration: Map<String, Value>,
     secrets: Map<String, Value>,
+    configuration_value: Value,
+    secrets_value: Value,
+    controls: Controls,
+    interrupt: tokio::sync::watch::Receiver<Option<String>>,
+    /// Rollbacks run to their end, whatever interrupted the run before.
+    rolling_back: std::sync::atomic::AtomicBool,
+}
+
+/// The parts of the journal a run fills in.
+#[derive(Default)]
+struct State {
+    status: Option<&'static str>,
+    deviated: bool,
+    before: Value,
+    after: Value,
+    during: Vec<Value>,
+    runs: Vec<Value>,
+    rollbacks: Vec<Value>,
 }
 
 impl Runner {
@@ -89,6 +259,20 @@ impl Runner {
     /// Registers the extension that provides `module` for python providers.
     pub fn extension(mut self, module: impl Into<String>, extension: Arc<dyn Extension>) -> Self {
         self.extensions.insert(module.into(), extension);
+        self
+    }
+
+    /// Registers the control of a python control provider's `module`; the
+    /// factory makes one instance per declared control.
+    pub fn control_module(mut self, module: impl Into<String>, factory: ControlFactory) -> Self {
+        self.control_factories.insert(module.into(), factory);
+        self
+    }
+
+    /// The Chaos Toolkit settings (`settings.yaml`); its `controls` map
+    /// applies at the experiment, hypothesis and activity levels.
+    pub fn settings(mut self, settings: Value) -> Self {
+        self.settings = settings;
         self
     }
 
@@ -110,10 +294,36 @@ impl Runner {
         self
     }
 
+    /// When the hypothesis is checked; `frequency` is the pause between
+    /// checks during the method; with `fail_fast`, a check out of tolerance
+    /// during the method stops it (status `aborted`).
+    pub fn hypothesis_strategy(
+        mut self,
+        strategy: HypothesisStrategy,
+        frequency: Duration,
+        fail_fast: bool,
+    ) -> Self {
+        self.hypothesis_strategy = strategy;
+        self.hypothesis_frequency = frequency;
+        self.fail_fast = fail_fast;
+        self
+    }
+
+    /// A dry run: what to skip.
+    pub fn dry(mut self, dry: Option<Dry>) -> Self {
+        self.dry = dry;
+        self
+    }
+
     /// Prints the run's progress on stderr, as `chaos run` does.
     pub fn progress(mut self, on: bool) -> Self {
         self.progress = on;
         self
+    }
+
+    /// A handle that interrupts this runner's runs (for signal handlers).
+    pub fn interrupter(&self) -> Interrupter {
+        Interrupter(self.interrupt.clone())
     }
 
     /// Every problem of the experiment, checked against the registered
@@ -149,12 +359,24 @@ impl Runner {
         if let Some(title) = experiment.get("title") {
             as_run["title"] = substitute(title, &lookup);
         }
-        as_run["dry"] = Value::Null;
+        as_run["dry"] = match self.dry {
+            None => Value::Null,
+            Some(Dry::Probes) => json!("probes"),
+            Some(Dry::Actions) => json!("actions"),
+            Some(Dry::Activities) => json!("activities"),
+            Some(Dry::Pause) => json!("pause"),
+        };
+        let controls = Controls::new(&as_run, &self.settings["controls"], &self.control_factories);
         let ctx = Context {
             runner: self,
             experiment: &as_run,
+            configuration_value: Value::Object(configuration.clone()),
+            secrets_value: Value::Object(secrets.clone()),
             configuration,
             secrets,
+            controls,
+            interrupt: self.interrupt.subscribe(),
+            rolling_back: std::sync::atomic::AtomicBool::new(false),
         };
         Ok(ctx.run().await)
     }
@@ -168,84 +390,90 @@ impl Context<'_> {
         }
     }
 
+    fn hooks(&self) -> RunContext<'_> {
+        RunContext {
+            experiment: self.experiment,
+            configuration: &self.configuration_value,
+            secrets: &self.secrets_value,
+            settings: &self.runner.settings,
+        }
+    }
+
+    fn say(&self, level: &str, m: &str) {
+        self.runner.say(level, m);
+    }
+
+    /// Resolves when the run is interrupted from outside (never while
+    /// rolling back).
+    async fn interrupted(&self) -> String {
+        if self.rolling_back.load(std::sync::atomic::Ordering::Relaxed) {
+            return std::future::pending().await;
+        }
+        let mut rx = self.interrupt.clone();
+        loop {
+            if let Some(reason) = rx.borrow_and_update().clone() {
+                return reason;
+            }
+            if rx.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
+    fn check_interrupt(&self) -> Step {
+        if self.rolling_back.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(());
+        }
+        match self.interrupt.borrow().clone() {
+            Some(reason) => Err(Stop::Interrupted(reason)),
+            None => Ok(()),
+        }
+    }
+
     async fn run(&self) -> Value {
-        let say = |level: &str, m: &str| self.runner.say(level, m);
         let started = Timestamp::now();
-        say(
+        self.say(
             "INFO",
             &format!("Running experiment: {}", text(&self.experiment["title"])),
         );
-        let mut status: Option<&str> = None;
-        let mut deviated = false;
-        let hypothesis = self
-            .experiment
-            .get("steady-state-hypothesis")
-            .filter(|h| h.is_object());
-
-        let before = match hypothesis {
-            Some(h) => Some(self.hypothesis(h).await),
-            None => None,
-        };
-        let gate_failed = before
-            .as_ref()
-            .is_some_and(|s| s["steady_state_met"] != json!(true));
-        let mut runs = Vec::new();
-        let mut after = Value::Null;
-        if gate_failed {
-            let state = before.as_ref().unwrap_or(&Value::Null);
-            status = Some(if any_failed(state) {
-                "failed"
-            } else {
-                "completed"
-            });
-            say(
-                "CRITICAL",
-                &format!(
-                    "Steady state probe '{}' is not in the given tolerance so failing this experiment",
-                    last_probe(state)
-                ),
-            );
-        } else {
-            say("INFO", "Playing your experiment's method now...");
-            runs = self.method().await;
-            if let Some(h) = hypothesis {
-                let state = self.hypothesis(h).await;
-                if state["steady_state_met"] != json!(true) {
-                    deviated = true;
-                    status = Some(if any_failed(&state) {
-                        "failed"
-                    } else {
-                        "completed"
-                    });
-                    say(
-                        "CRITICAL",
-                        &format!(
-                            "Steady state probe '{}' is not in the given tolerance so failing this experiment",
-                            last_probe(&state)
-                        ),
-                    );
-                }
-                after = state;
+        let mut state = State::default();
+        let outcome = self.main(&mut state).await;
+        match outcome {
+            Ok(()) => {}
+            Err(Stop::Interrupted(reason)) => {
+                state.status = Some("interrupted");
+                self.say("CRITICAL", &format!("Experiment interrupted: {reason}"));
+            }
+            Err(Stop::Aborted(reason)) => {
+                state.status = Some("aborted");
+                state.deviated = true;
+                self.say("CRITICAL", &format!("Experiment aborted: {reason}"));
             }
         }
-        let status = status.unwrap_or("completed");
+        let status = state.status.unwrap_or("completed");
         let play = match self.runner.rollback_strategy {
             RollbackStrategy::Always => true,
             RollbackStrategy::Never => false,
             RollbackStrategy::Default => !matches!(status, "failed" | "interrupted"),
-            RollbackStrategy::Deviated => deviated,
+            RollbackStrategy::Deviated => state.deviated,
         };
-        let rollbacks = if play {
-            self.rollbacks().await
-        } else {
-            Vec::new()
-        };
+        let mut status = status;
+        self.rolling_back
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        if play {
+            if let Err(Stop::Interrupted(reason) | Stop::Aborted(reason)) =
+                self.rollbacks(&mut state.rollbacks).await
+            {
+                status = "interrupted";
+                self.say("CRITICAL", &format!("Rollbacks interrupted: {reason}"));
+            }
+        }
         let ended = Timestamp::now();
-        say(
+        self.say(
             "INFO",
             &format!(
                 "Experiment ended with status: {}",
-                if deviated { "deviated" } else { status }
+                if state.deviated { "deviated" } else { status }
             ),
         );
 
@@ -256,42 +484,170 @@ impl Context<'_> {
         journal.insert("experiment".into(), self.experiment.clone());
         journal.insert("start".into(), json!(iso(started)));
         journal.insert("status".into(), json!(status));
-        journal.insert("deviated".into(), json!(deviated));
+        journal.insert("deviated".into(), json!(state.deviated));
         journal.insert(
             "steady_states".into(),
-            json!({"before": before.unwrap_or(Value::Null), "after": after, "during": []}),
+            json!({"before": state.before, "after": state.after, "during": state.during}),
         );
-        journal.insert("run".into(), Value::Array(runs));
-        journal.insert("rollbacks".into(), Value::Array(rollbacks));
+        journal.insert("run".into(), Value::Array(state.runs));
+        journal.insert("rollbacks".into(), Value::Array(state.rollbacks));
         journal.insert("end".into(), json!(iso(ended)));
         journal.insert(
             "duration".into(),
             json!(ended.duration_since(started).as_secs_f64()),
         );
-        Value::Object(journal)
+        let journal = Value::Object(journal);
+        // An interrupt here is ignored, as in the Chaos Toolkit.
+        let _ = self
+            .controls
+            .experiment_level()
+            .after_experiment(&self.hooks(), &journal)
+            .await;
+        self.controls.all.cleanup().await;
+        journal
+    }
+
+    /// Everything up to the rollbacks.
+    async fn main(&self, state: &mut State) -> Step {
+        if self.controls.is_empty()
+            && self.experiment["controls"]
+                .as_array()
+                .is_some_and(|c| !c.is_empty())
+        {
+            self.say("WARNING", "none of the experiment's controls is registered with this runner: they are ignored");
+        }
+        self.controls.all.configure(&self.hooks()).await?;
+        self.controls
+            .experiment_level()
+            .before_experiment(&self.hooks())
+            .await?;
+        let strategy = self.runner.hypothesis_strategy;
+        let hypothesis = self
+            .experiment
+            .get("steady-state-hypothesis")
+            .filter(|h| h.is_object());
+        if let (Some(h), true) = (hypothesis, strategy.before()) {
+            state.before = self.hypothesis(h).await?;
+            if state.before["steady_state_met"] != json!(true) {
+                state.status = Some(if any_failed(&state.before) {
+                    "failed"
+                } else {
+                    "completed"
+                });
+                self.say("CRITICAL", &format!("Steady state probe '{}' is not in the given tolerance so failing this experiment", last_probe(&state.before)));
+                return Ok(());
+            }
+        }
+        self.say("INFO", "Playing your experiment's method now...");
+        match (hypothesis, strategy.during()) {
+            (Some(h), true) => self.method_with_checks(h, state).await?,
+            _ => self.method(&mut state.runs).await?,
+        }
+        if let (Some(h), true) = (hypothesis, strategy.after()) {
+            state.after = self.hypothesis(h).await?;
+            if state.after["steady_state_met"] != json!(true) {
+                state.deviated = true;
+                state.status = Some(if any_failed(&state.after) {
+                    "failed"
+                } else {
+                    "completed"
+                });
+                self.say("CRITICAL", &format!("Steady state probe '{}' is not in the given tolerance so failing this experiment", last_probe(&state.after)));
+            }
+        }
+        Ok(())
+    }
+
+    /// The method, with the hypothesis checked every `frequency` while it
+    /// runs; with fail-fast, a check out of tolerance stops the method.
+    async fn method_with_checks(&self, hypothesis: &Value, state: &mut State) -> Step {
+        let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+        let failed = tokio::sync::Notify::new();
+        let frequency = self.runner.hypothesis_frequency;
+        self.say(
+            "INFO",
+            &format!(
+                "Executing the steady-state hypothesis continuously every {}s",
+                frequency.as_secs_f64()
+            ),
+        );
+        let runs = &mut state.runs;
+        let method = async {
+            let outcome = tokio::select! {
+                r = self.method(runs) => r,
+                () = failed.notified() => Err(Stop::Aborted("the steady-state hypothesis failed during the method".into())),
+            };
+            let _ = done_tx.send(true);
+            outcome
+        };
+        let checks = async {
+            let mut states = Vec::new();
+            let mut done = done_rx.clone();
+            loop {
+                if *done.borrow() {
+                    break;
+                }
+                let checked = self.hypothesis(hypothesis).await;
+                let Ok(checked) = checked else { break };
+                let met = checked["steady_state_met"] == json!(true);
+                states.push(checked);
+                if !met {
+                    self.say("WARNING", "Continuous steady state hypothesis is not met");
+                    if self.runner.fail_fast {
+                        failed.notify_one();
+                        break;
+                    }
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(frequency) => {}
+                    _ = done.changed() => break,
+                }
+            }
+            states
+        };
+        let (outcome, during) = tokio::join!(method, checks);
+        state.during = during;
+        if state
+            .during
+            .iter()
+            .any(|s| s["steady_state_met"] != json!(true))
+        {
+            state.deviated = true;
+        }
+        outcome
     }
 
     /// Runs the hypothesis' probes, stopping at the first out of tolerance.
-    async fn hypothesis(&self, hypothesis: &Value) -> Value {
-        self.runner.say(
+    async fn hypothesis(&self, hypothesis: &Value) -> Step<Value> {
+        self.say(
             "INFO",
             &format!("Steady state hypothesis: {}", text(&hypothesis["title"])),
         );
+        let controls = self.controls.context_level(hypothesis);
+        controls
+            .before_hypothesis(&self.hooks(), hypothesis)
+            .await?;
         let mut probes = Vec::new();
         let mut met = true;
+        let skip_tolerance = matches!(self.runner.dry, Some(Dry::Probes | Dry::Activities));
         for probe in hypothesis["probes"]
             .as_array()
             .map(Vec::as_slice)
             .unwrap_or_default()
         {
             let definition = self.resolve(probe);
-            let mut entry = self.execute(&definition).await;
+            self.activity(&definition, &mut probes).await?;
+            let Some(entry) = probes.last_mut() else {
+                break;
+            };
             let within = if entry["status"] == "failed" {
-                self.runner.say(
+                self.say(
                     "WARNING",
                     "Probe terminated unexpectedly, so its tolerance could not be validated",
                 );
                 false
+            } else if skip_tolerance {
+                true
             } else {
                 let tolerance = definition.get("tolerance").unwrap_or(&Value::Null);
                 let probe_tolerance = |value: Value| -> std::pin::Pin<
@@ -308,16 +664,19 @@ impl Context<'_> {
                 .await
             };
             entry["tolerance_met"] = json!(within);
-            probes.push(entry);
             if !within {
                 met = false;
                 break;
             }
         }
         if met {
-            self.runner.say("INFO", "Steady state hypothesis is met!");
+            self.say("INFO", "Steady state hypothesis is met!");
         }
-        json!({"steady_state_met": met, "probes": probes})
+        let result = json!({"steady_state_met": met, "probes": probes});
+        controls
+            .after_hypothesis(&self.hooks(), hypothesis, &result)
+            .await?;
+        Ok(result)
     }
 
     /// A `"type": "probe"` tolerance: the probe runs with the output as its
@@ -330,53 +689,75 @@ impl Context<'_> {
         provider["arguments"]["value"] = value;
         let provider = substitute(&provider, &self.lookup());
         let secrets = self.secrets_for(tolerance);
-        let configuration = Value::Object(self.configuration.clone());
-        match providers::run(&provider, &self.runner.extensions, &configuration, &secrets).await {
+        match providers::run(
+            &provider,
+            &self.runner.extensions,
+            &self.configuration_value,
+            &secrets,
+        )
+        .await
+        {
             Ok(v) => truthy(&v),
             Err(_) => false,
         }
     }
 
-    /// Runs the method; background activities run concurrently and are
-    /// awaited at its end.
-    async fn method(&self) -> Vec<Value> {
-        let mut runs = Vec::new();
+    /// Runs the method into `runs`; background activities run concurrently
+    /// and are awaited at its end.
+    async fn method(&self, runs: &mut Vec<Value>) -> Step {
+        let method = &self.experiment["method"];
+        let controls = self.controls.method_level();
+        controls.before_method(&self.hooks(), method).await?;
         let mut background = Vec::new();
-        for activity in self.experiment["method"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
+        let mut outcome = Ok(());
+        for activity in method.as_array().map(Vec::as_slice).unwrap_or_default() {
             let definition = self.resolve(activity);
             if definition.get("background").and_then(Value::as_bool) == Some(true) {
-                background.push(self.execute_owned(definition));
-            } else {
-                runs.push(self.execute(&definition).await);
+                self.say(
+                    "INFO",
+                    &format!(
+                        "{}: {} [in background]",
+                        kind(&definition),
+                        text(&definition["name"])
+                    ),
+                );
+                background.push(self.activity_owned(definition));
+            } else if let Err(stop) = self.activity(&definition, runs).await {
+                outcome = Err(stop);
+                break;
             }
         }
-        if !background.is_empty() {
-            runs.extend(join_all(background).await);
+        for (entries, step) in join_all(background).await {
+            runs.extend(entries);
+            if outcome.is_ok() {
+                outcome = step;
+            }
         }
-        runs
+        outcome?;
+        controls
+            .after_method(&self.hooks(), method, &Value::Array(runs.clone()))
+            .await?;
+        Ok(())
     }
 
-    async fn rollbacks(&self) -> Vec<Value> {
-        let list = self.experiment["rollbacks"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default();
+    async fn rollbacks(&self, runs: &mut Vec<Value>) -> Step {
+        let rollbacks = &self.experiment["rollbacks"];
+        let list = rollbacks.as_array().map(Vec::as_slice).unwrap_or_default();
+        let controls = self.controls.method_level();
+        controls.before_rollback(&self.hooks(), rollbacks).await?;
         if list.is_empty() {
-            self.runner
-                .say("INFO", "No declared rollbacks, let's move on.");
-            return Vec::new();
+            self.say("INFO", "No declared rollbacks, let's move on.");
+        } else {
+            self.say("INFO", "Let's rollback...");
         }
-        self.runner.say("INFO", "Let's rollback...");
-        let mut runs = Vec::new();
         for activity in list {
             let definition = self.resolve(activity);
-            runs.push(self.execute(&definition).await);
+            self.activity(&definition, runs).await?;
         }
-        runs
+        controls
+            .after_rollback(&self.hooks(), rollbacks, &Value::Array(runs.clone()))
+            .await?;
+        Ok(())
     }
 
     /// An activity, or the one its `ref` names.
@@ -415,34 +796,73 @@ impl Context<'_> {
         Value::Object(merged)
     }
 
-    async fn execute_owned(&self, activity: Value) -> Value {
-        self.execute(&activity).await
+    async fn activity_owned(&self, activity: Value) -> (Vec<Value>, Step) {
+        let mut entries = Vec::new();
+        let step = self.activity(&activity, &mut entries).await;
+        (entries, step)
+    }
+
+    /// One activity with its controls: the entry goes into `sink` before
+    /// the after-hook runs.
+    async fn activity(&self, activity: &Value, sink: &mut Vec<Value>) -> Step {
+        self.check_interrupt()?;
+        let controls = self.controls.context_level(activity);
+        controls.before_activity(&self.hooks(), activity).await?;
+        let entry = self.execute(activity).await?;
+        sink.push(entry.clone());
+        controls
+            .after_activity(&self.hooks(), activity, &entry)
+            .await?;
+        Ok(())
+    }
+
+    /// Sleeps, unless interrupted.
+    async fn pause(&self, pause: Duration) -> Step {
+        tokio::select! {
+            () = tokio::time::sleep(pause) => Ok(()),
+            reason = self.interrupted() => Err(Stop::Interrupted(reason)),
+        }
     }
 
     /// Runs one activity with its pauses; the run entry.
-    async fn execute(&self, activity: &Value) -> Value {
+    async fn execute(&self, activity: &Value) -> Step<Value> {
         let lookup = self.lookup();
         let name = text(&activity["name"]);
+        let kind = kind(activity);
+        let dry = activity
+            .get("dry")
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse().ok())
+            .or(self.runner.dry);
+        let is_dry = match dry {
+            Some(Dry::Actions) => activity["type"] == "action",
+            Some(Dry::Probes) => activity["type"] == "probe",
+            Some(Dry::Activities) => true,
+            Some(Dry::Pause) | None => false,
+        };
+        let skip_pauses = is_dry || dry == Some(Dry::Pause);
         let pauses = substitute(activity.get("pauses").unwrap_or(&Value::Null), &lookup);
         if let Some(pause) = seconds(pauses.get("before")) {
-            self.runner.say(
+            self.say(
                 "INFO",
                 &format!("Pausing before activity for {}s...", pause.as_secs_f64()),
             );
-            tokio::time::sleep(pause).await;
+            if !skip_pauses {
+                self.pause(pause).await?;
+            }
         }
-        let kind = if activity["type"] == "action" {
-            "Action"
-        } else {
-            "Probe"
-        };
-        self.runner.say("INFO", &format!("{kind}: {name}"));
-        let provider = substitute(&activity["provider"], &lookup);
-        let secrets = self.secrets_for(activity);
-        let configuration = Value::Object(self.configuration.clone());
+        self.say("INFO", &format!("{kind}: {name}"));
         let start = Timestamp::now();
-        let outcome =
-            providers::run(&provider, &self.runner.extensions, &configuration, &secrets).await;
+        let outcome = if is_dry {
+            Ok(Value::Null)
+        } else {
+            let provider = substitute(&activity["provider"], &lookup);
+            let secrets = self.secrets_for(activity);
+            tokio::select! {
+                r = providers::run(&provider, &self.runner.extensions, &self.configuration_value, &secrets) => r,
+                reason = self.interrupted() => return Err(Stop::Interrupted(reason)),
+            }
+        };
         let end = Timestamp::now();
         let duration = seconds_between(start, end);
         let mut entry = Map::new();
@@ -452,7 +872,7 @@ impl Context<'_> {
                 entry.insert("output".into(), output);
                 entry.insert("start".into(), json!(iso(start)));
                 entry.insert("status".into(), json!("succeeded"));
-                self.runner.say(
+                self.say(
                     "INFO",
                     &format!("  {kind} '{name}' succeeded in {duration:.3}s"),
                 );
@@ -466,7 +886,7 @@ impl Context<'_> {
                     .map(|l| json!(format!("{l}\n")))
                     .collect();
                 entry.insert("exception".into(), Value::Array(lines));
-                self.runner.say(
+                self.say(
                     "ERROR",
                     &format!("  {kind} '{name}' failed in {duration:.3}s: {reason}"),
                 );
@@ -475,20 +895,30 @@ impl Context<'_> {
         entry.insert("end".into(), json!(iso(end)));
         entry.insert("duration".into(), json!(duration));
         if let Some(pause) = seconds(pauses.get("after")) {
-            self.runner.say(
+            self.say(
                 "INFO",
                 &format!("Pausing after activity for {}s...", pause.as_secs_f64()),
             );
-            tokio::time::sleep(pause).await;
+            if !skip_pauses {
+                self.pause(pause).await?;
+            }
         }
-        Value::Object(entry)
+        Ok(Value::Object(entry))
+    }
+}
+
+fn kind(activity: &Value) -> &'static str {
+    if activity["type"] == "action" {
+        "Action"
+    } else {
+        "Probe"
     }
 }
 
 /// Awaits futures concurrently, keeping their order.
-async fn join_all<F: std::future::Future<Output = Value>>(futures: Vec<F>) -> Vec<Value> {
+async fn join_all<T, F: std::future::Future<Output = T>>(futures: Vec<F>) -> Vec<T> {
     let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<Value>> = vec![None; pinned.len()];
+    let mut results: Vec<Option<T>> = (0..pinned.len()).map(|_| None).collect();
     std::future::poll_fn(|cx| {
         let mut pending = false;
         for (i, f) in pinned.iter_mut().enumerate() {

@@ -124,6 +124,25 @@ struct RunArgs {
     /// When to play rollbacks: default, always, never, deviated.
     #[arg(long, value_name = "STRATEGY", default_value = "default")]
     rollback_strategy: chaos_runner::RollbackStrategy,
+    /// When to check the steady-state hypothesis: default,
+    /// before-method-only, after-method-only, during-method-only,
+    /// continuously.
+    #[arg(long, value_name = "STRATEGY", default_value = "default")]
+    hypothesis_strategy: chaos_runner::HypothesisStrategy,
+    /// Seconds between hypothesis checks during the method.
+    #[arg(long, value_name = "S", default_value = "1")]
+    hypothesis_frequency: f64,
+    /// Stop the method as soon as a check during it is out of tolerance.
+    #[arg(long)]
+    fail_fast: bool,
+    /// Run without executing: probes, actions, activities, or pause (skip
+    /// pauses).
+    #[arg(long, value_name = "WHAT")]
+    dry: Option<chaos_runner::Dry>,
+    /// The Chaos Toolkit settings file (its `controls` apply to every run);
+    /// default ~/.chaostoolkit/settings.yaml when it exists.
+    #[arg(long, value_name = "FILE")]
+    settings: Option<PathBuf>,
 }
 
 /// Where Prometheus is and how to reach it.
@@ -444,10 +463,47 @@ async fn run(command: Command) -> Result<(), Failure> {
     }
 }
 
-/// The runner, with this extension's probes registered.
+/// The runner, with this extension's probes and control registered.
 fn runner() -> chaos_runner::Runner {
+    let metrics: chaos_runner::ControlFactory = std::sync::Arc::new(|| {
+        std::sync::Arc::new(chaosprometheus::MetricsControl::new())
+            as std::sync::Arc<dyn chaosprometheus::controls::Control>
+    });
     chaos_runner::Runner::new()
         .extension(chaosprometheus::PROBES_MODULE, std::sync::Arc::new(Probes))
+        .control_module(chaosprometheus::METRICS_MODULE, metrics)
+}
+
+/// The settings: the file given, or ~/.chaostoolkit/settings.yaml when it
+/// exists, or none.
+fn settings(path: Option<&std::path::Path>) -> Result<Value, Failure> {
+    let default =
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".chaostoolkit/settings.yaml"));
+    let path = match (path, default) {
+        (Some(p), _) => p.to_path_buf(),
+        (None, Some(d)) if d.is_file() => d,
+        _ => return Ok(json!({})),
+    };
+    load(&path)
+}
+
+/// Interrupts the run on SIGINT or SIGTERM.
+fn on_signals(interrupter: &chaos_runner::Interrupter) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for (kind, name) in [
+        (SignalKind::interrupt(), "SIGINT"),
+        (SignalKind::terminate(), "SIGTERM"),
+    ] {
+        let Ok(mut stream) = signal(kind) else {
+            continue;
+        };
+        let interrupter = interrupter.clone();
+        tokio::spawn(async move {
+            if stream.recv().await.is_some() {
+                interrupter.interrupt(format!("received {name}"));
+            }
+        });
+    }
 }
 
 /// `chaosprometheus.probes` for the runner.
@@ -514,14 +570,29 @@ async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         })?;
         configuration.insert(key, value);
     }
-    let journal = runner()
+    if !(args.hypothesis_frequency.is_finite() && args.hypothesis_frequency > 0.0) {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "--hypothesis-frequency must be a positive number of seconds, found {}",
+                args.hypothesis_frequency
+            ),
+        });
+    }
+    let runner = runner()
+        .settings(settings(args.settings.as_deref())?)
         .configuration(configuration)
         .secrets(secrets)
         .rollback_strategy(args.rollback_strategy)
-        .progress(true)
-        .run(&experiment)
-        .await
-        .map_err(config_error)?;
+        .hypothesis_strategy(
+            args.hypothesis_strategy,
+            std::time::Duration::from_secs_f64(args.hypothesis_frequency),
+            args.fail_fast,
+        )
+        .dry(args.dry)
+        .progress(true);
+    on_signals(&runner.interrupter());
+    let journal = runner.run(&experiment).await.map_err(config_error)?;
     let text = serde_json::to_string_pretty(&journal).unwrap_or_default();
     std::fs::write(&args.journal_path, text).map_err(|e| Failure {
         code: 1,

@@ -1,0 +1,348 @@
+//! Controls inside a run, hypothesis strategies, dry runs and interruption.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chaos_controls::{
+    ConfigureContext, Control, ControlError, HookResult, RunContext, async_trait,
+};
+use chaos_runner::{ControlFactory, Dry, HypothesisStrategy, RollbackStrategy, Runner};
+use serde_json::{Value, json};
+
+/// Records the hooks it sees; may interrupt at one.
+#[derive(Default)]
+struct Recorder {
+    seen: Mutex<Vec<String>>,
+    interrupt_on: Option<&'static str>,
+}
+
+impl Recorder {
+    fn hit(&self, hook: &str, what: &Value) -> HookResult {
+        let name = what
+            .get("name")
+            .and_then(Value::as_str)
+            .map(|n| format!(":{n}"))
+            .unwrap_or_default();
+        self.seen.lock().unwrap().push(format!("{hook}{name}"));
+        if self.interrupt_on == Some(hook) {
+            return Err(ControlError::interrupt("stop here"));
+        }
+        Ok(())
+    }
+
+    fn seen(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl Control for Recorder {
+    async fn configure(&self, ctx: &ConfigureContext<'_>) -> HookResult {
+        self.hit("configure", ctx.arguments)
+    }
+    async fn cleanup(&self) -> HookResult {
+        self.hit("cleanup", &Value::Null)
+    }
+    async fn before_experiment(&self, _: &RunContext<'_>) -> HookResult {
+        self.hit("before_experiment", &Value::Null)
+    }
+    async fn after_experiment(&self, _: &RunContext<'_>, journal: &Value) -> HookResult {
+        self.hit("after_experiment", &json!({"name": journal["status"]}))
+    }
+    async fn before_hypothesis(&self, _: &RunContext<'_>, _: &Value) -> HookResult {
+        self.hit("before_hypothesis", &Value::Null)
+    }
+    async fn after_hypothesis(&self, _: &RunContext<'_>, _: &Value, _: &Value) -> HookResult {
+        self.hit("after_hypothesis", &Value::Null)
+    }
+    async fn before_method(&self, _: &RunContext<'_>, _: &Value) -> HookResult {
+        self.hit("before_method", &Value::Null)
+    }
+    async fn after_method(&self, _: &RunContext<'_>, _: &Value, _: &Value) -> HookResult {
+        self.hit("after_method", &Value::Null)
+    }
+    async fn before_rollback(&self, _: &RunContext<'_>, _: &Value) -> HookResult {
+        self.hit("before_rollback", &Value::Null)
+    }
+    async fn after_rollback(&self, _: &RunContext<'_>, _: &Value, _: &Value) -> HookResult {
+        self.hit("after_rollback", &Value::Null)
+    }
+    async fn before_activity(&self, _: &RunContext<'_>, a: &Value) -> HookResult {
+        self.hit("before_activity", a)
+    }
+    async fn after_activity(&self, _: &RunContext<'_>, a: &Value, _: &Value) -> HookResult {
+        self.hit("after_activity", a)
+    }
+}
+
+fn runner_with(recorder: Arc<Recorder>) -> Runner {
+    let factory: ControlFactory = Arc::new(move || recorder.clone() as Arc<dyn Control>);
+    Runner::new().control_module("test.recorder", factory)
+}
+
+fn process(name: &str, kind: &str, command: &str) -> Value {
+    json!({"type": kind, "name": name, "provider": {"type": "process", "path": "sh", "arguments": format!("-c '{command}'")}})
+}
+
+fn probe(name: &str) -> Value {
+    let mut p = process(name, "probe", "exit 0");
+    p["tolerance"] = json!(0);
+    p
+}
+
+/// Two hypothesis probes, two method activities, one rollback, and the
+/// recorder as an experiment-level control.
+fn experiment(controls: &Value) -> Value {
+    json!({
+        "title": "hooks",
+        "description": "hook order",
+        "controls": controls,
+        "steady-state-hypothesis": {"title": "ok", "probes": [probe("p1"), probe("p2")]},
+        "method": [process("a1", "action", "true"), process("a2", "probe", "true")],
+        "rollbacks": [process("r1", "action", "true")],
+    })
+}
+
+fn recorder_control(extra: &Value) -> Value {
+    let mut c = json!({"name": "recorder", "provider": {"type": "python", "module": "test.recorder", "arguments": {"name": "args"}}});
+    if let (Some(c), Some(extra)) = (c.as_object_mut(), extra.as_object()) {
+        c.extend(extra.clone());
+    }
+    c
+}
+
+#[tokio::test]
+async fn a_recording_control_sees_the_chaos_toolkit_hook_order() {
+    let recorder = Arc::new(Recorder::default());
+    let journal = runner_with(recorder.clone())
+        .rollback_strategy(RollbackStrategy::Always)
+        .run(&experiment(&json!([recorder_control(&json!({}))])))
+        .await
+        .unwrap();
+    assert_eq!(journal["status"], "completed");
+    let hypothesis = [
+        "before_hypothesis",
+        "before_activity:p1",
+        "after_activity:p1",
+        "before_activity:p2",
+        "after_activity:p2",
+        "after_hypothesis",
+    ];
+    let mut expected = vec!["configure:args", "before_experiment"];
+    expected.extend(hypothesis);
+    expected.extend([
+        "before_method",
+        "before_activity:a1",
+        "after_activity:a1",
+        "before_activity:a2",
+        "after_activity:a2",
+        "after_method",
+    ]);
+    expected.extend(hypothesis);
+    expected.extend([
+        "before_rollback",
+        "before_activity:r1",
+        "after_activity:r1",
+        "after_rollback",
+        "after_experiment:completed",
+        "cleanup",
+    ]);
+    assert_eq!(recorder.seen(), expected);
+}
+
+#[tokio::test]
+async fn scope_and_non_automatic_controls() {
+    let recorder = Arc::new(Recorder::default());
+    runner_with(recorder.clone())
+        .run(&experiment(&json!([recorder_control(
+            &json!({"scope": "after"})
+        )])))
+        .await
+        .unwrap();
+    let seen = recorder.seen();
+    assert!(seen.iter().all(|h| !h.starts_with("before_")), "{seen:?}");
+    assert!(seen.contains(&"after_activity:a1".to_owned()));
+
+    // automatic: false applies only at the experiment level and where a
+    // `ref` names it.
+    let recorder = Arc::new(Recorder::default());
+    let mut exp = experiment(&json!([recorder_control(&json!({"automatic": false}))]));
+    exp["method"][1]["controls"] = json!([{"ref": "recorder"}]);
+    runner_with(recorder.clone()).run(&exp).await.unwrap();
+    let seen = recorder.seen();
+    assert!(seen.contains(&"before_activity:a2".to_owned()), "{seen:?}");
+    assert!(!seen.contains(&"before_activity:a1".to_owned()), "{seen:?}");
+    assert!(!seen.contains(&"before_method".to_owned()), "{seen:?}");
+    assert!(seen.contains(&"before_experiment".to_owned()));
+}
+
+#[tokio::test]
+async fn settings_controls_apply_at_experiment_hypothesis_and_activity_levels() {
+    let recorder = Arc::new(Recorder::default());
+    let settings = json!({"controls": {"recorder": {"provider": {"type": "python", "module": "test.recorder"}}}});
+    runner_with(recorder.clone())
+        .settings(settings)
+        .run(&experiment(&json!([])))
+        .await
+        .unwrap();
+    let seen = recorder.seen();
+    for hook in [
+        "before_experiment",
+        "before_hypothesis",
+        "before_activity:a1",
+        "after_experiment:completed",
+        "cleanup",
+    ] {
+        assert!(seen.contains(&hook.to_owned()), "{hook} in {seen:?}");
+    }
+    for hook in ["before_method", "before_rollback"] {
+        assert!(!seen.contains(&hook.to_owned()), "{hook} in {seen:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_interrupt_from_a_control_stops_the_run() {
+    let recorder = Arc::new(Recorder {
+        interrupt_on: Some("before_method"),
+        ..Recorder::default()
+    });
+    let journal = runner_with(recorder.clone())
+        .run(&experiment(&json!([recorder_control(&json!({}))])))
+        .await
+        .unwrap();
+    assert_eq!(journal["status"], "interrupted");
+    assert!(journal["run"].as_array().unwrap().is_empty());
+    assert!(journal["steady_states"]["after"].is_null());
+    assert!(
+        journal["rollbacks"].as_array().unwrap().is_empty(),
+        "default strategy: no rollbacks when interrupted"
+    );
+    let seen = recorder.seen();
+    assert_eq!(
+        &seen[seen.len() - 2..],
+        ["after_experiment:interrupted", "cleanup"]
+    );
+}
+
+#[tokio::test]
+async fn an_interrupter_stops_a_running_activity() {
+    let runner = Runner::new().rollback_strategy(RollbackStrategy::Always);
+    let interrupter = runner.interrupter();
+    let exp = json!({
+        "title": "long", "description": "a long action",
+        "method": [process("long", "action", "sleep 30")],
+        "rollbacks": [process("undo", "action", "true")],
+    });
+    let started = Instant::now();
+    let (journal, ()) = tokio::join!(runner.run(&exp), async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        interrupter.interrupt("received SIGTERM");
+    });
+    let journal = journal.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(journal["status"], "interrupted");
+    assert_eq!(journal["rollbacks"][0]["activity"]["name"], "undo");
+}
+
+#[tokio::test]
+async fn dry_runs_skip_what_they_say() {
+    // The method: an action with pauses, and a probe.
+    let mut method_only = experiment(&json!([]));
+    method_only
+        .as_object_mut()
+        .unwrap()
+        .remove("steady-state-hypothesis");
+    method_only["method"][0]["pauses"] = json!({"before": 0.5, "after": 0.5});
+    // A hypothesis whose probe is out of tolerance when it is checked.
+    let mut gate = experiment(&json!([]));
+    gate["steady-state-hypothesis"]["probes"][0]["tolerance"] = json!(42);
+    for (dry, probes_run, actions_run) in [
+        (Dry::Probes, false, true),
+        (Dry::Actions, true, false),
+        (Dry::Activities, false, false),
+        (Dry::Pause, true, true),
+    ] {
+        let started = Instant::now();
+        let journal = Runner::new()
+            .dry(Some(dry))
+            .run(&method_only)
+            .await
+            .unwrap();
+        // The action's pauses are kept only when it runs and pauses are not
+        // skipped: with --dry probes, as in the Chaos Toolkit.
+        let paused = started.elapsed() >= Duration::from_millis(1000);
+        assert_eq!(
+            paused,
+            dry == Dry::Probes,
+            "{dry:?}: {:?}",
+            started.elapsed()
+        );
+        assert!(journal["experiment"]["dry"].is_string());
+        let (action, probe) = (&journal["run"][0], &journal["run"][1]);
+        assert_eq!(
+            (&action["status"], &probe["status"]),
+            (&json!("succeeded"), &json!("succeeded")),
+            "{dry:?}"
+        );
+        assert_eq!(action["output"].is_null(), !actions_run, "{dry:?}");
+        assert_eq!(probe["output"].is_null(), !probes_run, "{dry:?}");
+
+        // Dry probes are not checked against their tolerance.
+        let journal = Runner::new().dry(Some(dry)).run(&gate).await.unwrap();
+        let met = journal["steady_states"]["before"]["probes"][0]["tolerance_met"].as_bool();
+        assert_eq!(met, Some(!probes_run), "{dry:?}");
+    }
+}
+
+#[tokio::test]
+async fn hypothesis_strategies() {
+    let exp = json!({
+        "title": "s", "description": "strategies",
+        "steady-state-hypothesis": {"title": "ok", "probes": [probe("p1")]},
+        "method": [process("slow", "action", "sleep 0.6")],
+    });
+    let run = |strategy| {
+        let exp = exp.clone();
+        async move {
+            Runner::new()
+                .hypothesis_strategy(strategy, Duration::from_millis(100), false)
+                .run(&exp)
+                .await
+                .unwrap()
+        }
+    };
+    let j = run(HypothesisStrategy::BeforeMethodOnly).await;
+    assert!(j["steady_states"]["before"].is_object() && j["steady_states"]["after"].is_null());
+    let j = run(HypothesisStrategy::AfterMethodOnly).await;
+    assert!(j["steady_states"]["before"].is_null() && j["steady_states"]["after"].is_object());
+    let j = run(HypothesisStrategy::DuringMethodOnly).await;
+    assert!(j["steady_states"]["before"].is_null() && j["steady_states"]["after"].is_null());
+    let during = j["steady_states"]["during"].as_array().unwrap().len();
+    assert!(during >= 2, "{during} checks during a 0.6 s method");
+    let j = run(HypothesisStrategy::Continuously).await;
+    assert!(j["steady_states"]["before"].is_object() && j["steady_states"]["after"].is_object());
+    assert!(!j["steady_states"]["during"].as_array().unwrap().is_empty());
+    assert_eq!(j["status"], "completed");
+
+    // Fail fast: a check out of tolerance during the method stops it.
+    let mut failing = exp.clone();
+    failing["steady-state-hypothesis"]["probes"][0]["tolerance"] = json!(1);
+    failing["method"] = json!([process("long", "action", "sleep 30")]);
+    let started = Instant::now();
+    let j = Runner::new()
+        .hypothesis_strategy(
+            HypothesisStrategy::DuringMethodOnly,
+            Duration::from_millis(100),
+            true,
+        )
+        .run(&failing)
+        .await
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(j["status"], "aborted");
+    assert_eq!(j["deviated"], true);
+}
