@@ -349,3 +349,159 @@ fn validate_names_every_problem_with_its_path() {
         stderr(&out)
     );
 }
+
+/// The groups a Pushgateway holds.
+fn groups(gateway: &chaosprom_testkit::Pushgateway) -> Vec<Value> {
+    let body = chaosprom_testkit::http::get(&format!("{}/api/v1/metrics", gateway.url()))
+        .unwrap()
+        .body;
+    serde_json::from_str::<Value>(&body).unwrap()["data"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// An experiment whose hypothesis reads a state file that its method may
+/// break, with the metrics control pushing to `gateway`.
+fn controlled(gateway: &str, break_it: bool) -> Value {
+    serde_json::json!({
+        "title": "Metrics for ${run_name}",
+        "description": "The metrics control in a real run.",
+        "configuration": {"run_name": "a run", "state_file": {"type": "env", "key": "CHAOS_STATE_FILE"}},
+        "controls": [{"name": "prometheus", "provider": {"type": "python", "module": "chaosprometheus.metrics",
+            "arguments": {"pushgateway_url": gateway, "trace_id": "0123456789abcdef0123456789abcdef"}}}],
+        "steady-state-hypothesis": {"title": "ok", "probes": [
+            {"type": "probe", "name": "state", "tolerance": {"type": "regex", "pattern": "^ok", "target": "stdout"},
+             "provider": {"type": "process", "path": "cat", "arguments": ["${state_file}"]}}]},
+        "method": [
+            {"type": "probe", "name": "gateway-during-the-run", "provider": {"type": "http", "url": format!("{gateway}/metrics")}},
+            {"type": "action", "name": "maybe-break", "provider": {"type": "process", "path": "sh",
+                "arguments": if break_it { "-c 'echo broken > ${state_file}'" } else { "-c true" }}}
+        ]
+    })
+}
+
+#[test]
+fn the_metrics_control_in_a_real_run() {
+    let gateway = chaosprom_testkit::Pushgateway::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    for (break_it, deviated) in [(false, false), (true, true)] {
+        std::fs::write(&state, "ok\n").unwrap();
+        let experiment = controlled(gateway.url(), break_it);
+        let file = dir.path().join("experiment.json");
+        std::fs::write(&file, experiment.to_string()).unwrap();
+        let (out, journal) = run(&file, &[], &[("CHAOS_STATE_FILE", state.to_str().unwrap())]);
+        assert_eq!(journal["deviated"], deviated, "{}", stderr(&out));
+        assert_eq!(out.status.success(), !deviated);
+
+        // The ref is the hash of the experiment as run: title substituted,
+        // "dry": null added, as Python hashes it.
+        let mut as_run = experiment.clone();
+        as_run["title"] = "Metrics for a run".into();
+        as_run["dry"] = Value::Null;
+        let expected_ref = chaosprometheus::experiment_hash(&as_run);
+        assert_eq!(journal["experiment"], as_run);
+        let all = groups(&gateway);
+        let group = all
+            .iter()
+            .find(|g| g["labels"]["chaostoolkit_experiment_ref"] == expected_ref.as_str())
+            .unwrap_or_else(|| panic!("no group for {expected_ref} in {all:#?}"));
+        let value = |family: &str| group[family]["metrics"][0]["value"].clone();
+        assert_eq!(value("chaostoolkit_inprogress_experiment"), "0");
+        let status = group["chaostoolkit_experiment_status"]["metrics"]
+            .as_array()
+            .unwrap();
+        let completed = status
+            .iter()
+            .find(|m| m["labels"]["chaostoolkit_experiment_status"] == "completed")
+            .unwrap();
+        assert_eq!(completed["value"], "1");
+        assert_eq!(
+            completed["labels"]["chaostoolkit_run_trace_id"],
+            "0123456789abcdef0123456789abcdef"
+        );
+        if deviated {
+            assert_eq!(value("chaostoolkit_deviated_experiment_total"), "1");
+        } else {
+            assert!(
+                group
+                    .get("chaostoolkit_deviated_experiment_total")
+                    .is_none()
+            );
+        }
+        // What the gateway held for this run during the method: the
+        // "before" push only.
+        let during = journal["run"][0]["output"]["body"].as_str().unwrap();
+        let ours: Vec<&str> = during
+            .lines()
+            .filter(|l| l.contains(expected_ref.as_str()))
+            .collect();
+        let in_progress = ours
+            .iter()
+            .find(|l| l.starts_with("chaostoolkit_inprogress_experiment{"))
+            .unwrap();
+        assert!(in_progress.ends_with(" 1"), "{in_progress}");
+        assert!(
+            !ours
+                .iter()
+                .any(|l| l.starts_with("chaostoolkit_experiment_status{")),
+            "status is pushed after the run: {ours:?}"
+        );
+    }
+}
+
+#[test]
+fn sigterm_and_sigint_interrupt_a_run_and_the_journal_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("rolled-back");
+    let experiment = serde_json::json!({
+        "title": "A long method", "description": "interrupted by a signal",
+        "method": [{"type": "action", "name": "long", "provider": {"type": "process", "path": "sleep", "arguments": "30"}}],
+        "rollbacks": [{"type": "action", "name": "undo", "provider": {"type": "process", "path": "touch", "arguments": [marker.to_str().unwrap()]}}]
+    });
+    let file = dir.path().join("experiment.json");
+    std::fs::write(&file, experiment.to_string()).unwrap();
+    for (signal, strategy, rolls_back) in [("-TERM", "always", true), ("-INT", "default", false)] {
+        let _ = std::fs::remove_file(&marker);
+        let journal_path = dir.path().join("journal.json");
+        let _ = std::fs::remove_file(&journal_path);
+        let started = std::time::Instant::now();
+        let child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .arg("run")
+            .arg(&file)
+            .arg("--journal-path")
+            .arg(&journal_path)
+            .args(["--rollback-strategy", strategy])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(800));
+        let killed = Command::new("kill")
+            .arg(signal)
+            .arg(child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let journal: Value =
+            serde_json::from_str(&std::fs::read_to_string(&journal_path).unwrap()).unwrap();
+        assert_eq!(journal["status"], "interrupted", "{signal}");
+        assert_eq!(marker.exists(), rolls_back, "{signal} with {strategy}");
+        assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn the_example_experiment_has_a_yaml_twin() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let json = chaos_runner::load_file(&root.join("experiment.json")).unwrap();
+    let yaml = chaos_runner::load_file(&root.join("experiment.yaml")).unwrap();
+    assert_eq!(json, yaml);
+}
