@@ -71,7 +71,9 @@ fn bump_manifest(text: &str, new: &Version) -> crate::Result<(String, Version, V
             let Some(table) = dep.as_table_like_mut() else {
                 continue;
             };
-            if table.contains_key("path") {
+            // Internal crates that are published carry a version; the
+            // test kit, never published, is path only and stays so.
+            if table.contains_key("path") && table.contains_key("version") {
                 table.insert("version", value(new.to_string()));
                 crates.push(name.to_string());
             }
@@ -114,6 +116,7 @@ version = "0.1.0"
 [workspace.dependencies]
 jiff = "0.2"
 chaosprom-when = { path = "crates/chaosprom-when", version = "0.1.0" }
+chaosprom-testkit = { path = "tests" }
 "#;
 
     #[test]
@@ -133,6 +136,10 @@ chaosprom-when = { path = "crates/chaosprom-when", version = "0.1.0" }
             "{text}"
         );
         assert!(text.contains("jiff = \"0.2\""), "{text}");
+        assert!(
+            text.contains(r#"chaosprom-testkit = { path = "tests" }"#),
+            "{text}"
+        );
     }
 
     #[test]
