@@ -702,13 +702,14 @@ impl Context<'_> {
         }
     }
 
-    /// Runs the method into `runs`; background activities run concurrently
-    /// and are awaited at its end.
+    /// Runs the method into `runs`. A background activity starts where it
+    /// stands and runs alongside the activities after it; all are awaited
+    /// at the end of the method.
     async fn method(&self, runs: &mut Vec<Value>) -> Step {
         let method = &self.experiment["method"];
         let controls = self.controls.method_level();
         controls.before_method(&self.hooks(), method).await?;
-        let mut background = Vec::new();
+        let mut background = Background::default();
         let mut outcome = Ok(());
         for activity in method.as_array().map(Vec::as_slice).unwrap_or_default() {
             let definition = self.resolve(activity);
@@ -721,13 +722,13 @@ impl Context<'_> {
                         text(&definition["name"])
                     ),
                 );
-                background.push(self.activity_owned(definition));
-            } else if let Err(stop) = self.activity(&definition, runs).await {
+                background.start(self.activity_owned(definition));
+            } else if let Err(stop) = background.alongside(self.activity(&definition, runs)).await {
                 outcome = Err(stop);
                 break;
             }
         }
-        for (entries, step) in join_all(background).await {
+        for (entries, step) in background.finish().await {
             runs.extend(entries);
             if outcome.is_ok() {
                 outcome = step;
@@ -915,28 +916,70 @@ fn kind(activity: &Value) -> &'static str {
     }
 }
 
-/// Awaits futures concurrently, keeping their order.
-async fn join_all<T, F: std::future::Future<Output = T>>(futures: Vec<F>) -> Vec<T> {
-    let mut pinned: Vec<_> = futures.into_iter().map(Box::pin).collect();
-    let mut results: Vec<Option<T>> = (0..pinned.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if results[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => results[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
+/// Background activities: each is polled from the moment it starts, while
+/// the foreground runs, until all are done.
+struct Background<F: std::future::Future> {
+    running: Vec<Slot<F>>,
+}
+
+/// A background future and, once it is done, its output.
+type Slot<F> = (
+    std::pin::Pin<Box<F>>,
+    Option<<F as std::future::Future>::Output>,
+);
+
+impl<F: std::future::Future> Default for Background<F> {
+    fn default() -> Self {
+        Self {
+            running: Vec::new(),
+        }
+    }
+}
+
+impl<F: std::future::Future> Background<F> {
+    fn start(&mut self, future: F) {
+        self.running.push((Box::pin(future), None));
+    }
+
+    /// Polls every unfinished one; whether all are done.
+    fn poll_all(&mut self, cx: &mut std::task::Context<'_>) -> bool {
+        let mut done = true;
+        for (future, result) in &mut self.running {
+            if result.is_none() {
+                match future.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => *result = Some(v),
+                    std::task::Poll::Pending => done = false,
                 }
             }
         }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    results.into_iter().flatten().collect()
+        done
+    }
+
+    /// Runs `foreground` to its end while the background ones go on.
+    async fn alongside<G: std::future::Future>(&mut self, foreground: G) -> G::Output {
+        let mut foreground = std::pin::pin!(foreground);
+        std::future::poll_fn(|cx| {
+            self.poll_all(cx);
+            foreground.as_mut().poll(cx)
+        })
+        .await
+    }
+
+    /// Waits for all of them; their outputs in the order they started.
+    async fn finish(mut self) -> Vec<F::Output> {
+        std::future::poll_fn(|cx| {
+            if self.poll_all(cx) {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        })
+        .await;
+        self.running
+            .into_iter()
+            .filter_map(|(_, result)| result)
+            .collect()
+    }
 }
 
 fn any_failed(state: &Value) -> bool {

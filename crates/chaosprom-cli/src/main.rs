@@ -512,12 +512,7 @@ struct Probes;
 #[async_trait::async_trait]
 impl chaos_runner::Extension for Probes {
     fn has_function(&self, function: &str) -> bool {
-        chaosprometheus::discover()["activities"]
-            .as_array()
-            .is_some_and(|a| {
-                a.iter()
-                    .any(|f| f["mod"] == chaosprometheus::PROBES_MODULE && f["name"] == function)
-            })
+        chaosprometheus::has_function(chaosprometheus::PROBES_MODULE, function)
     }
 
     async fn call(

@@ -151,9 +151,20 @@ fn prometheus_probes_http_process_refs_and_background() {
         "a non-zero exit is an output"
     );
     assert_eq!(runs[2]["status"], "succeeded");
-    // Both background sleeps ran to completion.
-    let sleeps: f64 = runs[3]["duration"].as_f64().unwrap() + runs[4]["duration"].as_f64().unwrap();
-    assert!(sleeps >= 1.9, "{sleeps}");
+    // The background sleeps (1 s each) ran alongside each other and
+    // alongside the foreground activities that follow them.
+    let time = |i: usize, key: &str| -> jiff::Timestamp {
+        runs[i][key].as_str().unwrap().parse().unwrap()
+    };
+    let (a_start, a_end) = (time(3, "start"), time(3, "end"));
+    let (b_start, b_end) = (time(4, "start"), time(4, "end"));
+    assert!(a_start < b_end && b_start < a_end, "the sleeps overlap");
+    // The ref and the probe come after the sleeps in the method: they
+    // started after sleep-a did, and before it ended.
+    for i in [1, 2] {
+        let t = time(i, "start");
+        assert!(a_start < t && t < a_end, "entry {i} ran while sleep-a ran");
+    }
     assert_eq!(names(&journal["rollbacks"]), ["say-bye"]);
     assert_eq!(journal["rollbacks"][0]["output"]["stdout"], "--bye now\n");
     let progress = stderr(&out);

@@ -99,6 +99,16 @@ pub(crate) struct Amount {
     pub(crate) nanos: u32,
 }
 
+/// The digits after a decimal point as billionths, truncated past the
+/// ninth (`"25"` → 250 000 000).
+fn fraction_nanos(digits: &str) -> u32 {
+    digits
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(9)
+        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+}
+
 /// `number = digit+ ["." digit+]` (ASCII digits only).
 fn number(i: &str) -> PResult<'_, Amount> {
     let (rest, whole) = digit1(i)?;
@@ -106,13 +116,7 @@ fn number(i: &str) -> PResult<'_, Amount> {
     let Ok(whole) = whole.parse::<u64>() else {
         return fail(i, ErrorKind::Overflow);
     };
-    let nanos = fraction.map_or(0, |digits: &str| {
-        digits
-            .bytes()
-            .chain(std::iter::repeat(b'0'))
-            .take(9)
-            .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
-    });
+    let nanos = fraction.map_or(0, fraction_nanos);
     Ok((rest, Amount { whole, nanos }))
 }
 
@@ -392,13 +396,7 @@ fn time_of_day(i: &str) -> PResult<'_, (u32, u32, u32, u32)> {
     let (s, ns) = match seconds {
         None => (0, 0),
         Some((s, fraction)) => {
-            let ns = fraction.map_or(0, |digits: &str| {
-                digits
-                    .bytes()
-                    .chain(std::iter::repeat(b'0'))
-                    .take(9)
-                    .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
-            });
+            let ns = fraction.map_or(0, fraction_nanos);
             (s, ns)
         }
     };

@@ -274,6 +274,17 @@ pub async fn dispatch(
     Ok(Activity::Output(output))
 }
 
+/// Whether `module` (this extension's) has `function`, e.g.
+/// `has_function("chaosprometheus.probes", "query")`.
+///
+/// ```
+/// assert!(chaosprometheus::has_function("chaosprometheus.probes", "query"));
+/// assert!(!chaosprometheus::has_function("chaosprometheus.probes", "querry"));
+/// ```
+pub fn has_function(module: &str, function: &str) -> bool {
+    find(module, function).is_ok()
+}
+
 fn find(module: &str, function: &str) -> Result<&'static Function, Error> {
     let in_module: Vec<&Function> = FUNCTIONS.iter().filter(|f| f.module == module).collect();
     if in_module.is_empty() {

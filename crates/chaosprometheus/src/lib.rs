@@ -63,7 +63,7 @@ mod mean;
 mod metrics;
 pub mod probes;
 
-pub use catalog::{Activity, METRICS_MODULE, PROBES_MODULE, discover, dispatch};
+pub use catalog::{Activity, METRICS_MODULE, PROBES_MODULE, discover, dispatch, has_function};
 pub use config::{DEFAULT_BASE_URL, Settings};
 pub use error::Error;
 pub use hash::{canonical_json, experiment_hash};
