@@ -50,8 +50,16 @@ pub const VICTORIA_METRICS: Binary = Binary {
     package: "victoria-metrics",
 };
 
+/// tinyproxy, a real forward proxy (HTTP forwarding and `CONNECT`).
+pub const TINYPROXY: Binary = Binary {
+    name: "tinyproxy",
+    env: "TINYPROXY_BIN",
+    candidates: &["tinyproxy"],
+    package: "tinyproxy",
+};
+
 /// Every binary the kit uses.
-pub const ALL: [Binary; 4] = [PROMETHEUS, PROMTOOL, PUSHGATEWAY, VICTORIA_METRICS];
+pub const ALL: [Binary; 5] = [PROMETHEUS, PROMTOOL, PUSHGATEWAY, VICTORIA_METRICS, TINYPROXY];
 
 impl Binary {
     /// Finds the binary: the environment variable first, then PATH.

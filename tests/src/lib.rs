@@ -7,8 +7,12 @@
 //! readiness endpoint. Dropping a handle kills the process and removes its
 //! folder.
 //!
+//! It also starts a real forward proxy (tinyproxy), and a scripted
+//! [`fault::FaultServer`] for the faults no real server produces on demand.
+//!
 //! Binaries are found through `PROMETHEUS_BIN`, `PROMTOOL_BIN`,
-//! `PUSHGATEWAY_BIN` and `VICTORIA_METRICS_BIN`, then on PATH. A missing
+//! `PUSHGATEWAY_BIN`, `VICTORIA_METRICS_BIN` and `TINYPROXY_BIN`, then on
+//! PATH. A missing
 //! binary is an [`Error::BinaryNotFound`] that names the binary and
 //! `cargo xtask setup`: tests fail loudly, they never skip.
 //!
@@ -31,13 +35,16 @@
 
 pub mod binary;
 mod error;
+pub mod fault;
 pub mod http;
 mod prometheus;
+mod proxy;
 mod pushgateway;
 mod server;
 mod victoria;
 
 pub use error::Error;
 pub use prometheus::{Prometheus, PrometheusBuilder};
+pub use proxy::ForwardProxy;
 pub use pushgateway::Pushgateway;
 pub use victoria::VictoriaMetrics;

@@ -1,10 +1,8 @@
 //! The client and its builder.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use chaosprom_http::{Auth, Bytes, ClientCert, HttpOptions, Method, Transport};
+use chaosprom_http::{Bytes, HttpOptions, Method, Transport};
 use jiff::Timestamp;
 
 use crate::Error;
@@ -56,59 +54,7 @@ pub struct ClientBuilder {
 }
 
 impl ClientBuilder {
-    /// How long connecting may take (default 5 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.options.connect_timeout = timeout;
-        self
-    }
-
-    /// How long one attempt, answer included, may take (default 30 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.request_timeout = timeout;
-        self
-    }
-
-    /// How long an idle connection is kept (default 90 s).
-    pub fn pool_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.options.pool_idle_timeout = timeout;
-        self
-    }
-
-    /// Retries after a connection failure or a 502, 503 or 504 (default
-    /// 2); a 4xx is never retried.
-    pub fn retries(mut self, retries: u32) -> Self {
-        self.options.retries = retries;
-        self
-    }
-
-    /// The first retry's delay, doubled each time, with jitter (default
-    /// 100 ms).
-    pub fn retry_delay(mut self, delay: Duration) -> Self {
-        self.options.retry_base_delay = delay;
-        self
-    }
-
-    /// HTTP basic authentication (credentials in the URL do the same).
-    pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
-        self.options.auth = Some(Auth::Basic {
-            username: username.into(),
-            password: password.into().into(),
-        });
-        self
-    }
-
-    /// `Authorization: Bearer <token>`.
-    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.options.auth = Some(Auth::Bearer(token.into().into()));
-        self
-    }
-
-    /// A header sent with every request, e.g. `X-Scope-OrgID` for a Mimir
-    /// or Cortex tenant.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.headers.push((name.into(), value.into()));
-        self
-    }
+    chaosprom_http::transport_setters!(options, timeout_default = "30 s");
 
     /// A query parameter added to every request, e.g. Thanos'
     /// `partial_response=false` or VictoriaMetrics' `nocache=1`.
@@ -117,29 +63,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether to verify the server's certificate (default: true).
-    pub fn verify_tls(mut self, verify: bool) -> Self {
-        self.options.tls.verify = verify;
-        self
-    }
-
-    /// Extra trusted CA certificates (PEM).
-    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.options.tls.ca_file = Some(path.into());
-        self
-    }
-
-    /// A client certificate and key (PEM).
-    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
-        self.options.tls.client_cert = Some(ClientCert {
-            cert_file: cert.into(),
-            key_file: key.into(),
-        });
-        self
-    }
-
     /// Asks for gzip-compressed answers (default: off; on loopback it makes
-    /// Prometheus several times slower, over a slow link it pays).
+    /// Prometheus several times slower, over a slow link it pays). Only
+    /// then is a gzipped answer inflated, never past `max_body_size`; an
+    /// encoding that was not asked for is an error.
     pub fn gzip(mut self, on: bool) -> Self {
         self.settings.gzip = on;
         self
@@ -191,6 +118,12 @@ impl Client {
     /// The base URL, without credentials.
     pub fn url(&self) -> &str {
         self.transport.base_url().as_str()
+    }
+
+    /// Whether both handles share one connection pool (one is a clone of
+    /// the other).
+    pub fn same_pool(&self, other: &Client) -> bool {
+        self.transport.same_pool(&other.transport)
     }
 
     pub(crate) fn transport(&self) -> &Transport {

@@ -60,6 +60,19 @@ pub enum Error {
         /// What was wrong.
         reason: String,
     },
+    /// A streamed answer turned out wrong after part of it had been
+    /// written to the caller's writer, which cannot take it back.
+    #[error(
+        "{source} ({written} bytes of the answer were already written and cannot be taken \
+         back: discard them)"
+    )]
+    PartlyWritten {
+        /// How many bytes the writer got.
+        written: u64,
+        /// What was wrong.
+        #[source]
+        source: Box<Error>,
+    },
     /// Writing the payload to the caller's writer failed.
     #[error("writing the answer of {url}: {source}")]
     Write {
@@ -74,7 +87,7 @@ pub enum Error {
 impl Error {
     /// The HTTP status, for an answer that came back with an error.
     pub fn status(&self) -> Option<u16> {
-        match self {
+        match self.cause() {
             Error::Api { status, .. } | Error::NotPrometheus { status, .. } => Some(*status),
             _ => None,
         }
@@ -82,7 +95,7 @@ impl Error {
 
     /// Prometheus' `errorType`, for an API error.
     pub fn error_type(&self) -> Option<&str> {
-        match self {
+        match self.cause() {
             Error::Api { error_type, .. } => Some(error_type),
             _ => None,
         }
@@ -90,17 +103,17 @@ impl Error {
 
     /// Whether no complete answer came in time.
     pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Http(e) if e.is_timeout())
+        matches!(self.cause(), Error::Http(e) if e.is_timeout())
     }
 
     /// Whether no connection could be made.
     pub fn is_connect(&self) -> bool {
-        matches!(self, Error::Http(e) if e.is_connect())
+        matches!(self.cause(), Error::Http(e) if e.is_connect())
     }
 
     /// Whether TLS failed.
     pub fn is_tls(&self) -> bool {
-        matches!(self, Error::Http(e) if e.is_tls())
+        matches!(self.cause(), Error::Http(e) if e.is_tls())
     }
 
     /// Whether the arguments or settings were refused before any I/O.
@@ -114,7 +127,29 @@ impl Error {
 
     /// Whether a body could not be decoded.
     pub fn is_decode(&self) -> bool {
-        matches!(self, Error::Decode { .. })
+        matches!(self.cause(), Error::Decode { .. })
+    }
+
+    /// The error itself, when it came after part of the answer was
+    /// written ([`Error::PartlyWritten`]); otherwise `self`.
+    pub fn cause(&self) -> &Error {
+        match self {
+            Error::PartlyWritten { source, .. } => source.cause(),
+            other => other,
+        }
+    }
+
+    /// `error`, wrapped in [`Error::PartlyWritten`] when `written` bytes
+    /// already went out.
+    pub(crate) fn partly_written(written: u64, error: Error) -> Self {
+        if written == 0 {
+            error
+        } else {
+            Error::PartlyWritten {
+                written,
+                source: Box::new(error),
+            }
+        }
     }
 
     pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> Self {

@@ -65,6 +65,7 @@ mod error;
 mod meta;
 mod request;
 mod types;
+mod validate;
 
 pub use client::{Client, ClientBuilder};
 pub use error::Error;

@@ -214,18 +214,33 @@ impl<'c, E: Endpoint> Request<'c, E> {
     }
 
     /// The payload as Prometheus sent it: the exact bytes of a successful
-    /// answer, not parsed beyond its HTTP status and content type.
+    /// answer. They are checked on the way (one complete JSON document
+    /// whose `status` is `success`, with `data`), not changed; a 200
+    /// answer with `"status": "error"` is [`Error::Api`], anything else
+    /// that is not such a document is [`Error::Decode`] with the byte
+    /// offset. At most `max_body_size` bytes (256 MiB by default).
     pub async fn raw(self) -> Result<Bytes, Error> {
-        let body = self.answer().await?;
+        let body = self.answer().await?.validate();
         body.all().await.map(Bytes::from)
     }
 
     /// Streams the payload of a successful answer into `writer` as it comes
     /// in, without holding it whole; returns how many bytes were written.
+    ///
+    /// The bytes are checked as they pass, as [`raw`](Self::raw) checks
+    /// them. A chunk found wrong is not written, but what came before it
+    /// was: a truncated answer ends in an [`Error::PartlyWritten`] that
+    /// says how many bytes the writer already has. (Prometheus sends
+    /// `status` first, so an error answer writes nothing.)
     pub async fn write_to<W: AsyncWrite + Unpin>(self, writer: &mut W) -> Result<u64, Error> {
-        let mut body = self.answer().await?;
+        let mut body = self.answer().await?.validate();
         let mut written = 0u64;
-        while let Some(chunk) = body.next().await? {
+        loop {
+            let chunk = match body.next().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => return Err(Error::partly_written(written, e)),
+            };
             writer
                 .write_all(&chunk)
                 .await
@@ -244,9 +259,14 @@ impl<'c, E: Endpoint> Request<'c, E> {
 
     /// Like [`write_to`](Self::write_to), for a blocking writer.
     pub async fn write_to_sync<W: std::io::Write>(self, writer: &mut W) -> Result<u64, Error> {
-        let mut body = self.answer().await?;
+        let mut body = self.answer().await?.validate();
         let mut written = 0u64;
-        while let Some(chunk) = body.next().await? {
+        loop {
+            let chunk = match body.next().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => return Err(Error::partly_written(written, e)),
+            };
             writer.write_all(&chunk).map_err(|source| Error::Write {
                 url: body.url(),
                 source,
@@ -322,7 +342,7 @@ impl<'c, E: Endpoint> Request<'c, E> {
                 matches!(s.as_u16(), 502..=504)
             })
             .await?;
-        let body = Body::new(response);
+        let body = Body::new(response, settings.gzip);
         if body.status() == 200 && body.is_json() != Some(false) {
             return Ok(body);
         }

@@ -173,9 +173,27 @@ async fn truncated_and_invalid_bodies_are_decode_errors() {
             .contains("cannot decode the answer at byte 60"),
         "{err}"
     );
-    // The as-is path does not parse: it hands the bytes over.
-    let raw = client.query("truncated").raw().await.unwrap();
-    assert_eq!(&raw[..], truncated.as_bytes());
+    // The as-is path does not parse, but it checks as the bytes pass: a
+    // truncated answer whose Content-Length matches is not a success.
+    let err = client.query("truncated").raw().await.unwrap_err();
+    let Error::Decode { offset, reason, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*offset, truncated.len(), "{err}");
+    assert!(reason.contains("cut short"), "{err}");
+    let mut out = Vec::new();
+    let err = client.query("truncated").write_to(&mut out).await.unwrap_err();
+    assert_eq!(out, truncated.as_bytes());
+    assert!(
+        err.to_string().contains(&format!(
+            "{} bytes of the answer were already written and cannot be taken back",
+            truncated.len()
+        )),
+        "{err}"
+    );
+    assert!(err.is_decode(), "{err:?}");
+    let err = client.query("invalid").raw().await.unwrap_err();
+    assert!(err.to_string().contains("at byte 60"), "{err}");
 }
 
 #[tokio::test]

@@ -40,8 +40,8 @@ enum Command {
         /// When to evaluate it: "now", "10 seconds ago", RFC 3339, unix seconds…
         #[arg(long, value_name = "EXPR")]
         when: Option<String>,
-        /// Prometheus' evaluation timeout, in seconds.
-        #[arg(long, value_name = "S")]
+        /// Prometheus' evaluation timeout: seconds or a duration (30s, 1m30s).
+        #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
         timeout: Option<f64>,
         #[command(flatten)]
         server: Server,
@@ -59,8 +59,8 @@ enum Command {
         /// Seconds, or a duration such as 15s (default 1).
         #[arg(long, value_name = "S", default_value = "1")]
         step: String,
-        /// Prometheus' evaluation timeout, in seconds.
-        #[arg(long, value_name = "S")]
+        /// Prometheus' evaluation timeout: seconds or a duration (30s, 1m30s).
+        #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
         timeout: Option<f64>,
         #[command(flatten)]
         server: Server,
@@ -85,6 +85,10 @@ enum Command {
         /// put replaces the group; post replaces only the families pushed.
         #[arg(long, value_name = "put|post", default_value = "put")]
         method: PushMethod,
+        /// Push even when there are no metrics (a PUT of nothing empties the
+        /// group).
+        #[arg(long)]
+        allow_empty: bool,
         /// The metrics, in the Prometheus text format; stdin if absent.
         file: Option<PathBuf>,
     },
@@ -129,8 +133,9 @@ struct RunArgs {
     /// continuously.
     #[arg(long, value_name = "STRATEGY", default_value = "default")]
     hypothesis_strategy: chaos_runner::HypothesisStrategy,
-    /// Seconds between hypothesis checks during the method.
-    #[arg(long, value_name = "S", default_value = "1")]
+    /// Time between hypothesis checks during the method: seconds or a
+    /// duration (5s, 1m30s).
+    #[arg(long, value_name = "DURATION", default_value = "1", value_parser = seconds_arg, allow_hyphen_values = true)]
     hypothesis_frequency: f64,
     /// Stop the method as soon as a check during it is out of tolerance.
     #[arg(long)]
@@ -151,35 +156,47 @@ struct Server {
     /// Prometheus' base URL (may carry a path prefix).
     #[arg(long, env = "PROMETHEUS_URL", default_value = chaosprometheus::DEFAULT_BASE_URL)]
     url: String,
+    /// A bearer token [env: PROMETHEUS_TOKEN].
+    #[arg(long)]
+    token: Option<String>,
+    /// Basic auth password [env: PROMETHEUS_PASSWORD].
+    #[arg(long, requires = "user")]
+    password: Option<String>,
+    #[command(flatten)]
+    connection: Connection,
+}
+
+/// How to reach a server: auth, TLS, headers, proxy, limits (shared by the
+/// Prometheus and Pushgateway commands).
+#[derive(Debug, Args)]
+struct Connection {
     /// A header for every request, as NAME=VALUE (repeatable).
     #[arg(long = "header", value_name = "K=V", value_parser = key_value)]
     headers: Vec<(String, String)>,
-    /// A bearer token.
-    #[arg(long, env = "PROMETHEUS_TOKEN", hide_env_values = true)]
-    token: Option<String>,
     /// Basic auth user.
     #[arg(long)]
     user: Option<String>,
-    /// Basic auth password.
-    #[arg(
-        long,
-        requires = "user",
-        env = "PROMETHEUS_PASSWORD",
-        hide_env_values = true
-    )]
-    password: Option<String>,
     /// Do not verify the server's TLS certificate.
     #[arg(long)]
     insecure: bool,
-    /// Extra trusted CA certificates (PEM).
+    /// Extra trusted CA certificates (PEM); a self-signed server
+    /// certificate in it is trusted as itself.
     #[arg(long, value_name = "FILE")]
     ca_file: Option<String>,
-    /// The client's timeout for one attempt, in seconds (default 30).
-    #[arg(long, value_name = "S")]
+    /// The client's timeout for one attempt: seconds or a duration (5s,
+    /// 1m30s); default 30 s (10 s for a Pushgateway), at most one day.
+    #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
     client_timeout: Option<f64>,
+    /// An http:// proxy for every request ("" goes direct); default:
+    /// HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY.
+    #[arg(long, value_name = "URL")]
+    proxy: Option<String>,
+    /// The most bytes an answer held in memory may have (default 256 MiB).
+    #[arg(long, value_name = "BYTES")]
+    max_body_size: Option<usize>,
 }
 
-/// A Pushgateway group.
+/// A Pushgateway group, and how to reach the gateway.
 #[derive(Debug, Args)]
 struct Group {
     /// The Pushgateway's base URL.
@@ -191,6 +208,38 @@ struct Group {
     /// A grouping label, as NAME=VALUE (repeatable).
     #[arg(long = "grouping-key", value_name = "K=V", value_parser = key_value)]
     grouping_key: Vec<(String, String)>,
+    /// A bearer token.
+    #[arg(long)]
+    token: Option<String>,
+    /// Basic auth password.
+    #[arg(long, requires = "user")]
+    password: Option<String>,
+    #[command(flatten)]
+    connection: Connection,
+}
+
+/// A time span flag: seconds (`2.5`) or a duration (`5s`, `1m30s`),
+/// positive and at most a day.
+fn seconds_arg(s: &str) -> Result<f64, String> {
+    let max = chaosprometheus::MAX_TIMEOUT;
+    let seconds = match s.trim().parse::<f64>() {
+        Ok(seconds) => seconds,
+        Err(_) => match chaosprometheus::when::parse_duration(s) {
+            Ok(d) => d.as_secs_f64(),
+            Err(e) => {
+                return Err(format!(
+                    "expected seconds or a duration such as 30s or 1m30s: {e}"
+                ));
+            }
+        },
+    };
+    match std::time::Duration::try_from_secs_f64(seconds) {
+        Ok(d) if !d.is_zero() && d <= max => Ok(seconds),
+        _ => Err(format!(
+            "expected a positive time span of at most {} s (one day), found '{s}'",
+            max.as_secs()
+        )),
+    }
 }
 
 fn key_value(s: &str) -> Result<(String, String), String> {
@@ -205,32 +254,43 @@ impl Server {
     fn chaos(&self) -> (Value, Value) {
         let mut configuration = Map::new();
         configuration.insert("prometheus_base_url".into(), json!(self.url));
-        if let Some(t) = self.client_timeout {
+        let c = &self.connection;
+        if let Some(t) = c.client_timeout {
             configuration.insert("prometheus_timeout".into(), json!(t));
         }
-        if !self.headers.is_empty() {
-            let headers: Map<String, Value> = self
+        if !c.headers.is_empty() {
+            let headers: Map<String, Value> = c
                 .headers
                 .iter()
                 .map(|(k, v)| (k.clone(), json!(v)))
                 .collect();
             configuration.insert("prometheus_headers".into(), Value::Object(headers));
         }
-        if let Some(ca) = &self.ca_file {
+        if let Some(ca) = &c.ca_file {
             configuration.insert("prometheus_ca_file".into(), json!(ca));
         }
-        if self.insecure {
+        if c.insecure {
             configuration.insert("prometheus_verify_tls".into(), json!(false));
         }
+        if let Some(proxy) = &c.proxy {
+            configuration.insert("prometheus_proxy".into(), json!(proxy));
+        }
+        if let Some(limit) = c.max_body_size {
+            configuration.insert("prometheus_max_body_size".into(), json!(limit));
+        }
         let mut secrets = Map::new();
-        if let Some(token) = &self.token {
+        let from_env = |flag: &Option<String>, var: &str| {
+            flag.clone()
+                .or_else(|| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        };
+        if let Some(token) = from_env(&self.token, "PROMETHEUS_TOKEN") {
             secrets.insert("prometheus_token".into(), json!(token));
         }
-        if let Some(user) = &self.user {
+        if let Some(user) = &c.user {
             secrets.insert("prometheus_username".into(), json!(user));
             secrets.insert(
                 "prometheus_password".into(),
-                json!(self.password.clone().unwrap_or_default()),
+                json!(from_env(&self.password, "PROMETHEUS_PASSWORD").unwrap_or_default()),
             );
         }
         (Value::Object(configuration), Value::Object(secrets))
@@ -251,6 +311,8 @@ impl From<Error> for Failure {
             | Error::WrongType { .. }
             | Error::MissingArgument { .. }
             | Error::UnknownArgument { .. } => 2,
+            // A URL, header, CA file or proxy the client refused.
+            Error::Client(ref e) if e.is_invalid_argument() => 2,
             _ => 1,
         };
         Failure {
@@ -404,6 +466,7 @@ async fn run(command: Command) -> Result<(), Failure> {
         Command::Push {
             group,
             method,
+            allow_empty,
             file,
         } => {
             let text = match &file {
@@ -412,30 +475,46 @@ async fn run(command: Command) -> Result<(), Failure> {
                     message: format!("cannot read {}: {e}", path.display()),
                 })?,
                 None => {
+                    let stdin = std::io::stdin();
+                    if std::io::IsTerminal::is_terminal(&stdin) {
+                        eprintln!(
+                            "chaosprom: reading metrics from standard input (end with Ctrl-D)"
+                        );
+                    }
                     let mut text = Vec::new();
-                    std::io::stdin()
-                        .read_to_end(&mut text)
-                        .map_err(|e| Failure {
-                            code: 2,
-                            message: format!("cannot read stdin: {e}"),
-                        })?;
+                    stdin.lock().read_to_end(&mut text).map_err(|e| Failure {
+                        code: 2,
+                        message: format!("cannot read stdin: {e}"),
+                    })?;
                     text
                 }
             };
-            let gateway = gateway(&group.gateway)?;
+            if !allow_empty && text.iter().all(u8::is_ascii_whitespace) {
+                let source = file
+                    .as_ref()
+                    .map_or_else(|| "standard input".to_owned(), |p| p.display().to_string());
+                return Err(Failure {
+                    code: 2,
+                    message: format!(
+                        "no metrics in {source}: a push of nothing would empty the group \
+                         (pass --allow-empty to do that on purpose)"
+                    ),
+                });
+            }
+            let gateway = gateway(&group)?;
             gateway
                 .push_text(method, &group.job, group.grouping_key.clone(), text)
                 .await
-                .map_err(|e| push_failure("push", &e))?;
+                .map_err(|e| push_failure("push", &e, &group.gateway))?;
             tracing::info!(gateway = gateway.url(), job = group.job, "pushed");
             Ok(())
         }
         Command::Delete { group } => {
-            let gateway = gateway(&group.gateway)?;
+            let gateway = gateway(&group)?;
             gateway
                 .delete(&group.job, group.grouping_key.clone())
                 .await
-                .map_err(|e| push_failure("delete", &e))
+                .map_err(|e| push_failure("delete", &e, &group.gateway))
         }
         Command::Run(args) => run_experiment(args).await,
         Command::Validate { file } => {
@@ -565,15 +644,6 @@ async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         })?;
         configuration.insert(key, value);
     }
-    if !(args.hypothesis_frequency.is_finite() && args.hypothesis_frequency > 0.0) {
-        return Err(Failure {
-            code: 2,
-            message: format!(
-                "--hypothesis-frequency must be a positive number of seconds, found {}",
-                args.hypothesis_frequency
-            ),
-        });
-    }
     let runner = runner()
         .settings(settings(args.settings.as_deref())?)
         .configuration(configuration)
@@ -581,7 +651,8 @@ async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         .rollback_strategy(args.rollback_strategy)
         .hypothesis_strategy(
             args.hypothesis_strategy,
-            std::time::Duration::from_secs_f64(args.hypothesis_frequency),
+            std::time::Duration::try_from_secs_f64(args.hypothesis_frequency)
+                .unwrap_or(chaosprometheus::MAX_TIMEOUT),
             args.fail_fast,
         )
         .dry(args.dry)
@@ -615,17 +686,59 @@ async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
     }
 }
 
-fn gateway(url: &str) -> Result<Pushgateway, Failure> {
-    Pushgateway::new(url).map_err(|e| Failure {
+/// A Pushgateway client for the group's flags.
+fn gateway(group: &Group) -> Result<Pushgateway, Failure> {
+    let c = &group.connection;
+    if group.gateway.trim_end_matches('/').ends_with("/metrics") {
+        tracing::warn!(
+            "--gateway {} ends in /metrics, but the path /metrics/job/… is added for you: \
+             give the gateway's base URL",
+            chaosprometheus::api::redact_url(&group.gateway)
+        );
+    }
+    let mut builder = Pushgateway::builder(group.gateway.clone()).verify_tls(!c.insecure);
+    for (name, value) in &c.headers {
+        builder = builder.header(name.clone(), value.clone());
+    }
+    if let Some(user) = &c.user {
+        builder = builder.basic_auth(user.clone(), group.password.clone().unwrap_or_default());
+    }
+    if let Some(token) = &group.token {
+        builder = builder.bearer_token(token.clone());
+    }
+    if let Some(ca) = &c.ca_file {
+        builder = builder.ca_file(ca);
+    }
+    if let Some(seconds) = c.client_timeout {
+        builder = builder.timeout(
+            std::time::Duration::try_from_secs_f64(seconds)
+                .unwrap_or(chaosprometheus::MAX_TIMEOUT),
+        );
+    }
+    match c.proxy.as_deref() {
+        None => {}
+        Some("") => builder = builder.no_proxy(),
+        Some(proxy) => builder = builder.proxy(proxy),
+    }
+    if let Some(limit) = c.max_body_size {
+        builder = builder.max_body_size(limit);
+    }
+    builder.build().map_err(|e| Failure {
         code: 2,
         message: e.to_string(),
     })
 }
 
-fn push_failure(what: &str, e: &chaosprometheus::pushgateway::Error) -> Failure {
+fn push_failure(what: &str, e: &chaosprometheus::pushgateway::Error, gateway: &str) -> Failure {
+    let hint = if gateway.trim_end_matches('/').ends_with("/metrics") {
+        " (hint: --gateway ends in /metrics; give the gateway's base URL, the \
+         /metrics/job/… path is added for you)"
+    } else {
+        ""
+    };
     Failure {
         code: if e.is_invalid_input() { 2 } else { 1 },
-        message: format!("{what} failed: {e}"),
+        message: format!("{what} failed: {e}{hint}"),
     }
 }
 

@@ -33,15 +33,19 @@ pub enum Error {
         /// Why it failed.
         reason: String,
     },
-    /// No connection could be made (refused, unreachable, DNS…).
-    #[error("{method} {url}: connection failed: {reason}")]
+    /// No connection could be made (refused, unreachable, DNS, proxy…).
+    #[error("{method} {url}: connection failed: {reason}{}", history(*attempts, *last_status))]
     Connect {
         /// The request method.
         method: String,
         /// The URL, without credentials.
         url: String,
-        /// The cause chain, as text.
+        /// The last attempt's cause chain, as text.
         reason: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// The last HTTP status an earlier attempt got, if any.
+        last_status: Option<u16>,
     },
     /// The TLS handshake failed (untrusted certificate, wrong host…).
     #[error("{method} {url}: TLS failure: {reason}")]
@@ -50,11 +54,11 @@ pub enum Error {
         method: String,
         /// The URL, without credentials.
         url: String,
-        /// The cause chain, as text.
+        /// What went wrong and what to do about it, then the cause chain.
         reason: String,
     },
     /// No complete answer within the request timeout.
-    #[error("{method} {url}: no complete answer within {after:?}")]
+    #[error("{method} {url}: no complete answer within {after:?}{}", history(*attempts, *last_status))]
     Timeout {
         /// The request method.
         method: String,
@@ -62,17 +66,56 @@ pub enum Error {
         url: String,
         /// The timeout that ran out.
         after: Duration,
+        /// How many attempts were made.
+        attempts: u32,
+        /// The last HTTP status an earlier attempt got, if any.
+        last_status: Option<u16>,
     },
-    /// The connection broke while the answer was being read.
-    #[error("{method} {url}: {reason}")]
+    /// The connection broke before or while the answer was read.
+    #[error("{method} {url}: {reason}{}", history(*attempts, *last_status))]
     Io {
         /// The request method.
         method: String,
         /// The URL, without credentials.
         url: String,
-        /// The cause chain, as text.
+        /// The last attempt's cause chain, as text.
         reason: String,
+        /// How many attempts were made.
+        attempts: u32,
+        /// The last HTTP status an earlier attempt got, if any.
+        last_status: Option<u16>,
     },
+    /// An answer was larger than the limit for answers held in memory
+    /// (or, compressed, inflated past it).
+    #[error(
+        "{method} {url}: the answer is larger than {limit} bytes, the limit for an answer held \
+         in memory; raise it (max_body_size) if this is expected"
+    )]
+    BodyTooLarge {
+        /// The request method.
+        method: String,
+        /// The URL, without credentials.
+        url: String,
+        /// The limit, in bytes.
+        limit: usize,
+    },
+}
+
+/// ` (after N attempts; the last answer was HTTP S)`, or nothing for a
+/// single attempt.
+fn history(attempts: u32, last_status: Option<u16>) -> String {
+    match (attempts, last_status) {
+        (0 | 1, None) => String::new(),
+        (n, None) => format!(" (after {n} attempts)"),
+        (n, Some(status)) => {
+            let reason = http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .map(|r| format!(" {r}"))
+                .unwrap_or_default();
+            format!(" (after {n} attempts; an earlier attempt was answered HTTP {status}{reason})")
+        }
+    }
 }
 
 impl Error {
@@ -115,14 +158,16 @@ pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Whether a rustls error is somewhere in the chain. An `io::Error`'s
+/// The rustls error somewhere in the chain, if any. An `io::Error`'s
 /// `source()` skips the error it wraps, so the walk steps into it through
 /// `get_ref()` instead.
-pub(crate) fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool {
+pub(crate) fn tls_failure<'e>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> Option<&'e rustls::Error> {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = current {
-        if e.downcast_ref::<rustls::Error>().is_some() {
-            return true;
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
         }
         current = match e.downcast_ref::<std::io::Error>() {
             Some(io) => match io.get_ref() {
@@ -132,5 +177,62 @@ pub(crate) fn is_tls_failure(error: &(dyn std::error::Error + 'static)) -> bool 
             None => e.source(),
         };
     }
-    false
+    None
+}
+
+/// What a TLS failure means and what to do about it, as a sentence.
+pub(crate) fn tls_advice(error: &rustls::Error, host: &str) -> String {
+    use rustls::{AlertDescription, CertificateError, Error as E};
+    let flags = "pass the CA that signed it with --ca-file (prometheus_ca_file), or, \
+                 for a test server only, turn verification off with --insecure \
+                 (prometheus_verify_tls: false)";
+    match error {
+        E::InvalidCertificate(CertificateError::UnknownIssuer) => format!(
+            "the server's certificate is not signed by a CA this client trusts: {flags}"
+        ),
+        E::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => format!(
+            "the server's certificate is not issued for '{host}': use the host name the \
+             certificate names in the URL, or put that exact certificate in the CA file"
+        ),
+        E::InvalidCertificate(
+            CertificateError::Expired | CertificateError::ExpiredContext { .. },
+        ) => "the server's certificate has expired: renew it on the server (or check this \
+              machine's clock)"
+            .to_owned(),
+        E::InvalidCertificate(
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. },
+        ) => "the server's certificate is not valid yet: check this machine's clock".to_owned(),
+        E::InvalidCertificate(CertificateError::Revoked) => {
+            "the server's certificate has been revoked".to_owned()
+        }
+        E::InvalidCertificate(CertificateError::Other(other))
+            if other.to_string().contains("CaUsedAsEndEntity") =>
+        {
+            "the server presents a CA certificate as its own (a self-signed certificate): \
+             put that exact certificate in the file given with --ca-file \
+             (prometheus_ca_file) to trust it"
+                .to_owned()
+        }
+        E::InvalidCertificate(_) => {
+            format!("the server's certificate cannot be verified: {flags}")
+        }
+        E::AlertReceived(
+            AlertDescription::CertificateRequired
+            | AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA,
+        ) => "the server refused this client's certificate, or wants one: pass a client \
+              certificate and key the server trusts"
+            .to_owned(),
+        E::AlertReceived(alert) => format!(
+            "the server ended the handshake ({alert:?}): check that it accepts TLS 1.2 or 1.3 \
+             and the certificate it asks for"
+        ),
+        E::InvalidMessage(_) | E::InappropriateMessage { .. } => {
+            "the server did not answer in TLS: is it plain HTTP? Use an http:// URL".to_owned()
+        }
+        E::NoCertificatesPresented => "the server sent no certificate".to_owned(),
+        other => format!("the TLS handshake failed ({other})"),
+    }
 }

@@ -35,11 +35,15 @@
 
 mod error;
 mod options;
+mod proxy;
+mod setters;
 mod tls;
 mod transport;
 
 pub use error::Error;
-pub use options::{Auth, ClientCert, HttpOptions, Secret, TlsOptions};
+pub use options::{
+    Auth, ClientCert, DEFAULT_MAX_BODY_SIZE, HttpOptions, Proxy, Secret, TlsOptions,
+};
 pub use transport::{Response, Transport, redact};
 
 pub use bytes::Bytes;

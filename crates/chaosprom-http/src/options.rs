@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// A secret (password or token): never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Secret(String);
 
 impl Secret {
@@ -39,7 +39,7 @@ impl From<String> for Secret {
 }
 
 /// How requests authenticate.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Auth {
     /// HTTP basic authentication.
@@ -54,7 +54,7 @@ pub enum Auth {
 }
 
 /// A client certificate and its private key, both PEM files.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClientCert {
     /// The certificate chain, leaf first.
     pub cert_file: PathBuf,
@@ -63,7 +63,7 @@ pub struct ClientCert {
 }
 
 /// TLS settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct TlsOptions {
     /// Verify the server's certificate and name (default: true). Turning it
@@ -85,6 +85,46 @@ impl Default for TlsOptions {
     }
 }
 
+/// Which proxy requests go through.
+///
+/// The default, [`Proxy::Env`], reads the variables curl, Python requests
+/// and promtool read: `HTTP_PROXY` for `http://` URLs, `HTTPS_PROXY` for
+/// `https://` URLs, `ALL_PROXY` for both, `NO_PROXY` for the hosts that
+/// go direct (a comma-separated list of names, domains with or without a
+/// leading dot, IP addresses and CIDR ranges, or `*`), each also in lower
+/// case. `https://` URLs go through an HTTP `CONNECT` tunnel; `http://`
+/// URLs are forwarded by the proxy. Credentials in the proxy's URL
+/// (`http://user:pass@proxy:3128`) are sent as `Proxy-Authorization`.
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Proxy {
+    /// From the environment (the default).
+    #[default]
+    Env,
+    /// Never: every request goes direct, whatever the environment says.
+    None,
+    /// This proxy (an `http://` URL) for every request, except to the
+    /// hosts `NO_PROXY` names.
+    Url(String),
+}
+
+impl fmt::Debug for Proxy {
+    /// Shows the proxy's URL without its credentials.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Proxy::Env => f.write_str("Env"),
+            Proxy::None => f.write_str("None"),
+            Proxy::Url(url) => f
+                .debug_tuple("Url")
+                .field(&crate::transport::redact(url))
+                .finish(),
+        }
+    }
+}
+
+/// The default [`HttpOptions::max_body_size`]: 256 MiB.
+pub const DEFAULT_MAX_BODY_SIZE: usize = 256 << 20;
+
 /// Everything a transport can be told. Start from [`Default`] and set
 /// fields.
 ///
@@ -97,7 +137,7 @@ impl Default for TlsOptions {
 /// options.auth = Some(Auth::Bearer("t0ken".into()));
 /// assert!(!format!("{options:?}").contains("t0ken"));
 /// ```
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct HttpOptions {
     /// How long a TCP connection may take (default 5 s).
@@ -121,6 +161,13 @@ pub struct HttpOptions {
     pub tls: TlsOptions,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// Which proxy to go through (default: from the environment).
+    pub proxy: Proxy,
+    /// The most bytes an answer may have when it is held whole in memory,
+    /// and the most a compressed answer may inflate to (default
+    /// [`DEFAULT_MAX_BODY_SIZE`], 256 MiB). An answer streamed to a writer
+    /// uncompressed has no limit: it is never held whole.
+    pub max_body_size: usize,
 }
 
 impl Default for HttpOptions {
@@ -135,6 +182,8 @@ impl Default for HttpOptions {
             headers: Vec::new(),
             tls: TlsOptions::default(),
             user_agent: concat!("chaosprom/", env!("CARGO_PKG_VERSION")).to_owned(),
+            proxy: Proxy::Env,
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
         }
     }
 }
@@ -153,6 +202,8 @@ impl fmt::Debug for HttpOptions {
             .field("header_names", &header_names)
             .field("tls", &self.tls)
             .field("user_agent", &self.user_agent)
+            .field("proxy", &self.proxy)
+            .field("max_body_size", &self.max_body_size)
             .finish()
     }
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -23,7 +24,17 @@ pub(crate) fn client_config(options: &TlsOptions, https: bool) -> Result<ClientC
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
     } else if https {
-        builder.with_root_certificates(roots(options)?)
+        let pinned = match &options.ca_file {
+            Some(file) => read_certificates(file)?,
+            None => Vec::new(),
+        };
+        let roots = Arc::new(roots(options.ca_file.as_deref(), &pinned)?);
+        let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
+            .build()
+            .map_err(|e| config_error("the certificate verifier", &e))?;
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(PinningVerifier { webpki, pinned }))
     } else {
         builder.with_root_certificates(RootCertStore::empty())
     };
@@ -42,17 +53,20 @@ pub(crate) fn client_config(options: &TlsOptions, https: bool) -> Result<ClientC
 
 /// The system's trusted roots (Mozilla's when the system has none), plus
 /// the CA file's.
-fn roots(options: &TlsOptions) -> Result<RootCertStore, Error> {
+fn roots(
+    ca_file: Option<&Path>,
+    ca_certs: &[CertificateDer<'static>],
+) -> Result<RootCertStore, Error> {
     let mut store = RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     store.add_parsable_certificates(native.certs);
     if store.is_empty() {
         store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     }
-    if let Some(file) = &options.ca_file {
-        for cert in read_certificates(file)? {
+    if let Some(file) = ca_file {
+        for cert in ca_certs {
             store
-                .add(cert)
+                .add(cert.clone())
                 .map_err(|e| config_error(&format!("reading {}", file.display()), &e))?;
         }
     }
@@ -75,6 +89,68 @@ fn config_error(what: &str, reason: &dyn std::fmt::Display) -> Error {
     Error::TlsConfig {
         what: what.to_owned(),
         reason: reason.to_string(),
+    }
+}
+
+/// The usual WebPKI verification, plus: a server certificate that stands,
+/// byte for byte, in the CA file is trusted as itself (pinned), as curl
+/// and Python trust a self-signed certificate given as their CA file.
+/// rustls alone refuses one whose basic constraints say it is a CA
+/// (`CaUsedAsEndEntity`), which is what a plain `openssl req -x509` makes.
+/// The handshake's signatures are still checked, so the server must hold
+/// the certificate's key; its name is not checked, since the user named
+/// this exact certificate.
+#[derive(Debug)]
+struct PinningVerifier {
+    webpki: Arc<WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl ServerCertVerifier for PinningVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(verified) => Ok(verified),
+            Err(_) if self.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) => {
+                tracing::debug!(server = %server_name.to_str(), "trusting a pinned certificate from the CA file");
+                Ok(ServerCertVerified::assertion())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
     }
 }
 

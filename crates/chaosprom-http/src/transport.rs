@@ -3,11 +3,14 @@
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use http::header::{
+    AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, PROXY_AUTHORIZATION, RETRY_AFTER,
+    USER_AGENT,
+};
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -18,8 +21,12 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::time::Instant;
 use url::Url;
 
-use crate::error::{chain, is_tls_failure};
+use crate::error::{chain, tls_advice, tls_failure};
+use crate::options::Proxy;
+use crate::proxy::{Connector, Proxies};
 use crate::{Auth, Error, HttpOptions, Secret};
+
+type HyperClient = Client<HttpsConnector<Connector>, Full<Bytes>>;
 
 /// A cheap-to-clone handle on one connection pool and a base URL.
 ///
@@ -42,10 +49,15 @@ pub struct Transport {
 }
 
 struct Inner {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// The pooled client.
+    client: HyperClient,
+    /// The same connector without a pool: every request on a new
+    /// connection, for the retry after a pooled connection failed.
+    fresh: HyperClient,
     base: Url,
     headers: HeaderMap,
     options: HttpOptions,
+    proxies: Proxies,
 }
 
 impl fmt::Debug for Transport {
@@ -57,33 +69,55 @@ impl fmt::Debug for Transport {
     }
 }
 
+/// What the attempts so far have seen.
+#[derive(Debug, Default)]
+struct History {
+    attempts: u32,
+    last_status: Option<u16>,
+}
+
 impl Transport {
     /// Builds a transport for `base_url`, which may carry a path prefix
     /// (`https://host/prometheus`) and credentials (`https://user:pass@host`,
     /// used for basic auth unless `options.auth` is set, and never shown).
     pub fn new(base_url: &str, mut options: HttpOptions) -> Result<Self, Error> {
         let base = parse_base(base_url, &mut options)?;
+        if let Proxy::Url(proxy) = &options.proxy {
+            check_proxy(proxy)?;
+        }
         let tls = crate::tls::client_config(&options.tls, base.scheme() == "https")?;
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(options.connect_timeout));
+        let proxies = Proxies::new(&options.proxy);
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
-            .wrap_connector(http);
+            .wrap_connector(Connector::new(http, proxies.clone()));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(options.pool_idle_timeout)
             .pool_timer(TokioTimer::new())
+            .build(connector.clone());
+        let fresh = Client::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(0)
             .build(connector);
-        let headers = default_headers(&options)?;
+        let mut headers = default_headers(&options)?;
+        if let Ok(uri) = base.as_str().parse::<http::Uri>() {
+            if let Some(mut auth) = proxies.forward_auth(&uri) {
+                auth.set_sensitive(true);
+                headers.insert(PROXY_AUTHORIZATION, auth);
+            }
+        }
         Ok(Self {
             inner: Arc::new(Inner {
                 client,
+                fresh,
                 base,
                 headers,
                 options,
+                proxies,
             }),
         })
     }
@@ -98,6 +132,12 @@ impl Transport {
         &self.inner.options
     }
 
+    /// Whether both handles share one connection pool (one is a clone of
+    /// the other).
+    pub fn same_pool(&self, other: &Transport) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
     /// The URL of `path` under the base URL's path prefix
     /// (`api/v1/query` → `https://host/prometheus/api/v1/query`).
     pub fn endpoint(&self, path: &str) -> Url {
@@ -110,9 +150,16 @@ impl Transport {
     /// Sends a request and returns the answer once its headers are in.
     ///
     /// Connection failures, and answers whose status `retry_on` accepts,
-    /// are tried again up to `options.retries` times with exponential
-    /// backoff and jitter. Each attempt, body included, must finish within
-    /// `options.request_timeout`; a timeout is not retried.
+    /// are tried again up to `options.retries` times, after the delay the
+    /// answer's `Retry-After` asks for (seconds or an HTTP date) or else
+    /// an exponential backoff with jitter. A request that fails on a
+    /// pooled connection before any answer came is tried once more on a
+    /// new connection (beyond `retries`). Each attempt, body included, must
+    /// finish within `options.request_timeout`, and all of them within
+    /// that times one plus the retries; a timeout is not retried. When the
+    /// last attempt is answered with a retryable status, that answer is
+    /// returned. Errors tell how many attempts were made and the last
+    /// status seen.
     pub async fn send(
         &self,
         method: Method,
@@ -126,7 +173,15 @@ impl Transport {
             url: url.to_string(),
             reason: format!("{e}"),
         })?;
-        let mut attempt = 0;
+        let overall = deadline(
+            options
+                .request_timeout
+                .saturating_mul(options.retries.saturating_add(1)),
+        );
+        let mut history = History::default();
+        let mut retries_used = 0;
+        let mut fresh = false;
+        let mut fresh_tried = false;
         loop {
             let mut request = http::Request::new(Full::new(body.clone()));
             *request.method_mut() = method.clone();
@@ -136,66 +191,145 @@ impl Transport {
             for (name, value) in headers {
                 map.insert(name.clone(), value.clone());
             }
-            let deadline = Instant::now() + options.request_timeout;
-            let outcome =
-                tokio::time::timeout_at(deadline, self.inner.client.request(request)).await;
-            let retries_left = attempt < options.retries;
-            match outcome {
+            history.attempts += 1;
+            let attempt_deadline = deadline(options.request_timeout);
+            let client = if fresh {
+                &self.inner.fresh
+            } else {
+                &self.inner.client
+            };
+            let outcome = tokio::time::timeout_at(attempt_deadline, client.request(request)).await;
+            let retries_left = retries_used < options.retries;
+            let wait = match outcome {
                 Err(_) => {
                     return Err(Error::Timeout {
                         method: method.to_string(),
                         url: url.to_string(),
                         after: options.request_timeout,
+                        attempts: history.attempts,
+                        last_status: history.last_status,
                     });
-                }
-                Ok(Ok(response)) if retries_left && retry_on(response.status()) => {
-                    tracing::info!(
-                        %method, %url, status = %response.status(), attempt,
-                        "retryable status, trying again"
-                    );
                 }
                 Ok(Ok(response)) => {
-                    let (parts, body) = response.into_parts();
-                    return Ok(Response {
-                        status: parts.status,
-                        headers: parts.headers,
-                        body,
-                        method,
-                        url: url.to_string(),
-                        deadline,
-                        timeout: options.request_timeout,
-                    });
+                    let status = response.status();
+                    let asked = retry_after(response.headers(), SystemTime::now());
+                    let wait = asked.unwrap_or_else(|| backoff(options.retry_base_delay, retries_used));
+                    let in_time = Instant::now().checked_add(wait).is_some_and(|t| t < overall);
+                    if !(retries_left && retry_on(status) && in_time) {
+                        if retry_on(status) && retries_left && !in_time {
+                            tracing::info!(
+                                %method, %url, %status, ?wait,
+                                "the server asks to wait past the deadline: not trying again"
+                            );
+                        }
+                        let (parts, body) = response.into_parts();
+                        return Ok(Response {
+                            status: parts.status,
+                            headers: parts.headers,
+                            body,
+                            method,
+                            url: url.to_string(),
+                            deadline: attempt_deadline,
+                            timeout: options.request_timeout,
+                            attempts: history.attempts,
+                            max_body_size: options.max_body_size,
+                        });
+                    }
+                    tracing::info!(
+                        %method, %url, %status, attempt = history.attempts, ?wait,
+                        "retryable status, trying again"
+                    );
+                    history.last_status = Some(status.as_u16());
+                    retries_used += 1;
+                    wait
                 }
                 Ok(Err(e)) => {
-                    let reason = chain(&e);
-                    if is_tls_failure(&e) {
+                    let reason = self.explain(&uri, &e);
+                    if let Some(tls) = tls_failure(&e) {
                         return Err(Error::Tls {
                             method: method.to_string(),
                             url: url.to_string(),
-                            reason,
+                            reason: format!(
+                                "{}. ({reason})",
+                                tls_advice(tls, url.host_str().unwrap_or(""))
+                            ),
                         });
                     }
-                    if !e.is_connect() {
-                        return Err(Error::Io {
-                            method: method.to_string(),
-                            url: url.to_string(),
-                            reason,
-                        });
+                    let failure = |history: &History| {
+                        let (method, url) = (method.to_string(), url.to_string());
+                        let (attempts, last_status) = (history.attempts, history.last_status);
+                        if e.is_connect() {
+                            Error::Connect { method, url, reason: reason.clone(), attempts, last_status }
+                        } else {
+                            Error::Io { method, url, reason: reason.clone(), attempts, last_status }
+                        }
+                    };
+                    if !e.is_connect() && !fresh_tried {
+                        // The pooled connection may have been closed by
+                        // the server: once more, on a new connection.
+                        tracing::info!(%method, %url, %reason, "failed before any answer; trying once more on a new connection");
+                        fresh = true;
+                        fresh_tried = true;
+                        continue;
                     }
-                    if !retries_left {
-                        return Err(Error::Connect {
-                            method: method.to_string(),
-                            url: url.to_string(),
-                            reason,
-                        });
+                    let wait = backoff(options.retry_base_delay, retries_used);
+                    let in_time = Instant::now().checked_add(wait).is_some_and(|t| t < overall);
+                    if !(retries_left && in_time) {
+                        return Err(failure(&history));
                     }
-                    tracing::info!(%method, %url, attempt, %reason, "connection failed, trying again");
+                    tracing::info!(%method, %url, attempt = history.attempts, %reason, "request failed, trying again");
+                    retries_used += 1;
+                    wait
                 }
-            }
-            tokio::time::sleep(backoff(options.retry_base_delay, attempt)).await;
-            attempt += 1;
+            };
+            tokio::time::sleep(wait).await;
         }
     }
+
+    /// A transport error's cause chain, naming the proxy when one was on
+    /// the way.
+    fn explain(&self, uri: &http::Uri, e: &hyper_util::client::legacy::Error) -> String {
+        let reason = chain(e);
+        match self.inner.proxies.describe(uri) {
+            Some(proxy) if !reason.contains("proxy") => format!("{reason} (through the proxy {proxy})"),
+            _ => reason,
+        }
+    }
+}
+
+/// `now + after`, or far in the future when that cannot be represented.
+fn deadline(after: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(after)
+        .or_else(|| now.checked_add(Duration::from_secs(365 * 86_400)))
+        .unwrap_or(now)
+}
+
+/// The delay a `Retry-After` header asks for: whole seconds, or an HTTP
+/// date (a date in the past means no delay).
+fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// Checks a proxy URL given explicitly.
+fn check_proxy(proxy: &str) -> Result<(), Error> {
+    let invalid = |reason: &str| Error::InvalidUrl {
+        url: redact(proxy),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(proxy.trim()).map_err(|e| invalid(&format!("as a proxy: {e}")))?;
+    if url.scheme() != "http" {
+        return Err(invalid("expected an http:// proxy URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("expected a proxy host"));
+    }
+    Ok(())
 }
 
 /// An answer whose headers are in; the body is read within the same
@@ -209,6 +343,8 @@ pub struct Response {
     url: String,
     deadline: Instant,
     timeout: Duration,
+    attempts: u32,
+    max_body_size: usize,
 }
 
 impl Response {
@@ -232,6 +368,17 @@ impl Response {
         &self.url
     }
 
+    /// How many attempts it took to get this answer.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The most bytes this answer may have when held whole
+    /// ([`HttpOptions::max_body_size`]).
+    pub fn max_body_size(&self) -> usize {
+        self.max_body_size
+    }
+
     /// The next piece of the body, or `None` at its end.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
         loop {
@@ -252,24 +399,29 @@ impl Response {
         }
     }
 
-    /// The whole body.
+    /// The whole body; more than [`max_body_size`](Self::max_body_size)
+    /// bytes is [`Error::BodyTooLarge`].
     pub async fn bytes(mut self) -> Result<Bytes, Error> {
         let Some(first) = self.chunk().await? else {
             return Ok(Bytes::new());
         };
+        self.check_size(first.len())?;
         let Some(second) = self.chunk().await? else {
             return Ok(first);
         };
+        let limit = self.max_body_size;
+        self.check_size(first.len() + second.len())?;
         let capacity = self
             .headers
             .get(http::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
             .unwrap_or(first.len() + second.len())
-            .min(1 << 30);
+            .min(limit);
         let mut all = Vec::with_capacity(capacity);
         all.extend_from_slice(&first);
         all.extend_from_slice(&second);
         while let Some(chunk) = self.chunk().await? {
+            self.check_size(all.len() + chunk.len())?;
             all.extend_from_slice(&chunk);
         }
         Ok(Bytes::from(all))
@@ -288,11 +440,26 @@ impl Response {
         Ok(Bytes::from(all))
     }
 
+    /// [`Error::BodyTooLarge`] when `size` passes the limit.
+    pub fn check_size(&self, size: usize) -> Result<(), Error> {
+        if size > self.max_body_size {
+            Err(Error::BodyTooLarge {
+                method: self.method.to_string(),
+                url: self.url.clone(),
+                limit: self.max_body_size,
+            })
+        } else {
+            Ok(())
+        }
+    }
+
     fn timeout_error(&self) -> Error {
         Error::Timeout {
             method: self.method.to_string(),
             url: self.url.clone(),
             after: self.timeout,
+            attempts: self.attempts,
+            last_status: None,
         }
     }
 
@@ -301,6 +468,8 @@ impl Response {
             method: self.method.to_string(),
             url: self.url.clone(),
             reason: format!("reading the answer: {}", chain(e)),
+            attempts: self.attempts,
+            last_status: None,
         }
     }
 }

@@ -1,10 +1,9 @@
 //! The Pushgateway client.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use chaosprom_http::header::{CONTENT_TYPE, HeaderValue};
-use chaosprom_http::{Auth, Bytes, ClientCert, HttpOptions, Method, Transport};
+use chaosprom_http::{Bytes, HttpOptions, Method, Transport};
 use prometheus::proto::MetricFamily;
 use prometheus::{Encoder, Registry, TextEncoder};
 
@@ -62,72 +61,7 @@ pub struct PushgatewayBuilder {
 }
 
 impl PushgatewayBuilder {
-    /// HTTP basic authentication.
-    pub fn basic_auth(mut self, username: impl Into<String>, password: impl Into<String>) -> Self {
-        self.options.auth = Some(Auth::Basic {
-            username: username.into(),
-            password: password.into().into(),
-        });
-        self
-    }
-
-    /// `Authorization: Bearer <token>`.
-    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.options.auth = Some(Auth::Bearer(token.into().into()));
-        self
-    }
-
-    /// A header sent with every request.
-    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.options.headers.push((name.into(), value.into()));
-        self
-    }
-
-    /// Whether to verify the gateway's TLS certificate (default: true).
-    pub fn verify_tls(mut self, verify: bool) -> Self {
-        self.options.tls.verify = verify;
-        self
-    }
-
-    /// Extra trusted CA certificates (PEM).
-    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.options.tls.ca_file = Some(path.into());
-        self
-    }
-
-    /// A client certificate and key (PEM).
-    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
-        self.options.tls.client_cert = Some(ClientCert {
-            cert_file: cert.into(),
-            key_file: key.into(),
-        });
-        self
-    }
-
-    /// How long connecting may take (default 5 s).
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.options.connect_timeout = timeout;
-        self
-    }
-
-    /// How long one attempt may take (default 10 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.options.request_timeout = timeout;
-        self
-    }
-
-    /// Retries after a connection failure or a 5xx (default 2).
-    pub fn retries(mut self, retries: u32) -> Self {
-        self.options.retries = retries;
-        self
-    }
-
-    /// The first retry's delay, doubled each time, with jitter (default
-    /// 100 ms).
-    pub fn retry_delay(mut self, delay: Duration) -> Self {
-        self.options.retry_base_delay = delay;
-        self
-    }
+    chaosprom_http::transport_setters!(options, timeout_default = "10 s");
 
     /// Builds the client; the URL and settings are checked here.
     pub fn build(self) -> Result<Pushgateway, Error> {

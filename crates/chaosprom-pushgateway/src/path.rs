@@ -66,13 +66,15 @@ pub(crate) fn group_path(job: &str, grouping: &Grouping) -> Result<String, Error
 }
 
 /// Appends `/<name>/<value>`, or `/<name>@base64/<value in base64>` when
-/// the value is empty or holds `/` or a space.
+/// the value is empty, holds `/` or a space, or is `.` or `..` (which URL
+/// normalisation would otherwise resolve, sending the request to another
+/// group).
 fn push_segment(path: &mut String, name: &str, value: &str) {
     path.push('/');
     path.push_str(name);
     if value.is_empty() {
         path.push_str("@base64/=");
-    } else if value.contains(['/', ' ']) {
+    } else if value.contains(['/', ' ']) || value == "." || value == ".." {
         path.push_str("@base64/");
         base64::engine::general_purpose::URL_SAFE.encode_string(value, path);
     } else {
@@ -118,6 +120,16 @@ mod tests {
             group_path("j", &key).unwrap(),
             "metrics/job/j/k@base64/Pz4_Lw=="
         );
+    }
+
+    #[test]
+    fn dot_segments_are_base64_encoded() {
+        let key = grouping([("a", "."), ("b", ".."), ("c", ""), ("d", "..."), ("e", ".x")]).unwrap();
+        assert_eq!(
+            group_path("..", &key).unwrap(),
+            "metrics/job@base64/Li4=/a@base64/Lg==/b@base64/Li4=/c@base64/=/d/.../e/.x"
+        );
+        assert_eq!(group_path(".", &Vec::new()).unwrap(), "metrics/job@base64/Lg==");
     }
 
     #[test]

@@ -11,6 +11,27 @@ use crate::Error;
 /// The default `prometheus_base_url`.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:9090";
 
+/// The longest timeout accepted anywhere (`prometheus_timeout`, a probe's
+/// `timeout`): one day.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(86_400);
+
+/// How many clients (connection pools) are kept for reuse at most.
+const MAX_SHARED_CLIENTS: usize = 32;
+
+/// Seconds as a duration: finite, positive, at most [`MAX_TIMEOUT`].
+pub(crate) fn timeout_seconds(name: &'static str, seconds: f64) -> Result<Duration, Error> {
+    match Duration::try_from_secs_f64(seconds) {
+        Ok(d) if !d.is_zero() && d <= MAX_TIMEOUT => Ok(d),
+        _ => Err(Error::invalid(
+            name,
+            format!(
+                "expected a positive number of seconds up to {} (one day), found {seconds}",
+                MAX_TIMEOUT.as_secs()
+            ),
+        )),
+    }
+}
+
 /// The configuration keys and secrets a probe reads, as the Chaos Toolkit
 /// gives them.
 ///
@@ -21,9 +42,11 @@ pub const DEFAULT_BASE_URL: &str = "http://localhost:9090";
 /// | `prometheus_headers` | configuration | a map of headers sent with every request, e.g. `{"X-Scope-OrgID": "team-a"}` |
 /// | `prometheus_ca_file` | configuration | a PEM bundle of extra trusted CAs |
 /// | `prometheus_verify_tls` | configuration | `false` turns certificate verification off (default `true`); a probe's `verify_tls` argument wins |
+/// | `prometheus_proxy` | configuration | an `http://` proxy for every request (default: `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`); `false` or `""` goes direct |
+/// | `prometheus_max_body_size` | configuration | the most bytes an answer held in memory may have (default 268435456, 256 MiB) |
 /// | `prometheus_token` | secrets | a bearer token |
 /// | `prometheus_username`, `prometheus_password` | secrets | basic authentication |
-#[derive(Clone, PartialEq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Settings {
     /// `prometheus_base_url`.
@@ -36,6 +59,11 @@ pub struct Settings {
     pub ca_file: Option<String>,
     /// `prometheus_verify_tls`.
     pub verify_tls: bool,
+    /// `prometheus_proxy`: `None` for the environment's, `Some("")` for
+    /// none.
+    pub proxy: Option<String>,
+    /// `prometheus_max_body_size`.
+    pub max_body_size: Option<usize>,
     token: Option<String>,
     basic: Option<(String, String)>,
 }
@@ -70,8 +98,8 @@ impl Settings {
         let timeout = match key("prometheus_timeout") {
             None => None,
             Some(v) => match v.as_f64().or_else(|| v.as_str()?.trim().parse().ok()) {
-                Some(s) if s.is_finite() && s > 0.0 => Some(Duration::from_secs_f64(s)),
-                _ => {
+                Some(s) => Some(timeout_seconds("prometheus_timeout", s)?),
+                None => {
                     return Err(Error::invalid(
                         "prometheus_timeout",
                         format!("expected a positive number of seconds, found {v}"),
@@ -104,6 +132,23 @@ impl Settings {
                 )
             })?,
         };
+        let proxy = match key("prometheus_proxy") {
+            None => None,
+            Some(Value::Bool(false)) => Some(String::new()),
+            Some(v) => Some(text(v, "prometheus_proxy")?),
+        };
+        let max_body_size = match key("prometheus_max_body_size") {
+            None => None,
+            Some(v) => match v.as_u64().or_else(|| v.as_str()?.trim().parse().ok()) {
+                Some(n) if n > 0 => Some(usize::try_from(n).unwrap_or(usize::MAX)),
+                _ => {
+                    return Err(Error::invalid(
+                        "prometheus_max_body_size",
+                        format!("expected a positive number of bytes, found {v}"),
+                    ));
+                }
+            },
+        };
         let token = secret("prometheus_token")
             .map(|v| text(v, "prometheus_token"))
             .transpose()?;
@@ -128,13 +173,57 @@ impl Settings {
             headers,
             ca_file,
             verify_tls,
+            proxy,
+            max_body_size,
             token,
             basic,
         })
     }
 
-    /// A client for these settings; `verify_tls`, when given, overrides
-    /// the configuration's.
+    /// A client for these settings, shared: every call with the same
+    /// settings on the same tokio runtime gets the same client, so its
+    /// connections (and its loaded TLS roots) serve every probe of a run.
+    /// Clients are kept per runtime because a pooled connection belongs to
+    /// the runtime that opened it; at most a few dozen are kept, the least
+    /// recently used dropped first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), chaosprometheus::Error> {
+    /// use serde_json::json;
+    ///
+    /// let settings = chaosprometheus::Settings::from_chaos(&json!({}), &json!({}))?;
+    /// let a = settings.shared_client(None)?;
+    /// let b = settings.shared_client(None)?;
+    /// assert!(a.same_pool(&b));
+    /// # Ok(()) }
+    /// ```
+    pub fn shared_client(&self, verify_tls: Option<bool>) -> Result<Client, Error> {
+        type Shared = Vec<(tokio::runtime::Id, Settings, Option<bool>, Client)>;
+        static SHARED: std::sync::Mutex<Shared> = std::sync::Mutex::new(Vec::new());
+        let Ok(runtime) = tokio::runtime::Handle::try_current().map(|h| h.id()) else {
+            return self.client(verify_tls);
+        };
+        let mut shared = SHARED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let found = shared
+            .iter()
+            .position(|(id, s, v, _)| *id == runtime && s == self && *v == verify_tls);
+        if let Some(at) = found {
+            let entry = shared.remove(at);
+            let client = entry.3.clone();
+            shared.push(entry);
+            return Ok(client);
+        }
+        let client = self.client(verify_tls)?;
+        if shared.len() >= MAX_SHARED_CLIENTS {
+            shared.remove(0);
+        }
+        shared.push((runtime, self.clone(), verify_tls, client.clone()));
+        Ok(client)
+    }
+
+    /// A new client for these settings, with a pool of its own;
+    /// `verify_tls`, when given, overrides the configuration's.
     pub fn client(&self, verify_tls: Option<bool>) -> Result<Client, Error> {
         let mut builder = Client::builder(self.base_url.clone())
             .verify_tls(verify_tls.unwrap_or(self.verify_tls));
@@ -153,6 +242,14 @@ impl Settings {
         if let Some(token) = &self.token {
             builder = builder.bearer_token(token.clone());
         }
+        match self.proxy.as_deref() {
+            None => {}
+            Some("") => builder = builder.no_proxy(),
+            Some(proxy) => builder = builder.proxy(proxy),
+        }
+        if let Some(limit) = self.max_body_size {
+            builder = builder.max_body_size(limit);
+        }
         builder.build().map_err(|e| Error::Client(Box::new(e)))
     }
 }
@@ -167,6 +264,11 @@ impl std::fmt::Debug for Settings {
             .field("header_names", &header_names)
             .field("ca_file", &self.ca_file)
             .field("verify_tls", &self.verify_tls)
+            .field(
+                "proxy",
+                &self.proxy.as_deref().map(chaosprom_api::redact_url),
+            )
+            .field("max_body_size", &self.max_body_size)
             .field("token", &self.token.as_ref().map(|_| "***"))
             .field("basic_auth_user", &self.basic.as_ref().map(|(u, _)| u))
             .finish()

@@ -64,7 +64,7 @@ mod metrics;
 pub mod probes;
 
 pub use catalog::{Activity, METRICS_MODULE, PROBES_MODULE, discover, dispatch, has_function};
-pub use config::{DEFAULT_BASE_URL, Settings};
+pub use config::{DEFAULT_BASE_URL, MAX_TIMEOUT, Settings};
 pub use error::Error;
 pub use hash::{canonical_json, experiment_hash};
 pub use metrics::{MetricsControl, RunIdentity};

@@ -139,7 +139,7 @@ pub async fn query_raw(
     configuration: &Value,
     secrets: &Value,
 ) -> Result<Bytes, Error> {
-    let client = Settings::from_chaos(configuration, secrets)?.client(args.verify_tls)?;
+    let client = Settings::from_chaos(configuration, secrets)?.shared_client(args.verify_tls)?;
     instant(&client, args)?
         .raw()
         .await
@@ -154,7 +154,7 @@ pub async fn query_to<W: AsyncWrite + Unpin>(
     secrets: &Value,
     writer: &mut W,
 ) -> Result<u64, Error> {
-    let client = Settings::from_chaos(configuration, secrets)?.client(args.verify_tls)?;
+    let client = Settings::from_chaos(configuration, secrets)?.shared_client(args.verify_tls)?;
     instant(&client, args)?
         .write_to(writer)
         .await
@@ -177,7 +177,7 @@ pub async fn query_interval_raw(
     configuration: &Value,
     secrets: &Value,
 ) -> Result<Bytes, Error> {
-    let client = Settings::from_chaos(configuration, secrets)?.client(args.verify_tls)?;
+    let client = Settings::from_chaos(configuration, secrets)?.shared_client(args.verify_tls)?;
     range(&client, args)?
         .raw()
         .await
@@ -191,7 +191,7 @@ pub async fn query_interval_to<W: AsyncWrite + Unpin>(
     secrets: &Value,
     writer: &mut W,
 ) -> Result<u64, Error> {
-    let client = Settings::from_chaos(configuration, secrets)?.client(args.verify_tls)?;
+    let client = Settings::from_chaos(configuration, secrets)?.shared_client(args.verify_tls)?;
     range(&client, args)?
         .write_to(writer)
         .await
@@ -225,7 +225,7 @@ pub async fn compute_mean(
         .checked_sub(window)
         .map_err(|e| Error::invalid("window", e.to_string()))?;
     let step = window.as_secs_f64() / 300.0;
-    let client = Settings::from_chaos(configuration, secrets)?.client(None)?;
+    let client = Settings::from_chaos(configuration, secrets)?.shared_client(None)?;
     let describe = || format!("'{}' over the last {}", args.query, args.window);
     let answer = client
         .query_range(args.query.clone(), start, end, step)
@@ -266,14 +266,9 @@ fn time(name: &'static str, input: &str, now: &Zoned) -> Result<Timestamp, Error
 }
 
 fn timeout(value: Option<f64>) -> Result<Option<Duration>, Error> {
-    match value {
-        None => Ok(None),
-        Some(s) if s.is_finite() && s > 0.0 => Ok(Some(Duration::from_secs_f64(s))),
-        Some(s) => Err(Error::invalid(
-            "timeout",
-            format!("expected a positive number of seconds, found {s}"),
-        )),
-    }
+    value
+        .map(|s| crate::config::timeout_seconds("timeout", s))
+        .transpose()
 }
 
 fn instant<'c>(client: &'c Client, args: &QueryArgs) -> Result<Request<'c, Instant>, Error> {

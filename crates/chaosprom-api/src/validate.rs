@@ -1,0 +1,568 @@
+//! Checking an answer as it streams past: one complete JSON document, an
+//! object whose `status` is `"success"` and that has `data`.
+//!
+//! A push parser: bytes go in chunk by chunk, in constant memory (a stack
+//! of open containers, bounded, and a few captured strings, bounded), at
+//! the speed of a scan (strings are skipped with `memchr`). It checks JSON
+//! syntax and UTF-8, not what the data means.
+
+/// Why the bytes are not a successful Prometheus answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Not JSON, or not a Prometheus envelope: what was wrong and where.
+    Invalid {
+        /// The byte offset in the (decoded) body.
+        offset: u64,
+        /// What was expected and what was found.
+        reason: String,
+    },
+    /// A well-formed envelope whose `status` is not `success`.
+    Failed {
+        /// The `status` value.
+        status: String,
+        /// `errorType`.
+        error_type: String,
+        /// `error`.
+        error: String,
+    },
+}
+
+/// How deep containers may nest (Prometheus answers nest about 6 deep).
+const MAX_DEPTH: usize = 512;
+/// How much of `error` is kept.
+const MAX_CAPTURE: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// A value must come.
+    Value,
+    /// After `[`: a value or `]`.
+    FirstItem,
+    /// After `{`: a key or `}`.
+    FirstKey,
+    /// After `,` in an object: a key.
+    Key,
+    /// After a key: `:`.
+    Colon,
+    /// After a value: `,`, a closing bracket, or the end.
+    AfterValue,
+    /// Inside a string.
+    Str { key: bool },
+    /// After a backslash in a string.
+    Escape { key: bool },
+    /// Inside `\uXXXX`, with this many hex digits to come.
+    Unicode { key: bool, left: u8 },
+    /// Inside a number.
+    Num(Num),
+    /// Inside `true`, `false` or `null`: the rest to come.
+    Literal { word: &'static [u8], at: u8 },
+    /// After the top-level value.
+    Done,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Num {
+    /// After `-`.
+    Minus,
+    /// After a leading `0`.
+    Zero,
+    /// In the integer digits.
+    Int,
+    /// After `.`.
+    Dot,
+    /// In the fraction digits.
+    Frac,
+    /// After `e`.
+    Exp,
+    /// After `e+` or `e-`.
+    ExpSign,
+    /// In the exponent digits.
+    ExpDigits,
+}
+
+/// Which top-level field a string being read belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    None,
+    Status,
+    ErrorType,
+    Error,
+}
+
+/// The validator.
+#[derive(Debug)]
+pub(crate) struct Validator {
+    state: State,
+    /// Open containers: `b'{'` or `b'['`.
+    stack: Vec<u8>,
+    /// Bytes consumed before the current chunk.
+    offset: u64,
+    /// An incomplete UTF-8 sequence at the end of the last chunk.
+    utf8_tail: Vec<u8>,
+    /// The top-level key being read, when short enough to matter.
+    key: Vec<u8>,
+    key_overflow: bool,
+    /// Which top-level field the value being read belongs to.
+    field: Field,
+    /// The raw text of the string being captured.
+    capture: Vec<u8>,
+    status: Option<String>,
+    error_type: String,
+    error: String,
+    has_data: bool,
+}
+
+impl Validator {
+    pub(crate) fn new() -> Self {
+        Self {
+            state: State::Value,
+            stack: Vec::with_capacity(16),
+            offset: 0,
+            utf8_tail: Vec::new(),
+            key: Vec::new(),
+            key_overflow: false,
+            field: Field::None,
+            capture: Vec::new(),
+            status: None,
+            error_type: String::new(),
+            error: String::new(),
+            has_data: false,
+        }
+    }
+
+    /// Whether the `status` read so far says the answer failed (its
+    /// `errorType` and `error` may still be to come).
+    pub(crate) fn failed_status(&self) -> bool {
+        self.status.as_deref().is_some_and(|s| s != "success")
+    }
+
+    /// Checks the next chunk.
+    pub(crate) fn feed(&mut self, chunk: &[u8]) -> Result<(), Verdict> {
+        self.check_utf8(chunk)?;
+        let mut i = 0;
+        let n = chunk.len();
+        while i < n {
+            let b = chunk[i];
+            match self.state {
+                State::Str { key } => {
+                    let rest = &chunk[i..];
+                    match memchr::memchr2(b'"', b'\\', rest) {
+                        None => {
+                            self.capture_bytes(key, rest);
+                            i = n;
+                            continue;
+                        }
+                        Some(at) => {
+                            self.capture_bytes(key, &rest[..at]);
+                            i += at;
+                            if chunk[i] == b'"' {
+                                self.end_string(key);
+                            } else {
+                                self.capture_bytes(key, b"\\");
+                                self.state = State::Escape { key };
+                            }
+                        }
+                    }
+                }
+                State::Escape { key } => {
+                    self.capture_bytes(key, &[b]);
+                    self.state = match b {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => State::Str { key },
+                        b'u' => State::Unicode { key, left: 4 },
+                        _ => return Err(self.invalid(i, "a valid escape after '\\'", b)),
+                    };
+                }
+                State::Unicode { key, left } => {
+                    if !b.is_ascii_hexdigit() {
+                        return Err(self.invalid(i, "a hex digit in '\\u'", b));
+                    }
+                    self.capture_bytes(key, &[b]);
+                    self.state = if left == 1 {
+                        State::Str { key }
+                    } else {
+                        State::Unicode { key, left: left - 1 }
+                    };
+                }
+                State::Num(num) => {
+                    let next = match (num, b) {
+                        (Num::Minus, b'0') => Some(Num::Zero),
+                        (Num::Minus, b'1'..=b'9') => Some(Num::Int),
+                        (Num::Int, b'0'..=b'9') => Some(Num::Int),
+                        (Num::Zero | Num::Int, b'.') => Some(Num::Dot),
+                        (Num::Zero | Num::Int | Num::Frac, b'e' | b'E') => Some(Num::Exp),
+                        (Num::Dot | Num::Frac, b'0'..=b'9') => Some(Num::Frac),
+                        (Num::Exp, b'+' | b'-') => Some(Num::ExpSign),
+                        (Num::Exp | Num::ExpSign | Num::ExpDigits, b'0'..=b'9') => {
+                            Some(Num::ExpDigits)
+                        }
+                        _ => None,
+                    };
+                    match next {
+                        Some(next) => self.state = State::Num(next),
+                        None if matches!(num, Num::Zero | Num::Int | Num::Frac | Num::ExpDigits) => {
+                            // The number ended: this byte is read afresh.
+                            self.end_value();
+                            continue;
+                        }
+                        None => return Err(self.invalid(i, "a digit", b)),
+                    }
+                }
+                State::Literal { word, at } => {
+                    if b != word[usize::from(at)] {
+                        return Err(self.invalid(i, "true, false or null", b));
+                    }
+                    if usize::from(at) + 1 == word.len() {
+                        self.end_value();
+                    } else {
+                        self.state = State::Literal { word, at: at + 1 };
+                    }
+                }
+                _ if matches!(b, b' ' | b'\t' | b'\n' | b'\r') => {}
+                State::Value | State::FirstItem => self.start_value(i, b)?,
+                State::FirstKey | State::Key => {
+                    if b == b'}' && self.state == State::FirstKey {
+                        self.close(i, b'{')?;
+                    } else if b == b'"' {
+                        self.key.clear();
+                        self.key_overflow = false;
+                        self.state = State::Str { key: true };
+                    } else {
+                        return Err(self.invalid(i, "a key in double quotes", b));
+                    }
+                }
+                State::Colon => {
+                    if b != b':' {
+                        return Err(self.invalid(i, "':'", b));
+                    }
+                    self.state = State::Value;
+                }
+                State::AfterValue => match (b, self.stack.last()) {
+                    (b',', Some(b'{')) => self.state = State::Key,
+                    (b',', Some(_)) => self.state = State::Value,
+                    (b'}', Some(b'{')) => self.close(i, b'{')?,
+                    (b']', Some(b'[')) => self.close(i, b'[')?,
+                    (_, Some(b'{')) => return Err(self.invalid(i, "',' or '}'", b)),
+                    _ => return Err(self.invalid(i, "',' or ']'", b)),
+                },
+                State::Done => {
+                    return Err(self.invalid(i, "nothing after the JSON document", b));
+                }
+            }
+            i += 1;
+        }
+        self.offset += n as u64;
+        Ok(())
+    }
+
+    /// The verdict once the body has ended.
+    pub(crate) fn finish(&mut self) -> Result<(), Verdict> {
+        if matches!(self.state, State::Num(Num::Zero | Num::Int | Num::Frac | Num::ExpDigits)) {
+            self.end_value();
+        }
+        let at_end = |reason: String| Verdict::Invalid {
+            offset: self.offset,
+            reason,
+        };
+        if !self.utf8_tail.is_empty() {
+            return Err(at_end("the answer ends inside a UTF-8 character".into()));
+        }
+        if self.state != State::Done {
+            return Err(at_end(if self.offset == 0 {
+                "the answer is empty; expected a JSON document".into()
+            } else {
+                format!(
+                    "the answer ends before its JSON document does ({} still open): it was cut short",
+                    self.open_description()
+                )
+            }));
+        }
+        match self.status.as_deref() {
+            Some("success") if self.has_data => Ok(()),
+            Some("success") => Err(at_end("a successful answer without 'data'".into())),
+            Some(status) => Err(Verdict::Failed {
+                status: status.to_owned(),
+                error_type: self.error_type.clone(),
+                error: self.error.clone(),
+            }),
+            None => Err(at_end(
+                "a JSON document without a 'status' field: not a Prometheus API answer".into(),
+            )),
+        }
+    }
+
+    fn open_description(&self) -> String {
+        match self.state {
+            State::Str { .. } | State::Escape { .. } | State::Unicode { .. } => {
+                "a string".into()
+            }
+            _ => format!("{} container(s)", self.stack.len()),
+        }
+    }
+
+    fn start_value(&mut self, i: usize, b: u8) -> Result<(), Verdict> {
+        match b {
+            b'{' | b'[' => {
+                if self.stack.is_empty() && b != b'{' {
+                    return Err(self.invalid(i, "a JSON object", b));
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    return Err(self.invalid_text(i, format!("containers nested deeper than {MAX_DEPTH}")));
+                }
+                self.stack.push(b);
+                self.field = Field::None;
+                self.state = if b == b'{' {
+                    State::FirstKey
+                } else {
+                    State::FirstItem
+                };
+            }
+            b']' if self.state == State::FirstItem => self.close(i, b'[')?,
+            _ if self.stack.is_empty() => return Err(self.invalid(i, "a JSON object", b)),
+            b'"' => {
+                self.capture.clear();
+                self.state = State::Str { key: false };
+            }
+            b'-' => self.state = State::Num(Num::Minus),
+            b'0' => self.state = State::Num(Num::Zero),
+            b'1'..=b'9' => self.state = State::Num(Num::Int),
+            b't' => self.state = State::Literal { word: b"true", at: 1 },
+            b'f' => self.state = State::Literal { word: b"false", at: 1 },
+            b'n' => self.state = State::Literal { word: b"null", at: 1 },
+            _ => return Err(self.invalid(i, "a JSON value", b)),
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, i: usize, open: u8) -> Result<(), Verdict> {
+        if self.stack.pop() != Some(open) {
+            return Err(self.invalid_text(i, "a closing bracket that matches nothing".into()));
+        }
+        self.end_value();
+        Ok(())
+    }
+
+    /// A value ended: after it comes `,`, a closing bracket, or the end.
+    fn end_value(&mut self) {
+        if self.stack.len() == 1 {
+            self.field = Field::None;
+        }
+        self.state = if self.stack.is_empty() {
+            State::Done
+        } else {
+            State::AfterValue
+        };
+    }
+
+    fn capture_bytes(&mut self, key: bool, bytes: &[u8]) {
+        if self.stack.len() != 1 {
+            return;
+        }
+        if key {
+            if self.key.len() + bytes.len() <= 16 {
+                self.key.extend_from_slice(bytes);
+            } else {
+                self.key_overflow = true;
+            }
+        } else if self.field != Field::None {
+            let room = MAX_CAPTURE.saturating_sub(self.capture.len());
+            self.capture.extend_from_slice(&bytes[..bytes.len().min(room)]);
+        }
+    }
+
+    fn end_string(&mut self, key: bool) {
+        if key {
+            self.state = State::Colon;
+            if self.stack.len() == 1 {
+                self.field = Field::None;
+                if !self.key_overflow {
+                    match self.key.as_slice() {
+                        b"status" => self.field = Field::Status,
+                        b"errorType" => self.field = Field::ErrorType,
+                        b"error" => self.field = Field::Error,
+                        b"data" => self.has_data = true,
+                        _ => {}
+                    }
+                }
+            }
+            return;
+        }
+        if self.stack.len() == 1 && self.field != Field::None {
+            let text = unescape(&self.capture);
+            match self.field {
+                Field::Status => self.status = Some(text),
+                Field::ErrorType => self.error_type = text,
+                Field::Error => self.error = text,
+                Field::None => {}
+            }
+        }
+        self.end_value();
+    }
+
+    /// Checks UTF-8 across chunk boundaries.
+    fn check_utf8(&mut self, chunk: &[u8]) -> Result<(), Verdict> {
+        let mut rest = chunk;
+        if !self.utf8_tail.is_empty() {
+            let need = utf8_width(self.utf8_tail[0]).saturating_sub(self.utf8_tail.len());
+            let take = need.min(rest.len());
+            self.utf8_tail.extend_from_slice(&rest[..take]);
+            rest = &rest[take..];
+            if take < need {
+                return Ok(());
+            }
+            if std::str::from_utf8(&self.utf8_tail).is_err() {
+                return Err(Verdict::Invalid {
+                    offset: self.offset,
+                    reason: "invalid UTF-8".into(),
+                });
+            }
+            self.utf8_tail.clear();
+        }
+        match std::str::from_utf8(rest) {
+            Ok(_) => Ok(()),
+            Err(e) if e.error_len().is_none() => {
+                self.utf8_tail
+                    .extend_from_slice(&rest[e.valid_up_to()..]);
+                Ok(())
+            }
+            Err(e) => Err(Verdict::Invalid {
+                offset: self.offset + (chunk.len() - rest.len() + e.valid_up_to()) as u64,
+                reason: "invalid UTF-8".into(),
+            }),
+        }
+    }
+
+    fn invalid(&self, i: usize, expected: &str, found: u8) -> Verdict {
+        let found = if found.is_ascii_graphic() {
+            format!("'{}'", char::from(found))
+        } else {
+            format!("byte 0x{found:02x}")
+        };
+        self.invalid_text(i, format!("expected {expected}, found {found}"))
+    }
+
+    fn invalid_text(&self, i: usize, reason: String) -> Verdict {
+        Verdict::Invalid {
+            offset: self.offset + i as u64,
+            reason,
+        }
+    }
+}
+
+/// The width of the UTF-8 sequence a lead byte starts.
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
+}
+
+/// A captured string's text, escapes resolved.
+fn unescape(raw: &[u8]) -> String {
+    let mut quoted = Vec::with_capacity(raw.len() + 2);
+    quoted.push(b'"');
+    quoted.extend_from_slice(raw);
+    quoted.push(b'"');
+    serde_json::from_slice::<String>(&quoted)
+        .unwrap_or_else(|_| String::from_utf8_lossy(raw).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(body: &[u8]) -> Result<(), Verdict> {
+        let mut v = Validator::new();
+        v.feed(body)?;
+        v.finish()
+    }
+
+    /// Every split of the body into two chunks gives the same verdict.
+    fn check_split(body: &[u8]) -> Result<(), Verdict> {
+        let whole = check(body);
+        for at in 0..=body.len() {
+            let mut v = Validator::new();
+            let split = v.feed(&body[..at]).and_then(|()| v.feed(&body[at..])).and_then(|()| v.finish());
+            assert_eq!(split, whole, "split at {at} of {}", String::from_utf8_lossy(body));
+        }
+        whole
+    }
+
+    #[test]
+    fn prometheus_answers_pass() {
+        for body in [
+            &br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"p\u00e9"},"value":[1700000000.123,"1"]}]}}"#[..],
+            br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"NaN"],[2,"+Inf"],[3,"-1.5e-3"]]}]},"warnings":["w"]}"#,
+            br#"{"status":"success","data":[]}"#,
+            b"{\"status\" : \"success\",\n \"data\": {\"x\": [true, false, null, -0.5E+10, 0, 12]}}\n",
+            "{\"data\":\"é\",\"status\":\"success\"}".as_bytes(),
+        ] {
+            assert_eq!(check_split(body), Ok(()), "{}", String::from_utf8_lossy(body));
+        }
+    }
+
+    #[test]
+    fn an_error_envelope_is_a_failure_with_its_reason() {
+        let body = br#"{"status":"error","errorType":"execution","error":"query timed out \"x\""}"#;
+        assert_eq!(
+            check_split(body),
+            Err(Verdict::Failed {
+                status: "error".into(),
+                error_type: "execution".into(),
+                error: "query timed out \"x\"".into(),
+            })
+        );
+        let mut v = Validator::new();
+        v.feed(br#"{"status":"error","#).unwrap();
+        assert!(v.failed_status());
+    }
+
+    #[test]
+    fn broken_answers_say_what_and_where() {
+        let cases: &[(&[u8], u64, &str)] = &[
+            (b"", 0, "empty"),
+            (b"<html><body>502</body></html>", 0, "expected a JSON object, found '<'"),
+            (br#"{"status":"success","data":{"result":[1,2"#, 41, "cut short"),
+            (br#"{"status":"success","data":[1,]}"#, 30, "expected a JSON value, found ']'"),
+            (br#"{"status":"success","data":[1]}}"#, 31, "nothing after"),
+            (br#"{"status":"success","data":01}"#, 28, "expected ',' or '}', found '1'"),
+            (br#"{"status":"success","data":tru}"#, 30, "true, false or null"),
+            (br#"{"status":"success"}"#, 20, "without 'data'"),
+            (br#"{"data":1}"#, 10, "without a 'status'"),
+            (br#"[{"status":"success"}]"#, 0, "expected a JSON object"),
+            (br#"{"status":"success","data":"\x"}"#, 29, "valid escape"),
+            (b"{\"status\":\"success\",\"data\":\"\xff\"}", 28, "invalid UTF-8"),
+            (br#"{"status":"success","data":1e}"#, 29, "expected a digit"),
+        ];
+        for (body, offset, reason) in cases {
+            match check_split(body) {
+                Err(Verdict::Invalid { offset: o, reason: r }) => {
+                    assert_eq!(o, *offset, "{}: {r}", String::from_utf8_lossy(body));
+                    assert!(r.contains(reason), "{}: {r}", String::from_utf8_lossy(body));
+                }
+                other => panic!("{}: {other:?}", String::from_utf8_lossy(body)),
+            }
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let mut body = br#"{"status":"success","data":"#.to_vec();
+        body.extend(std::iter::repeat_n(b'[', 10_000));
+        assert!(matches!(check(&body), Err(Verdict::Invalid { reason, .. }) if reason.contains("nested")));
+    }
+
+    #[test]
+    fn agrees_with_serde_json_on_syntax() {
+        // Small documents around the envelope: whatever serde_json accepts
+        // as an object with status "success" and data, the validator does.
+        for inner in [
+            "1", "-0", "0.5", "1e5", "1E-5", "\"\\u00e9\\n\"", "[]", "{}", "[[],[{}]]",
+            "01", "1.", ".5", "-", "+1", "\"\\u12\"", "[1 2]", "{\"a\" 1}", "{1:2}", "nul",
+        ] {
+            let body = format!(r#"{{"status":"success","data":{inner}}}"#);
+            let serde_ok = serde_json::from_str::<serde_json::Value>(&body).is_ok();
+            assert_eq!(check_split(body.as_bytes()).is_ok(), serde_ok, "{body}");
+        }
+    }
+}
