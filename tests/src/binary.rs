@@ -59,7 +59,13 @@ pub const TINYPROXY: Binary = Binary {
 };
 
 /// Every binary the kit uses.
-pub const ALL: [Binary; 5] = [PROMETHEUS, PROMTOOL, PUSHGATEWAY, VICTORIA_METRICS, TINYPROXY];
+pub const ALL: [Binary; 5] = [
+    PROMETHEUS,
+    PROMTOOL,
+    PUSHGATEWAY,
+    VICTORIA_METRICS,
+    TINYPROXY,
+];
 
 impl Binary {
     /// Finds the binary: the environment variable first, then PATH.

@@ -124,10 +124,7 @@ impl FaultServer {
 
     /// The heads (request line and headers) of the requests so far.
     pub fn requests(&self) -> Vec<String> {
-        self.requests
-            .lock()
-            .map(|r| r.clone())
-            .unwrap_or_default()
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
     /// How many connections were accepted.
@@ -185,7 +182,12 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<String>>, script: &[Reply], nex
             return;
         };
         std::thread::sleep(reply.delay);
-        if writer.write_all(&reply.bytes).and_then(|()| writer.flush()).is_err() || reply.close {
+        if writer
+            .write_all(&reply.bytes)
+            .and_then(|()| writer.flush())
+            .is_err()
+            || reply.close
+        {
             let _ = writer.shutdown(std::net::Shutdown::Both);
             return;
         }

@@ -42,7 +42,11 @@ impl ForwardProxy {
             );
             std::fs::write(&config, text)
                 .map_err(|e| Error::io(format!("writing {}", config.display()), e))?;
-            Ok(vec!["-d".to_owned(), "-c".to_owned(), config.display().to_string()])
+            Ok(vec![
+                "-d".to_owned(),
+                "-c".to_owned(),
+                config.display().to_string(),
+            ])
         };
         let server = Server::start(Launch {
             name: "tinyproxy",

@@ -458,3 +458,72 @@ async fn an_unreachable_gateway_never_fails_a_hook() {
     );
     assert!(bad.before_experiment(&run).await.unwrap().is_empty());
 }
+
+/// Probes with the same settings share one client and its connections per
+/// tokio runtime; a runtime that ended leaves nothing broken behind.
+#[test]
+fn probes_share_connections_per_runtime_and_survive_a_runtime_ending() {
+    use chaosprom_testkit::fault::{FaultServer, Reply};
+    use chaosprometheus::probes::{QueryArgs, query};
+
+    let ok = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+    let server = FaultServer::start(vec![Reply::json(ok)]).unwrap();
+    let configuration = json!({"prometheus_base_url": server.url(), "prometheus_proxy": false});
+    for round in 1..=3 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            for _ in 0..20 {
+                let answer = query(&QueryArgs::new("up"), &configuration, &json!({}))
+                    .await
+                    .unwrap();
+                assert_eq!(answer["status"], "success");
+            }
+        });
+        drop(runtime);
+        // One connection for the twenty probes of each runtime.
+        assert_eq!(server.connections(), round, "round {round}");
+    }
+    // Other settings, another client.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let a = chaosprometheus::Settings::from_chaos(&configuration, &json!({})).unwrap();
+        let b = chaosprometheus::Settings::from_chaos(
+            &configuration,
+            &json!({"prometheus_token": "t"}),
+        )
+        .unwrap();
+        assert!(
+            a.shared_client(None)
+                .unwrap()
+                .same_pool(&a.shared_client(None).unwrap())
+        );
+        assert!(
+            !a.shared_client(None)
+                .unwrap()
+                .same_pool(&b.shared_client(None).unwrap())
+        );
+        assert!(
+            !a.shared_client(None)
+                .unwrap()
+                .same_pool(&a.shared_client(Some(false)).unwrap())
+        );
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let configuration = configuration.clone();
+                tokio::spawn(async move {
+                    query(&QueryArgs::new("up"), &configuration, &json!({})).await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+    });
+}

@@ -37,7 +37,11 @@ impl Body {
         let encoding = response
             .headers()
             .get(CONTENT_ENCODING)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_ascii_lowercase())
+            .map(|v| {
+                String::from_utf8_lossy(v.as_bytes())
+                    .trim()
+                    .to_ascii_lowercase()
+            })
             .filter(|e| !e.is_empty() && e != "identity");
         let (gunzip, unreadable_encoding) = match encoding {
             None => (None, None),

@@ -93,10 +93,6 @@ pub use jiff::Timestamp;
 /// # Ok::<(), chaosprom_api::Error>(())
 /// ```
 pub fn parse_query_response(bytes: &[u8]) -> Result<Response<QueryData>, Error> {
-    request::decode::<Instant>(bytes).map_err(|(offset, reason)| Error::Decode {
-        method: "parse".to_owned(),
-        url: "query payload".to_owned(),
-        offset,
-        reason,
-    })
+    request::decode::<Instant>(bytes)
+        .map_err(|e| e.into_error("parse".to_owned(), "query payload".to_owned(), 200))
 }

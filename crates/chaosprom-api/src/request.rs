@@ -283,14 +283,9 @@ impl<'c, E: Endpoint> Request<'c, E> {
     /// The typed answer: data, warnings, infos and statistics.
     pub async fn send(self) -> Result<Response<E::Output>, Error> {
         let body = self.answer().await?;
-        let (method, url) = (body.method(), body.url());
+        let (method, url, status) = (body.method(), body.url(), body.status());
         let bytes = body.all().await?;
-        decode::<E>(&bytes).map_err(|(offset, reason)| Error::Decode {
-            method,
-            url,
-            offset,
-            reason,
-        })
+        decode::<E>(&bytes).map_err(|e| e.into_error(method, url, status))
     }
 
     /// Sends the request; a successful JSON answer's body, or the error the
@@ -399,8 +394,49 @@ fn snippet(bytes: &[u8]) -> String {
     line
 }
 
-/// Decodes a successful envelope; on failure, the byte offset and reason.
-pub(crate) fn decode<E: Endpoint>(bytes: &[u8]) -> Result<Response<E::Output>, (usize, String)> {
+/// Why an envelope could not be decoded.
+#[derive(Debug)]
+pub(crate) enum DecodeError {
+    /// Not the expected JSON: the byte offset and what was wrong.
+    Syntax(usize, String),
+    /// A well-formed envelope whose status is not `success`.
+    Failed {
+        status: String,
+        error_type: String,
+        error: String,
+    },
+}
+
+impl DecodeError {
+    pub(crate) fn into_error(self, method: String, url: String, http_status: u16) -> Error {
+        match self {
+            DecodeError::Syntax(offset, reason) => Error::Decode {
+                method,
+                url,
+                offset,
+                reason,
+            },
+            DecodeError::Failed {
+                status,
+                error_type,
+                error,
+            } => Error::Api {
+                method,
+                url,
+                status: http_status,
+                error_type: if error_type.is_empty() {
+                    format!("(status '{status}')")
+                } else {
+                    error_type
+                },
+                error,
+            },
+        }
+    }
+}
+
+/// Decodes a successful envelope.
+pub(crate) fn decode<E: Endpoint>(bytes: &[u8]) -> Result<Response<E::Output>, DecodeError> {
     #[derive(Deserialize)]
     struct Envelope<W> {
         status: String,
@@ -414,8 +450,30 @@ pub(crate) fn decode<E: Endpoint>(bytes: &[u8]) -> Result<Response<E::Output>, (
         #[serde(default)]
         error: String,
     }
-    let envelope: Envelope<<E as sealed::Decode>::Wire> =
-        serde_json::from_slice(bytes).map_err(|e| (offset(bytes, &e), e.to_string()))?;
+    #[derive(Deserialize)]
+    struct Failure {
+        status: String,
+        #[serde(rename = "errorType", default)]
+        error_type: String,
+        #[serde(default)]
+        error: String,
+    }
+    let envelope: Envelope<<E as sealed::Decode>::Wire> = match serde_json::from_slice(bytes) {
+        Ok(envelope) => envelope,
+        Err(e) => {
+            // An error envelope has no data of the expected shape.
+            if let Ok(f) = serde_json::from_slice::<Failure>(bytes) {
+                if f.status != "success" {
+                    return Err(DecodeError::Failed {
+                        status: f.status,
+                        error_type: f.error_type,
+                        error: f.error,
+                    });
+                }
+            }
+            return Err(DecodeError::Syntax(offset(bytes, &e), e.to_string()));
+        }
+    };
     match (envelope.status.as_str(), envelope.data) {
         ("success", Some(wire)) => {
             let (data, stats) = <E as sealed::Decode>::finish(wire);
@@ -426,14 +484,15 @@ pub(crate) fn decode<E: Endpoint>(bytes: &[u8]) -> Result<Response<E::Output>, (
                 stats,
             })
         }
-        ("success", None) => Err((bytes.len(), "a successful answer without data".to_owned())),
-        (status, _) => Err((
-            0,
-            format!(
-                "status '{status}' in a 200 answer: {} {}",
-                envelope.error_type, envelope.error
-            ),
+        ("success", None) => Err(DecodeError::Syntax(
+            bytes.len(),
+            "a successful answer without data".to_owned(),
         )),
+        (status, _) => Err(DecodeError::Failed {
+            status: status.to_owned(),
+            error_type: envelope.error_type,
+            error: envelope.error,
+        }),
     }
 }
 
@@ -561,11 +620,15 @@ mod tests {
     fn decode_errors_carry_the_byte_offset() {
         let body =
             b"{\"status\":\"success\",\n\"data\":{\"resultType\":\"vector\",\"result\":[{]}}";
-        let (offset, reason) = decode::<Instant>(body).unwrap_err();
+        let Err(DecodeError::Syntax(offset, reason)) = decode::<Instant>(body) else {
+            panic!("not a syntax error")
+        };
         assert_eq!(&body[offset..offset + 1], b"]", "{reason}");
         let truncated =
             br#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{}"#;
-        let (offset, _) = decode::<Instant>(truncated).unwrap_err();
+        let Err(DecodeError::Syntax(offset, _)) = decode::<Instant>(truncated) else {
+            panic!("not a syntax error")
+        };
         assert_eq!(offset, truncated.len());
     }
 }

@@ -167,7 +167,9 @@ impl Validator {
                 State::Escape { key } => {
                     self.capture_bytes(key, &[b]);
                     self.state = match b {
-                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => State::Str { key },
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => {
+                            State::Str { key }
+                        }
                         b'u' => State::Unicode { key, left: 4 },
                         _ => return Err(self.invalid(i, "a valid escape after '\\'", b)),
                     };
@@ -180,7 +182,10 @@ impl Validator {
                     self.state = if left == 1 {
                         State::Str { key }
                     } else {
-                        State::Unicode { key, left: left - 1 }
+                        State::Unicode {
+                            key,
+                            left: left - 1,
+                        }
                     };
                 }
                 State::Num(num) => {
@@ -199,7 +204,11 @@ impl Validator {
                     };
                     match next {
                         Some(next) => self.state = State::Num(next),
-                        None if matches!(num, Num::Zero | Num::Int | Num::Frac | Num::ExpDigits) => {
+                        None if matches!(
+                            num,
+                            Num::Zero | Num::Int | Num::Frac | Num::ExpDigits
+                        ) =>
+                        {
                             // The number ended: this byte is read afresh.
                             self.end_value();
                             continue;
@@ -256,7 +265,10 @@ impl Validator {
 
     /// The verdict once the body has ended.
     pub(crate) fn finish(&mut self) -> Result<(), Verdict> {
-        if matches!(self.state, State::Num(Num::Zero | Num::Int | Num::Frac | Num::ExpDigits)) {
+        if matches!(
+            self.state,
+            State::Num(Num::Zero | Num::Int | Num::Frac | Num::ExpDigits)
+        ) {
             self.end_value();
         }
         let at_end = |reason: String| Verdict::Invalid {
@@ -292,9 +304,7 @@ impl Validator {
 
     fn open_description(&self) -> String {
         match self.state {
-            State::Str { .. } | State::Escape { .. } | State::Unicode { .. } => {
-                "a string".into()
-            }
+            State::Str { .. } | State::Escape { .. } | State::Unicode { .. } => "a string".into(),
             _ => format!("{} container(s)", self.stack.len()),
         }
     }
@@ -306,7 +316,9 @@ impl Validator {
                     return Err(self.invalid(i, "a JSON object", b));
                 }
                 if self.stack.len() >= MAX_DEPTH {
-                    return Err(self.invalid_text(i, format!("containers nested deeper than {MAX_DEPTH}")));
+                    return Err(
+                        self.invalid_text(i, format!("containers nested deeper than {MAX_DEPTH}"))
+                    );
                 }
                 self.stack.push(b);
                 self.field = Field::None;
@@ -325,9 +337,24 @@ impl Validator {
             b'-' => self.state = State::Num(Num::Minus),
             b'0' => self.state = State::Num(Num::Zero),
             b'1'..=b'9' => self.state = State::Num(Num::Int),
-            b't' => self.state = State::Literal { word: b"true", at: 1 },
-            b'f' => self.state = State::Literal { word: b"false", at: 1 },
-            b'n' => self.state = State::Literal { word: b"null", at: 1 },
+            b't' => {
+                self.state = State::Literal {
+                    word: b"true",
+                    at: 1,
+                }
+            }
+            b'f' => {
+                self.state = State::Literal {
+                    word: b"false",
+                    at: 1,
+                }
+            }
+            b'n' => {
+                self.state = State::Literal {
+                    word: b"null",
+                    at: 1,
+                }
+            }
             _ => return Err(self.invalid(i, "a JSON value", b)),
         }
         Ok(())
@@ -365,7 +392,8 @@ impl Validator {
             }
         } else if self.field != Field::None {
             let room = MAX_CAPTURE.saturating_sub(self.capture.len());
-            self.capture.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            self.capture
+                .extend_from_slice(&bytes[..bytes.len().min(room)]);
         }
     }
 
@@ -420,8 +448,7 @@ impl Validator {
         match std::str::from_utf8(rest) {
             Ok(_) => Ok(()),
             Err(e) if e.error_len().is_none() => {
-                self.utf8_tail
-                    .extend_from_slice(&rest[e.valid_up_to()..]);
+                self.utf8_tail.extend_from_slice(&rest[e.valid_up_to()..]);
                 Ok(())
             }
             Err(e) => Err(Verdict::Invalid {
@@ -482,8 +509,16 @@ mod tests {
         let whole = check(body);
         for at in 0..=body.len() {
             let mut v = Validator::new();
-            let split = v.feed(&body[..at]).and_then(|()| v.feed(&body[at..])).and_then(|()| v.finish());
-            assert_eq!(split, whole, "split at {at} of {}", String::from_utf8_lossy(body));
+            let split = v
+                .feed(&body[..at])
+                .and_then(|()| v.feed(&body[at..]))
+                .and_then(|()| v.finish());
+            assert_eq!(
+                split,
+                whole,
+                "split at {at} of {}",
+                String::from_utf8_lossy(body)
+            );
         }
         whole
     }
@@ -521,22 +556,49 @@ mod tests {
     fn broken_answers_say_what_and_where() {
         let cases: &[(&[u8], u64, &str)] = &[
             (b"", 0, "empty"),
-            (b"<html><body>502</body></html>", 0, "expected a JSON object, found '<'"),
-            (br#"{"status":"success","data":{"result":[1,2"#, 41, "cut short"),
-            (br#"{"status":"success","data":[1,]}"#, 30, "expected a JSON value, found ']'"),
+            (
+                b"<html><body>502</body></html>",
+                0,
+                "expected a JSON object, found '<'",
+            ),
+            (
+                br#"{"status":"success","data":{"result":[1,2"#,
+                41,
+                "cut short",
+            ),
+            (
+                br#"{"status":"success","data":[1,]}"#,
+                30,
+                "expected a JSON value, found ']'",
+            ),
             (br#"{"status":"success","data":[1]}}"#, 31, "nothing after"),
-            (br#"{"status":"success","data":01}"#, 28, "expected ',' or '}', found '1'"),
-            (br#"{"status":"success","data":tru}"#, 30, "true, false or null"),
+            (
+                br#"{"status":"success","data":01}"#,
+                28,
+                "expected ',' or '}', found '1'",
+            ),
+            (
+                br#"{"status":"success","data":tru}"#,
+                30,
+                "true, false or null",
+            ),
             (br#"{"status":"success"}"#, 20, "without 'data'"),
             (br#"{"data":1}"#, 10, "without a 'status'"),
             (br#"[{"status":"success"}]"#, 0, "expected a JSON object"),
             (br#"{"status":"success","data":"\x"}"#, 29, "valid escape"),
-            (b"{\"status\":\"success\",\"data\":\"\xff\"}", 28, "invalid UTF-8"),
+            (
+                b"{\"status\":\"success\",\"data\":\"\xff\"}",
+                28,
+                "invalid UTF-8",
+            ),
             (br#"{"status":"success","data":1e}"#, 29, "expected a digit"),
         ];
         for (body, offset, reason) in cases {
             match check_split(body) {
-                Err(Verdict::Invalid { offset: o, reason: r }) => {
+                Err(Verdict::Invalid {
+                    offset: o,
+                    reason: r,
+                }) => {
                     assert_eq!(o, *offset, "{}: {r}", String::from_utf8_lossy(body));
                     assert!(r.contains(reason), "{}: {r}", String::from_utf8_lossy(body));
                 }
@@ -549,7 +611,9 @@ mod tests {
     fn nesting_is_bounded() {
         let mut body = br#"{"status":"success","data":"#.to_vec();
         body.extend(std::iter::repeat_n(b'[', 10_000));
-        assert!(matches!(check(&body), Err(Verdict::Invalid { reason, .. }) if reason.contains("nested")));
+        assert!(
+            matches!(check(&body), Err(Verdict::Invalid { reason, .. }) if reason.contains("nested"))
+        );
     }
 
     #[test]
@@ -557,12 +621,110 @@ mod tests {
         // Small documents around the envelope: whatever serde_json accepts
         // as an object with status "success" and data, the validator does.
         for inner in [
-            "1", "-0", "0.5", "1e5", "1E-5", "\"\\u00e9\\n\"", "[]", "{}", "[[],[{}]]",
-            "01", "1.", ".5", "-", "+1", "\"\\u12\"", "[1 2]", "{\"a\" 1}", "{1:2}", "nul",
+            "1",
+            "-0",
+            "0.5",
+            "1e5",
+            "1E-5",
+            "\"\\u00e9\\n\"",
+            "[]",
+            "{}",
+            "[[],[{}]]",
+            "01",
+            "1.",
+            ".5",
+            "-",
+            "+1",
+            "\"\\u12\"",
+            "[1 2]",
+            "{\"a\" 1}",
+            "{1:2}",
+            "nul",
         ] {
             let body = format!(r#"{{"status":"success","data":{inner}}}"#);
             let serde_ok = serde_json::from_str::<serde_json::Value>(&body).is_ok();
             assert_eq!(check_split(body.as_bytes()).is_ok(), serde_ok, "{body}");
+        }
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn json() -> impl Strategy<Value = serde_json::Value> {
+            let leaf = prop_oneof![
+                Just(serde_json::Value::Null),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                any::<f64>()
+                    .prop_filter("finite", |f| f.is_finite())
+                    .prop_map(serde_json::Value::from),
+                ".{0,8}".prop_map(serde_json::Value::from),
+            ];
+            leaf.prop_recursive(4, 32, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                    prop::collection::btree_map(".{0,4}", inner, 0..4)
+                        .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+                ]
+            })
+        }
+
+        /// What the validator should say: serde_json parses it, and it is an
+        /// object with status "success" and data.
+        fn expected(body: &[u8]) -> bool {
+            serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| {
+                v.get("status").and_then(serde_json::Value::as_str) == Some("success")
+                    && v.get("data").is_some()
+            })
+        }
+
+        fn verdict(body: &[u8], split: usize) -> bool {
+            let at = split % (body.len() + 1);
+            let mut v = Validator::new();
+            v.feed(&body[..at])
+                .and_then(|()| v.feed(&body[at..]))
+                .and_then(|()| v.finish())
+                .is_ok()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            #[test]
+            fn never_panics_on_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..256), split: usize) {
+                let _ = verdict(&bytes, split);
+            }
+
+            #[test]
+            fn agrees_with_serde_json_on_mutated_answers(
+                data in json(),
+                pretty: bool,
+                at: usize,
+                byte in prop::sample::select(b"{}[]\",:0-9eE.+ \\ntfalsu\xc3\xa9\xff".to_vec()),
+                mutate: bool,
+                split: usize,
+            ) {
+                let envelope = serde_json::json!({"status": "success", "data": data});
+                let mut body = if pretty {
+                    serde_json::to_vec_pretty(&envelope).unwrap()
+                } else {
+                    serde_json::to_vec(&envelope).unwrap()
+                };
+                if mutate && !body.is_empty() {
+                    let i = at % body.len();
+                    body[i] = byte;
+                }
+                // serde_json refuses control characters in strings, which
+                // the validator does not look for.
+                prop_assume!(!body.iter().any(|b| *b < 0x20 && !b" \t\n\r".contains(b)));
+                // A number too large for f64 is valid JSON that serde_json
+                // refuses for its meaning, not its syntax.
+                let parsed = serde_json::from_slice::<serde_json::Value>(&body);
+                prop_assume!(!parsed.is_err_and(|e| e.to_string().contains("out of range")));
+                prop_assert_eq!(verdict(&body, split), expected(&body), "{}", String::from_utf8_lossy(&body));
+            }
         }
     }
 }

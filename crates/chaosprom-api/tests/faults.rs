@@ -182,7 +182,11 @@ async fn truncated_and_invalid_bodies_are_decode_errors() {
     assert_eq!(*offset, truncated.len(), "{err}");
     assert!(reason.contains("cut short"), "{err}");
     let mut out = Vec::new();
-    let err = client.query("truncated").write_to(&mut out).await.unwrap_err();
+    let err = client
+        .query("truncated")
+        .write_to(&mut out)
+        .await
+        .unwrap_err();
     assert_eq!(out, truncated.as_bytes());
     assert!(
         err.to_string().contains(&format!(

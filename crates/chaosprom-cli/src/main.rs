@@ -711,8 +711,7 @@ fn gateway(group: &Group) -> Result<Pushgateway, Failure> {
     }
     if let Some(seconds) = c.client_timeout {
         builder = builder.timeout(
-            std::time::Duration::try_from_secs_f64(seconds)
-                .unwrap_or(chaosprometheus::MAX_TIMEOUT),
+            std::time::Duration::try_from_secs_f64(seconds).unwrap_or(chaosprometheus::MAX_TIMEOUT),
         );
     }
     match c.proxy.as_deref() {

@@ -187,9 +187,9 @@ pub(crate) fn tls_advice(error: &rustls::Error, host: &str) -> String {
                  for a test server only, turn verification off with --insecure \
                  (prometheus_verify_tls: false)";
     match error {
-        E::InvalidCertificate(CertificateError::UnknownIssuer) => format!(
-            "the server's certificate is not signed by a CA this client trusts: {flags}"
-        ),
+        E::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            format!("the server's certificate is not signed by a CA this client trusts: {flags}")
+        }
         E::InvalidCertificate(
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
         ) => format!(

@@ -34,11 +34,10 @@ macro_rules! transport_setters {
             self
         }
 
-        #[doc = concat!(
-            "How long one attempt, answer included, may take (default ",
-            $default,
-            "). Retries together may take this long times one plus the retries."
-        )]
+        /// How long one attempt, answer included, may take; the default is
+        #[doc = $default]
+        /// (all retries together may take this long times one plus the
+        /// retries).
         pub fn timeout(mut self, timeout: ::std::time::Duration) -> Self {
             self.$field.request_timeout = timeout;
             self

@@ -36,6 +36,11 @@ pub(crate) fn client_config(options: &TlsOptions, https: bool) -> Result<ClientC
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(PinningVerifier { webpki, pinned }))
     } else {
+        // Not needed for plain HTTP, but a CA file that cannot be read is
+        // a mistake to report, not to ignore.
+        if let Some(file) = &options.ca_file {
+            read_certificates(file)?;
+        }
         builder.with_root_certificates(RootCertStore::empty())
     };
     match &options.client_cert {
@@ -123,7 +128,12 @@ impl ServerCertVerifier for PinningVerifier {
             now,
         ) {
             Ok(verified) => Ok(verified),
-            Err(_) if self.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) => {
+            Err(_)
+                if self
+                    .pinned
+                    .iter()
+                    .any(|p| p.as_ref() == end_entity.as_ref()) =>
+            {
                 tracing::debug!(server = %server_name.to_str(), "trusting a pinned certificate from the CA file");
                 Ok(ServerCertVerified::assertion())
             }

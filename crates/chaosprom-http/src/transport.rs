@@ -8,8 +8,7 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use bytes::Bytes;
 use http::header::{
-    AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, PROXY_AUTHORIZATION, RETRY_AFTER,
-    USER_AGENT,
+    AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, PROXY_AUTHORIZATION, RETRY_AFTER, USER_AGENT,
 };
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -213,8 +212,11 @@ impl Transport {
                 Ok(Ok(response)) => {
                     let status = response.status();
                     let asked = retry_after(response.headers(), SystemTime::now());
-                    let wait = asked.unwrap_or_else(|| backoff(options.retry_base_delay, retries_used));
-                    let in_time = Instant::now().checked_add(wait).is_some_and(|t| t < overall);
+                    let wait =
+                        asked.unwrap_or_else(|| backoff(options.retry_base_delay, retries_used));
+                    let in_time = Instant::now()
+                        .checked_add(wait)
+                        .is_some_and(|t| t < overall);
                     if !(retries_left && retry_on(status) && in_time) {
                         if retry_on(status) && retries_left && !in_time {
                             tracing::info!(
@@ -259,9 +261,21 @@ impl Transport {
                         let (method, url) = (method.to_string(), url.to_string());
                         let (attempts, last_status) = (history.attempts, history.last_status);
                         if e.is_connect() {
-                            Error::Connect { method, url, reason: reason.clone(), attempts, last_status }
+                            Error::Connect {
+                                method,
+                                url,
+                                reason: reason.clone(),
+                                attempts,
+                                last_status,
+                            }
                         } else {
-                            Error::Io { method, url, reason: reason.clone(), attempts, last_status }
+                            Error::Io {
+                                method,
+                                url,
+                                reason: reason.clone(),
+                                attempts,
+                                last_status,
+                            }
                         }
                     };
                     if !e.is_connect() && !fresh_tried {
@@ -273,7 +287,9 @@ impl Transport {
                         continue;
                     }
                     let wait = backoff(options.retry_base_delay, retries_used);
-                    let in_time = Instant::now().checked_add(wait).is_some_and(|t| t < overall);
+                    let in_time = Instant::now()
+                        .checked_add(wait)
+                        .is_some_and(|t| t < overall);
                     if !(retries_left && in_time) {
                         return Err(failure(&history));
                     }
@@ -291,7 +307,9 @@ impl Transport {
     fn explain(&self, uri: &http::Uri, e: &hyper_util::client::legacy::Error) -> String {
         let reason = chain(e);
         match self.inner.proxies.describe(uri) {
-            Some(proxy) if !reason.contains("proxy") => format!("{reason} (through the proxy {proxy})"),
+            Some(proxy) if !reason.contains("proxy") => {
+                format!("{reason} (through the proxy {proxy})")
+            }
             _ => reason,
         }
     }

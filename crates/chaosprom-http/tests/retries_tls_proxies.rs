@@ -73,7 +73,12 @@ async fn the_final_error_names_the_last_status_and_the_attempts() {
         message.contains("attempts; an earlier attempt was answered HTTP 503 Service Unavailable"),
         "{message}"
     );
-    let Error::Io { attempts, last_status, .. } = err else {
+    let Error::Io {
+        attempts,
+        last_status,
+        ..
+    } = err
+    else {
         panic!("{err:?}")
     };
     assert_eq!(last_status, Some(503));
@@ -112,23 +117,41 @@ async fn retry_after_is_honoured_in_seconds_and_as_an_http_date() {
     let started = Instant::now();
     let answer = send(&transport, "api/v1/query").await.unwrap();
     assert_eq!(answer.status(), 200);
-    assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
 
     let date = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(2));
     let server = FaultServer::start(vec![
-        Reply::status("429 Too Many Requests", &format!("retry-after: {date}\r\n"), ""),
+        Reply::status(
+            "429 Too Many Requests",
+            &format!("retry-after: {date}\r\n"),
+            "",
+        ),
         Reply::json(OK),
     ])
     .unwrap();
     let transport = Transport::new(&server.url(), options()).unwrap();
     let started = Instant::now();
     let answer = transport
-        .send(Method::GET, &transport.endpoint("x"), &[], Bytes::new(), |s| s == 429)
+        .send(
+            Method::GET,
+            &transport.endpoint("x"),
+            &[],
+            Bytes::new(),
+            |s| s == 429,
+        )
         .await
         .unwrap();
     assert_eq!(answer.status(), 200);
     // An HTTP date has whole seconds: at least one of the two is waited.
-    assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -155,8 +178,16 @@ async fn an_oversized_answer_held_whole_is_refused() {
     let mut small = options();
     small.max_body_size = 1000;
     let transport = Transport::new(&server.url(), small).unwrap();
-    let err = send(&transport, "big").await.unwrap().bytes().await.unwrap_err();
-    assert!(matches!(err, Error::BodyTooLarge { limit: 1000, .. }), "{err:?}");
+    let err = send(&transport, "big")
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit: 1000, .. }),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("larger than 1000 bytes"), "{err}");
     // A lying Content-Length reserves no memory beyond the limit.
     let server = FaultServer::start(vec![
@@ -173,7 +204,9 @@ async fn an_oversized_answer_held_whole_is_refused() {
 fn self_signed_ca_as_server(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, "localhost");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
     let key = KeyPair::generate().unwrap();
     let cert = params.self_signed(&key).unwrap();
     let (cert_file, key_file) = (dir.join("cert.pem"), dir.join("key.pem"));
@@ -247,7 +280,9 @@ async fn http_goes_through_a_forward_proxy_and_https_through_a_tunnel() {
     let mut through = options();
     through.proxy = Proxy::Url(proxy.url().to_owned());
     let transport = Transport::new(prom.url(), through.clone()).unwrap();
-    let (status, body) = ready_get(&transport, "api/v1/status/buildinfo").await.unwrap();
+    let (status, body) = ready_get(&transport, "api/v1/status/buildinfo")
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("\"success\""), "{body}");
     let log = proxy.log();
@@ -291,7 +326,10 @@ async fn a_proxy_that_asks_for_credentials_gets_them_from_its_url() {
 
     options.proxy = Proxy::Url("socks5://127.0.0.1:1".into());
     let err = Transport::new(prom.url(), options).unwrap_err();
-    assert!(err.to_string().contains("expected an http:// proxy URL"), "{err}");
+    assert!(
+        err.to_string().contains("expected an http:// proxy URL"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -124,12 +124,22 @@ mod tests {
 
     #[test]
     fn dot_segments_are_base64_encoded() {
-        let key = grouping([("a", "."), ("b", ".."), ("c", ""), ("d", "..."), ("e", ".x")]).unwrap();
+        let key = grouping([
+            ("a", "."),
+            ("b", ".."),
+            ("c", ""),
+            ("d", "..."),
+            ("e", ".x"),
+        ])
+        .unwrap();
         assert_eq!(
             group_path("..", &key).unwrap(),
             "metrics/job@base64/Li4=/a@base64/Lg==/b@base64/Li4=/c@base64/=/d/.../e/.x"
         );
-        assert_eq!(group_path(".", &Vec::new()).unwrap(), "metrics/job@base64/Lg==");
+        assert_eq!(
+            group_path(".", &Vec::new()).unwrap(),
+            "metrics/job@base64/Lg=="
+        );
     }
 
     #[test]

@@ -336,3 +336,73 @@ async fn a_gateway_that_is_down_is_a_connection_error() {
     let err = gateway.delete("j", no_key).await.unwrap_err();
     assert!(err.is_connect(), "{err:?}");
 }
+
+#[tokio::test]
+async fn dot_and_empty_values_reach_their_own_group_and_delete_only_it() {
+    let server = Server::start().unwrap();
+    let gateway = Pushgateway::new(server.url()).unwrap();
+    let bystander = registry(&[("chaos_bystander", 1)], &[]);
+    gateway.push("j", [("k", "v")], &bystander).await.unwrap();
+    gateway
+        .push("j", Vec::<(&str, &str)>::new(), &bystander)
+        .await
+        .unwrap();
+    for (job, value) in [("j", "."), ("j", ".."), ("j", ""), (".", "v"), ("..", "v")] {
+        let reg = registry(&[("chaos_dots", 7)], &[]);
+        gateway.push(job, [("k", value)], &reg).await.unwrap();
+        let labels = serde_json::json!({"job": job, "k": value});
+        let all = groups(&server);
+        assert!(
+            group(&all, &labels).is_some(),
+            "{job}/{value}: no group {labels} in {all:?}"
+        );
+        gateway.delete(job, [("k", value)]).await.unwrap();
+        let all = groups(&server);
+        assert!(group(&all, &labels).is_none(), "{job}/{value} not deleted");
+        // Neither the job's own group nor another was touched.
+        assert!(
+            group(&all, &serde_json::json!({"job": "j", "k": "v"})).is_some(),
+            "{job}/{value}"
+        );
+        assert!(
+            group(&all, &serde_json::json!({"job": "j"})).is_some(),
+            "{job}/{value}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn dot_segments_are_base64_on_the_wire() {
+    let mut server = mockito::Server::new_async().await;
+    let mut mocks = Vec::new();
+    for path in [
+        "/metrics/job/j/k@base64/Li4=",
+        "/metrics/job/j/k@base64/Lg==",
+        "/metrics/job/j/k@base64/=",
+        "/metrics/job@base64/Li4=",
+        "/metrics/job@base64/Lg==/k/v",
+    ] {
+        mocks.push(
+            server
+                .mock("DELETE", path)
+                .with_status(202)
+                .expect(1)
+                .create_async()
+                .await,
+        );
+    }
+    let gateway = Pushgateway::new(server.url()).unwrap();
+    gateway.delete("j", [("k", "..")]).await.unwrap();
+    gateway.delete("j", [("k", ".")]).await.unwrap();
+    gateway.delete("j", [("k", "")]).await.unwrap();
+    gateway
+        .delete("..", Vec::<(&str, &str)>::new())
+        .await
+        .unwrap();
+    gateway.delete(".", [("k", "v")]).await.unwrap();
+    for mock in mocks {
+        mock.assert_async().await;
+    }
+    let err = gateway.delete("", [("k", "v")]).await.unwrap_err();
+    assert!(err.is_invalid_input(), "{err:?}");
+}

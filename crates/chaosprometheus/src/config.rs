@@ -204,7 +204,9 @@ impl Settings {
         let Ok(runtime) = tokio::runtime::Handle::try_current().map(|h| h.id()) else {
             return self.client(verify_tls);
         };
-        let mut shared = SHARED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut shared = SHARED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let found = shared
             .iter()
             .position(|(id, s, v, _)| *id == runtime && s == self && *v == verify_tls);

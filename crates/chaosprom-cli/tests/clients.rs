@@ -1,0 +1,351 @@
+//! The command line's HTTP side, as a user meets it: time-span flags and
+//! exit codes, broken answers that must not pass, Pushgateway pushes that
+//! must not wipe or miss a group, and proxies from the environment.
+
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
+
+use chaosprom_testkit::fault::{FaultServer, Reply};
+use chaosprom_testkit::{ForwardProxy, Prometheus, Pushgateway, http};
+
+/// Runs `chaosprom` with a clean environment plus `env`, feeding `stdin`.
+fn run(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosprom"));
+    command
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for var in [
+        "PROMETHEUS_URL",
+        "PROMETHEUS_TOKEN",
+        "PROMETHEUS_PASSWORD",
+        "PUSHGATEWAY_URL",
+        "RUST_LOG",
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        command.env_remove(var);
+    }
+    command.envs(env.iter().copied());
+    let mut child = command.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn chaosprom(args: &[&str]) -> Output {
+    run(args, &[], b"")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn time_span_flags_take_durations_and_refuse_what_is_not_one() {
+    for bad in ["NaN", "inf", "-1", "0", "1e30", "2 mns", "90000"] {
+        let o = chaosprom(&[
+            "query",
+            "up",
+            "--url",
+            "http://127.0.0.1:1",
+            "--client-timeout",
+            bad,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", text(&o.stderr));
+        let err = text(&o.stderr);
+        assert!(err.contains("--client-timeout"), "{bad}: {err}");
+        assert!(!err.contains("panicked"), "{bad}: {err}");
+    }
+    let o = chaosprom(&[
+        "query",
+        "up",
+        "--url",
+        "http://127.0.0.1:1",
+        "--timeout",
+        "-5",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let prom = Prometheus::start().unwrap();
+    for good in ["5s", "1m30s", "2.5", "10"] {
+        let o = chaosprom(&[
+            "query",
+            "1+1",
+            "--url",
+            prom.url(),
+            "--client-timeout",
+            good,
+            "--timeout",
+            good,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{good}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains(r#""status":"success""#), "{good}");
+    }
+}
+
+#[test]
+fn a_bad_url_header_or_ca_file_is_bad_usage() {
+    for args in [
+        &["query", "up", "--url", "ftp://127.0.0.1:1"][..],
+        &["query", "up", "--url", "not a url"],
+        &[
+            "query",
+            "up",
+            "--url",
+            "http://127.0.0.1:1",
+            "--header",
+            "bad name=x",
+        ],
+        &[
+            "query",
+            "up",
+            "--url",
+            "https://127.0.0.1:1",
+            "--ca-file",
+            "/no/such/ca.pem",
+        ],
+        &[
+            "query",
+            "up",
+            "--url",
+            "http://127.0.0.1:1",
+            "--proxy",
+            "socks5://127.0.0.1:1",
+        ],
+        &["delete", "--gateway", "ftp://x", "--job", "j"],
+        &[
+            "delete",
+            "--gateway",
+            "http://127.0.0.1:1",
+            "--job",
+            "j",
+            "--ca-file",
+            "/no/such",
+        ],
+    ] {
+        let o = chaosprom(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+    }
+}
+
+#[test]
+fn broken_answers_exit_1_and_say_what_was_wrong() {
+    let truncated = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{}"#;
+    let html = "<html><body>Welcome</body></html>";
+    let error = r#"{"status":"error","errorType":"execution","error":"out of memory"}"#;
+    let cases = [
+        (Reply::json(truncated), "cut short", true),
+        (
+            Reply::status("200 OK", "", html),
+            "expected a JSON object, found '<'",
+            false,
+        ),
+        (Reply::json(error), "execution: out of memory", false),
+    ];
+    for (reply, reason, partly) in cases {
+        let server = FaultServer::start(vec![reply]).unwrap();
+        let url = server.url();
+        for command in ["query", "query-range"] {
+            let mut args = vec![command, "up", "--url", &url];
+            if command == "query-range" {
+                args.extend(["--start", "1 minute ago", "--end", "now"]);
+            }
+            let o = chaosprom(&args);
+            let err = text(&o.stderr);
+            assert_eq!(o.status.code(), Some(1), "{command} {reason}: {err}");
+            assert!(err.contains(reason), "{command}: {err}");
+            if partly {
+                assert_eq!(text(&o.stdout), truncated, "{command}");
+                assert!(
+                    err.contains("already written and cannot be taken back"),
+                    "{err}"
+                );
+            } else {
+                assert!(o.stdout.is_empty(), "{command}: {}", text(&o.stdout));
+            }
+        }
+        let o = chaosprom(&["mean", "up", "--url", &server.url()]);
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "mean {reason}: {}",
+            text(&o.stderr)
+        );
+    }
+}
+
+#[test]
+fn a_503_that_closes_the_connection_is_reported_as_a_503() {
+    let server = FaultServer::start(vec![
+        Reply::status("503 Service Unavailable", "", "overloaded").close(),
+    ])
+    .unwrap();
+    let o = chaosprom(&["query", "up", "--url", &server.url()]);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("HTTP 503"), "{err}");
+    assert!(!err.contains("reset"), "{err}");
+}
+
+#[test]
+fn an_empty_push_is_refused_unless_asked_for() {
+    let gateway = Pushgateway::start().unwrap();
+    let push = |extra: &[&str], stdin: &[u8]| {
+        let mut args = vec!["push", "--gateway", gateway.url(), "--job", "j"];
+        args.extend(extra);
+        run(&args, &[], stdin)
+    };
+    let o = push(&[], b"backup_ok 1\n");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for stdin in [&b""[..], b"\n  \n"] {
+        let o = push(&[], stdin);
+        assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("--allow-empty"),
+            "{}",
+            text(&o.stderr)
+        );
+    }
+    let empty = tempfile::NamedTempFile::new().unwrap();
+    let o = push(&[empty.path().to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let metrics = http::get(&format!("{}/metrics", gateway.url()))
+        .unwrap()
+        .body;
+    assert!(
+        metrics.contains("backup_ok{instance=\"\",job=\"j\"} 1"),
+        "{metrics}"
+    );
+    let o = push(&["--allow-empty"], b"");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let metrics = http::get(&format!("{}/metrics", gateway.url()))
+        .unwrap()
+        .body;
+    assert!(!metrics.contains("backup_ok"), "{metrics}");
+}
+
+#[test]
+fn push_and_delete_take_the_auth_and_header_flags_and_keep_dot_values() {
+    let server = FaultServer::start(vec![Reply::status("202 Accepted", "", "")]).unwrap();
+    let url = server.url();
+    let o = run(
+        &[
+            "push",
+            "--gateway",
+            &url,
+            "--job",
+            "j",
+            "--grouping-key",
+            "k=..",
+            "--user",
+            "al",
+            "--password",
+            "pw",
+            "--header",
+            "X-Org=a",
+        ],
+        &[],
+        b"m 1\n",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = chaosprom(&[
+        "delete",
+        "--gateway",
+        &url,
+        "--job",
+        "..",
+        "--grouping-key",
+        "k=.",
+        "--token",
+        "t0k",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let requests = server.requests();
+    let (push, delete) = (
+        requests[0].to_ascii_lowercase(),
+        requests[1].to_ascii_lowercase(),
+    );
+    assert!(
+        push.starts_with("put /metrics/job/j/k@base64/li4= http/1.1"),
+        "{push}"
+    );
+    // base64("al:pw"), lower-cased with the rest of the head.
+    assert!(push.contains("authorization: basic yww6chc="), "{push}");
+    assert!(push.contains("x-org: a"), "{push}");
+    assert!(
+        delete.starts_with("delete /metrics/job@base64/li4=/k@base64/lg== http/1.1"),
+        "{delete}"
+    );
+    assert!(delete.contains("authorization: bearer t0k"), "{delete}");
+}
+
+#[test]
+fn a_gateway_url_ending_in_metrics_gets_a_hint() {
+    let gateway = Pushgateway::start().unwrap();
+    let url = format!("{}/metrics", gateway.url());
+    let o = run(&["push", "--gateway", &url, "--job", "j"], &[], b"m 1\n");
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("give the gateway's base URL"), "{err}");
+}
+
+#[test]
+fn proxies_come_from_the_environment_and_the_flag() {
+    let prom = Prometheus::start().unwrap();
+    let proxy = ForwardProxy::start(None).unwrap();
+    let dead = format!(
+        "http://{}",
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+    );
+    let query = ["query", "1+1", "--url", prom.url()];
+    for (env, extra, through) in [
+        (vec![("HTTP_PROXY", proxy.url())], vec![], true),
+        (vec![("http_proxy", proxy.url())], vec![], true),
+        (vec![("ALL_PROXY", proxy.url())], vec![], true),
+        (
+            vec![("HTTP_PROXY", dead.as_str()), ("NO_PROXY", "127.0.0.1")],
+            vec![],
+            false,
+        ),
+        (
+            vec![("HTTP_PROXY", dead.as_str())],
+            vec!["--proxy", ""],
+            false,
+        ),
+        (
+            vec![("HTTP_PROXY", dead.as_str())],
+            vec!["--proxy", proxy.url()],
+            true,
+        ),
+    ] {
+        let before = proxy.log().matches("1%2B1").count();
+        let mut args = query.to_vec();
+        args.extend(extra.iter().copied());
+        let o = run(&args, &env, b"");
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{env:?} {extra:?}: {}",
+            text(&o.stderr)
+        );
+        let after = proxy.log().matches("1%2B1").count();
+        assert_eq!(
+            after > before,
+            through,
+            "{env:?} {extra:?}: {}",
+            proxy.log()
+        );
+    }
+    let o = run(&query, &[("HTTP_PROXY", dead.as_str())], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("proxy"), "{}", text(&o.stderr));
+}
