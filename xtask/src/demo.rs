@@ -12,6 +12,11 @@ use std::time::{Duration, Instant};
 use chaosprom_testkit::http;
 
 pub(crate) fn run() -> crate::Result {
+    // The README promises that the demo installs the servers it needs, as
+    // `cargo xtask test` does.
+    if !crate::setup::missing_packages().is_empty() {
+        crate::setup::run()?;
+    }
     let chaosprom = build()?;
     println!("Starting a Pushgateway and a Prometheus that scrapes it and itself...");
     let pair = crate::servers::start_pair()?;

@@ -32,6 +32,9 @@ fn decode(c: &mut Criterion) {
     group.bench_function("chaosprom_api", |b| {
         b.iter(|| chaosprom_api::parse_query_response(&bytes).unwrap());
     });
+    group.bench_function("chaosprom_api_check_only", |b| {
+        b.iter(|| chaosprom_api::check_answer(&bytes).unwrap());
+    });
     group.bench_function("prometheus_http_query", |b| {
         b.iter(|| {
             serde_json::from_slice::<ApiResponse<prometheus_http_query::response::PromqlResult>>(

@@ -133,27 +133,7 @@ impl Body {
 
     fn verdict_error(&self, verdict: Option<Verdict>) -> Error {
         match verdict {
-            Some(Verdict::Failed {
-                status,
-                error_type,
-                error,
-            }) => Error::Api {
-                method: self.method(),
-                url: self.url(),
-                status: self.status(),
-                error_type: if error_type.is_empty() {
-                    format!("(status '{status}')")
-                } else {
-                    error_type
-                },
-                error,
-            },
-            Some(Verdict::Invalid { offset, reason }) => Error::Decode {
-                method: self.method(),
-                url: self.url(),
-                offset: usize::try_from(offset).unwrap_or(usize::MAX),
-                reason,
-            },
+            Some(verdict) => verdict.into_error(self.method(), self.url(), self.status()),
             None => Error::Decode {
                 method: self.method(),
                 url: self.url(),

@@ -10,10 +10,14 @@
 //!
 //! Every request's answer comes three ways:
 //! - [`Request::raw`]: the payload as-is, the exact bytes of a successful
-//!   answer, not parsed beyond the HTTP status and content type (what a
-//!   Chaos Toolkit probe returns);
+//!   answer (what a Chaos Toolkit probe returns), checked on the way but not
+//!   changed: one complete JSON document whose `status` is `success`, with
+//!   `data` ([`check_answer`] does the same for bytes you hold);
 //! - [`Request::write_to`] / [`Request::write_to_sync`]: the payload
-//!   streamed into a writer as it arrives, never held whole;
+//!   streamed into a writer as it arrives, never held whole, checked as it
+//!   passes. A bad chunk is never written, but what came before it was: an
+//!   answer cut short ends in [`Error::PartlyWritten`], which says how many
+//!   bytes the writer already has;
 //! - [`Request::send`]: typed, decoded straight from the bytes without an
 //!   intermediate tree: [`QueryData`] vectors, matrices, scalars and
 //!   strings, float samples (`NaN` and infinities included) and native
@@ -21,8 +25,14 @@
 //!
 //! Nothing waits forever: connecting and each whole attempt have timeouts
 //! (30 s by default). Connection failures and 502, 503 and 504 answers are
-//! retried with backoff and jitter (twice by default); a 4xx never is. A
-//! query whose encoded parameters pass 4 KiB goes as a form-encoded POST.
+//! retried with backoff and jitter, or after the delay `Retry-After` asks
+//! for (twice by default); a 4xx never is. A query whose encoded
+//! parameters pass 4 KiB goes as a form-encoded POST. Answers held whole
+//! are capped (256 MiB by default, [`ClientBuilder::max_body_size`]); gzip
+//! is asked for only with [`ClientBuilder::gzip`], and only then is a
+//! gzipped answer inflated, never past the same cap. Proxies come from
+//! `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY` unless
+//! [`ClientBuilder::proxy`] or [`ClientBuilder::no_proxy`] says otherwise.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), chaosprom_api::Error> {
@@ -48,9 +58,11 @@
 //! One [`Error`] tells apart an invalid argument (refused before any I/O),
 //! a connection failure, a timeout, a TLS failure (all in
 //! [`Error::Http`]), an error Prometheus reported ([`Error::Api`], with its
-//! `errorType` and `error`), an answer that is not Prometheus JSON
-//! ([`Error::NotPrometheus`], with a snippet of the body), and a body that
-//! cannot be decoded ([`Error::Decode`], with the byte offset). URLs in
+//! `errorType` and `error`, also when it comes in a 200), an answer that is
+//! not Prometheus JSON ([`Error::NotPrometheus`], with a snippet of the
+//! body), a body that cannot be decoded or is cut short ([`Error::Decode`],
+//! with the byte offset), and an answer larger than the cap. An error
+//! after retries says how many attempts were made and the last status. URLs in
 //! messages carry no credentials, and no `Debug` output shows a password,
 //! a token or a header value.
 
@@ -82,6 +94,32 @@ pub use types::{
 
 pub use chaosprom_http::redact as redact_url;
 pub use jiff::Timestamp;
+
+/// Checks that bytes you already hold are a successful Prometheus API
+/// answer, as [`Request::raw`] and [`Request::write_to`] check the bytes
+/// they pass on: one complete JSON document (syntax and UTF-8), an object
+/// whose `status` is `"success"`, with `data`. It does not look at what
+/// the data means, and it holds nothing but a small stack, so it runs at
+/// the speed of a scan.
+///
+/// ```
+/// chaosprom_api::check_answer(br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#)?;
+///
+/// let err = chaosprom_api::check_answer(br#"{"status":"success","data":[1,"#).unwrap_err();
+/// assert!(err.to_string().contains("at byte 30: the answer ends before its JSON document does"), "{err}");
+///
+/// let err = chaosprom_api::check_answer(br#"{"status":"error","errorType":"bad_data","error":"parse error"}"#)
+///     .unwrap_err();
+/// assert_eq!(err.error_type(), Some("bad_data"));
+/// # Ok::<(), chaosprom_api::Error>(())
+/// ```
+pub fn check_answer(bytes: &[u8]) -> Result<(), Error> {
+    let mut validator = validate::Validator::new();
+    validator
+        .feed(bytes)
+        .and_then(|()| validator.finish())
+        .map_err(|verdict| verdict.into_error("check".to_owned(), "payload".to_owned(), 200))
+}
 
 /// Decodes the payload of a query answer you already hold (a saved
 /// response, a probe's output) into typed data.

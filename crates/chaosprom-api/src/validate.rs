@@ -27,6 +27,35 @@ pub(crate) enum Verdict {
     },
 }
 
+impl Verdict {
+    /// The error this verdict stands for.
+    pub(crate) fn into_error(self, method: String, url: String, status: u16) -> crate::Error {
+        match self {
+            Verdict::Failed {
+                status: envelope_status,
+                error_type,
+                error,
+            } => crate::Error::Api {
+                method,
+                url,
+                status,
+                error_type: if error_type.is_empty() {
+                    format!("(status '{envelope_status}')")
+                } else {
+                    error_type
+                },
+                error,
+            },
+            Verdict::Invalid { offset, reason } => crate::Error::Decode {
+                method,
+                url,
+                offset: usize::try_from(offset).unwrap_or(usize::MAX),
+                reason,
+            },
+        }
+    }
+}
+
 /// How deep containers may nest (Prometheus answers nest about 6 deep).
 const MAX_DEPTH: usize = 512;
 /// How much of `error` is kept.
@@ -78,6 +107,36 @@ enum Num {
     ExpSign,
     /// In the exponent digits.
     ExpDigits,
+}
+
+impl Num {
+    /// The number's state after byte `b`, or `None` when `b` is not part of
+    /// it.
+    #[inline]
+    fn step(self, b: u8) -> Option<Num> {
+        match (self, b) {
+            (Num::Minus, b'0') => Some(Num::Zero),
+            (Num::Minus | Num::Int, b'1'..=b'9') | (Num::Int, b'0') => Some(Num::Int),
+            (Num::Zero | Num::Int, b'.') => Some(Num::Dot),
+            (Num::Zero | Num::Int | Num::Frac, b'e' | b'E') => Some(Num::Exp),
+            (Num::Dot | Num::Frac, b'0'..=b'9') => Some(Num::Frac),
+            (Num::Exp, b'+' | b'-') => Some(Num::ExpSign),
+            (Num::Exp | Num::ExpSign | Num::ExpDigits, b'0'..=b'9') => Some(Num::ExpDigits),
+            _ => None,
+        }
+    }
+
+    /// Whether the number may end here.
+    #[inline]
+    fn can_end(self) -> bool {
+        matches!(self, Num::Zero | Num::Int | Num::Frac | Num::ExpDigits)
+    }
+
+    /// Whether a run of digits keeps this state.
+    #[inline]
+    fn in_digits(self) -> bool {
+        matches!(self, Num::Int | Num::Frac | Num::ExpDigits)
+    }
 }
 
 /// Which top-level field a string being read belongs to.
@@ -142,26 +201,38 @@ impl Validator {
         let mut i = 0;
         let n = chunk.len();
         while i < n {
+            if self.stack.len() >= 2 {
+                i = self.nested(chunk, i);
+                if i == n {
+                    break;
+                }
+            }
             let b = chunk[i];
             match self.state {
                 State::Str { key } => {
-                    let rest = &chunk[i..];
-                    match memchr::memchr2(b'"', b'\\', rest) {
-                        None => {
-                            self.capture_bytes(key, rest);
-                            i = n;
-                            continue;
+                    // Most strings are short (sample values, label values):
+                    // a plain loop first, then memchr for long ones.
+                    let start = i;
+                    let short_end = n.min(i + 24);
+                    while i < short_end && chunk[i] != b'"' && chunk[i] != b'\\' {
+                        i += 1;
+                    }
+                    if i == short_end && i < n {
+                        i = memchr::memchr2(b'"', b'\\', &chunk[i..]).map_or(n, |at| i + at);
+                    }
+                    if self.stack.len() == 1 {
+                        self.capture_bytes(key, &chunk[start..i]);
+                    }
+                    if i == n {
+                        continue;
+                    }
+                    if chunk[i] == b'"' {
+                        self.end_string(key);
+                    } else {
+                        if self.stack.len() == 1 {
+                            self.capture_bytes(key, b"\\");
                         }
-                        Some(at) => {
-                            self.capture_bytes(key, &rest[..at]);
-                            i += at;
-                            if chunk[i] == b'"' {
-                                self.end_string(key);
-                            } else {
-                                self.capture_bytes(key, b"\\");
-                                self.state = State::Escape { key };
-                            }
-                        }
+                        self.state = State::Escape { key };
                     }
                 }
                 State::Escape { key } => {
@@ -189,26 +260,19 @@ impl Validator {
                     };
                 }
                 State::Num(num) => {
-                    let next = match (num, b) {
-                        (Num::Minus, b'0') => Some(Num::Zero),
-                        (Num::Minus, b'1'..=b'9') => Some(Num::Int),
-                        (Num::Int, b'0'..=b'9') => Some(Num::Int),
-                        (Num::Zero | Num::Int, b'.') => Some(Num::Dot),
-                        (Num::Zero | Num::Int | Num::Frac, b'e' | b'E') => Some(Num::Exp),
-                        (Num::Dot | Num::Frac, b'0'..=b'9') => Some(Num::Frac),
-                        (Num::Exp, b'+' | b'-') => Some(Num::ExpSign),
-                        (Num::Exp | Num::ExpSign | Num::ExpDigits, b'0'..=b'9') => {
-                            Some(Num::ExpDigits)
+                    if num.in_digits() {
+                        // A run of digits changes nothing.
+                        while i < n && chunk[i].is_ascii_digit() {
+                            i += 1;
                         }
-                        _ => None,
-                    };
-                    match next {
+                        if i == n {
+                            continue;
+                        }
+                    }
+                    let b = chunk[i];
+                    match num.step(b) {
                         Some(next) => self.state = State::Num(next),
-                        None if matches!(
-                            num,
-                            Num::Zero | Num::Int | Num::Frac | Num::ExpDigits
-                        ) =>
-                        {
+                        None if num.can_end() => {
                             // The number ended: this byte is read afresh.
                             self.end_value();
                             continue;
@@ -263,13 +327,133 @@ impl Validator {
         Ok(())
     }
 
+    /// The fast path: bytes inside containers below the top level, where
+    /// nothing is captured, with the state in a local. It makes only the
+    /// transitions the general loop makes, and hands back (at the byte it
+    /// returns) whatever else comes: whitespace, escapes, literals, errors,
+    /// and the return to the top level.
+    #[inline]
+    fn nested(&mut self, chunk: &[u8], mut i: usize) -> usize {
+        let n = chunk.len();
+        let mut state = self.state;
+        let stack = &mut self.stack;
+        while i < n && stack.len() >= 2 {
+            let b = chunk[i];
+            match state {
+                State::Str { key } => {
+                    let short_end = n.min(i + 24);
+                    while i < short_end && chunk[i] != b'"' && chunk[i] != b'\\' {
+                        i += 1;
+                    }
+                    if i == short_end && i < n {
+                        i = memchr::memchr2(b'"', b'\\', &chunk[i..]).map_or(n, |at| i + at);
+                    }
+                    if i == n || chunk[i] == b'\\' {
+                        break;
+                    }
+                    state = if key { State::Colon } else { State::AfterValue };
+                    i += 1;
+                }
+                State::Num(num) => {
+                    if num.in_digits() {
+                        while i < n && chunk[i].is_ascii_digit() {
+                            i += 1;
+                        }
+                        if i == n {
+                            break;
+                        }
+                    }
+                    match num.step(chunk[i]) {
+                        Some(next) => {
+                            state = State::Num(next);
+                            i += 1;
+                        }
+                        // The number ended: this byte is read afresh.
+                        None if num.can_end() => state = State::AfterValue,
+                        None => break,
+                    }
+                }
+                State::AfterValue => match (b, stack.last()) {
+                    (b',', Some(b'{')) => {
+                        state = State::Key;
+                        i += 1;
+                    }
+                    (b',', Some(_)) => {
+                        state = State::Value;
+                        i += 1;
+                    }
+                    (b']', Some(b'[')) | (b'}', Some(b'{')) => {
+                        stack.pop();
+                        i += 1;
+                    }
+                    _ => break,
+                },
+                State::Value | State::FirstItem => match b {
+                    b'"' => {
+                        state = State::Str { key: false };
+                        i += 1;
+                    }
+                    b'-' => {
+                        state = State::Num(Num::Minus);
+                        i += 1;
+                    }
+                    b'0' => {
+                        state = State::Num(Num::Zero);
+                        i += 1;
+                    }
+                    b'1'..=b'9' => {
+                        state = State::Num(Num::Int);
+                        i += 1;
+                    }
+                    b'[' | b'{' if stack.len() < MAX_DEPTH => {
+                        stack.push(b);
+                        state = if b == b'{' {
+                            State::FirstKey
+                        } else {
+                            State::FirstItem
+                        };
+                        i += 1;
+                    }
+                    b']' if state == State::FirstItem => {
+                        stack.pop();
+                        state = State::AfterValue;
+                        i += 1;
+                    }
+                    _ => break,
+                },
+                State::FirstKey | State::Key => match b {
+                    b'"' => {
+                        state = State::Str { key: true };
+                        i += 1;
+                    }
+                    b'}' if state == State::FirstKey => {
+                        stack.pop();
+                        state = State::AfterValue;
+                        i += 1;
+                    }
+                    _ => break,
+                },
+                State::Colon if b == b':' => {
+                    state = State::Value;
+                    i += 1;
+                }
+                _ => break,
+            }
+        }
+        if stack.len() == 1 && state == State::AfterValue {
+            // Back at the top level: what `end_value` does there.
+            self.field = Field::None;
+        }
+        self.state = state;
+        i
+    }
+
     /// The verdict once the body has ended.
     pub(crate) fn finish(&mut self) -> Result<(), Verdict> {
-        if matches!(
-            self.state,
-            State::Num(Num::Zero | Num::Int | Num::Frac | Num::ExpDigits)
-        ) {
-            self.end_value();
+        if let State::Num(num) = self.state {
+            if num.can_end() {
+                self.end_value();
+            }
         }
         let at_end = |reason: String| Verdict::Invalid {
             offset: self.offset,
