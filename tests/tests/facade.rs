@@ -527,3 +527,44 @@ fn probes_share_connections_per_runtime_and_survive_a_runtime_ending() {
         }
     });
 }
+
+/// The probe functions, as a runner calls them, fail on answers that are
+/// not successful Prometheus answers, even with a 200.
+#[tokio::test]
+async fn probes_fail_on_broken_answers() {
+    use chaosprom_testkit::fault::{FaultServer, Reply};
+
+    let cases = [
+        (
+            Reply::json(r#"{"status":"error","errorType":"execution","error":"boom"}"#),
+            "execution: boom",
+        ),
+        (
+            Reply::json(r#"{"status":"success","data":{"resultType":"matrix","result":[{"#),
+            "cut short",
+        ),
+        (Reply::status("200 OK", "", "<html></html>"), "found '<'"),
+    ];
+    for (reply, reason) in cases {
+        let server = FaultServer::start(vec![reply]).unwrap();
+        let configuration = json!({"prometheus_base_url": server.url(), "prometheus_proxy": false});
+        for (function, arguments) in [
+            ("query", json!({"query": "up"})),
+            (
+                "query_interval",
+                json!({"query": "up", "start": "1 minute ago", "end": "now"}),
+            ),
+        ] {
+            let err = dispatch(
+                chaosprometheus::PROBES_MODULE,
+                function,
+                &arguments,
+                &configuration,
+                &json!({}),
+            )
+            .await
+            .unwrap_err();
+            assert!(err.to_string().contains(reason), "{function}: {err}");
+        }
+    }
+}
