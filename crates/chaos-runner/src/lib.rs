@@ -36,8 +36,8 @@ mod vars;
 
 pub use controls::ControlFactory;
 pub use error::Error;
-pub use load::load_file;
-pub use providers::{Extension, Extensions};
+pub use load::{MAX_DEPTH, MAX_FILE_SIZE, load_file};
+pub use providers::{Extension, Extensions, MAX_PROCESS_OUTPUT, MAX_SECONDS};
 pub use run::{Dry, HypothesisStrategy, Interrupter, RollbackStrategy, Runner};
 pub use substitute::{Lookup, substitute};
 pub use tolerance::{ProbeTolerance, within};

@@ -20,6 +20,14 @@ pub trait Extension: Send + Sync {
         true
     }
 
+    /// Problems with the experiment's `configuration` that this extension
+    /// reads (key, what is wrong), found before anything runs. Values that
+    /// come from the environment or `${…}` are checked when they are used.
+    fn check_configuration(&self, configuration: &Value) -> Vec<(String, String)> {
+        let _ = configuration;
+        Vec::new()
+    }
+
     /// Calls `function` with the provider's (substituted) arguments, the
     /// resolved configuration, and the activity's secrets (the values of
     /// the scopes it names, merged). An error fails the activity; its
@@ -64,13 +72,24 @@ pub(crate) async fn run(
     }
 }
 
+/// The most of a process' stdout, and of its stderr, kept in the journal:
+/// 10 MiB each. What passes it is read and dropped, and a line says how
+/// much.
+pub const MAX_PROCESS_OUTPUT: usize = 10 << 20;
+
 /// `{"type": "process", "path", "arguments", "timeout"}` → `{status,
 /// stdout, stderr}`. A string of arguments goes through `sh -c` with the
 /// path; a list is passed as is; a mapping is flattened to key, value. A
 /// non-zero exit is an output, not a failure.
+///
+/// The process runs in a process group of its own; when it times out or
+/// the run stops waiting for it (an interrupt), the whole group is killed,
+/// so that nothing it started outlives the run. At most
+/// [`MAX_PROCESS_OUTPUT`] bytes of each stream are kept.
 async fn process(provider: &Value) -> Result<Value, String> {
     let path = provider["path"].as_str().unwrap_or_default();
     let program = which(path).ok_or_else(|| format!("cannot find the executable '{path}'"))?;
+    let limit = seconds(provider.get("timeout"), "timeout")?;
     let mut command = match provider.get("arguments") {
         Some(Value::String(args)) => {
             let mut c = tokio::process::Command::new("sh");
@@ -100,20 +119,80 @@ async fn process(provider: &Value) -> Result<Value, String> {
     };
     command
         .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .process_group(0)
         .kill_on_drop(true);
-    let run = command.output();
-    let output = match seconds(provider.get("timeout")) {
-        Some(limit) => tokio::time::timeout(limit, run)
-            .await
-            .map_err(|_| format!("'{path}' did not finish within {limit:?}"))?,
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run '{path}': {e}"))?;
+    let mut group = GroupGuard(child.id().and_then(|id| i32::try_from(id).ok()));
+    let stdout = capped(child.stdout.take(), "stdout");
+    let stderr = capped(child.stderr.take(), "stderr");
+    let run = async {
+        let (status, stdout, stderr) = tokio::join!(child.wait(), stdout, stderr);
+        (status, stdout, stderr)
+    };
+    let (status, stdout, stderr) = match limit {
+        Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| {
+            format!("'{path}' did not finish within {limit:?}: its process group was killed")
+        })?,
         None => run.await,
-    }
-    .map_err(|e| format!("cannot run '{path}': {e}"))?;
+    };
+    let status = status.map_err(|e| format!("cannot run '{path}': {e}"))?;
+    group.disarm();
     Ok(json!({
-        "status": output.status.code().unwrap_or(-1),
-        "stdout": String::from_utf8_lossy(&output.stdout),
-        "stderr": String::from_utf8_lossy(&output.stderr),
+        "status": status.code().unwrap_or(-1),
+        "stdout": stdout,
+        "stderr": stderr,
     }))
+}
+
+/// Kills a process group when dropped, unless disarmed (its leader ended).
+struct GroupGuard(Option<i32>);
+
+impl GroupGuard {
+    fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.and_then(rustix::process::Pid::from_raw) {
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        }
+    }
+}
+
+/// Reads a stream to its end, keeping at most [`MAX_PROCESS_OUTPUT`]
+/// bytes, as text (invalid UTF-8 replaced), with a line saying how much
+/// was dropped.
+async fn capped<R: tokio::io::AsyncRead + Unpin>(stream: Option<R>, name: &str) -> String {
+    use tokio::io::AsyncReadExt;
+    let Some(mut stream) = stream else {
+        return String::new();
+    };
+    let mut kept = Vec::new();
+    let mut dropped: u64 = 0;
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let room = MAX_PROCESS_OUTPUT.saturating_sub(kept.len()).min(n);
+                kept.extend_from_slice(&buffer[..room]);
+                dropped += (n - room) as u64;
+            }
+        }
+    }
+    let mut text = String::from_utf8_lossy(&kept).into_owned();
+    if dropped > 0 {
+        text.push_str(&format!(
+            "\n[chaosprom: {dropped} more bytes of {name} were dropped; at most {MAX_PROCESS_OUTPUT} are kept]\n"
+        ));
+    }
+    text
 }
 
 /// `{"type": "http", "url", "method", "headers", "arguments", "timeout",
@@ -132,7 +211,8 @@ async fn http(provider: &Value) -> Result<Value, String> {
         Method::from_bytes(method.as_bytes()).map_err(|_| format!("invalid method '{method}'"))?;
     let mut options = HttpOptions::default();
     options.retries = 0;
-    options.request_timeout = seconds(provider.get("timeout")).unwrap_or(Duration::from_secs(30));
+    options.request_timeout =
+        seconds(provider.get("timeout"), "timeout")?.unwrap_or(Duration::from_secs(30));
     options.tls.verify = provider
         .get("verify_tls")
         .and_then(Value::as_bool)
@@ -212,14 +292,30 @@ fn text(v: &Value) -> String {
     }
 }
 
-/// A number of seconds (or a string holding one), if positive.
-pub(crate) fn seconds(v: Option<&Value>) -> Option<Duration> {
-    let s = match v? {
-        Value::Number(n) => n.as_f64()?,
-        Value::String(s) => s.trim().parse().ok()?,
-        _ => return None,
+/// The longest pause or timeout an experiment may ask for: one day.
+pub const MAX_SECONDS: f64 = 86_400.0;
+
+/// A number of seconds (or a string holding one): `None` when absent or
+/// zero, an error naming `what` when it is not a finite number from 0 to
+/// [`MAX_SECONDS`].
+pub(crate) fn seconds(v: Option<&Value>, what: &str) -> Result<Option<Duration>, String> {
+    let s = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+        Some(_) => None,
     };
-    (s.is_finite() && s > 0.0).then(|| Duration::from_secs_f64(s))
+    let shown = || v.map(Value::to_string).unwrap_or_default();
+    match s {
+        Some(0.0) => Ok(None),
+        Some(s) if (0.0..=MAX_SECONDS).contains(&s) => Duration::try_from_secs_f64(s)
+            .map(Some)
+            .map_err(|e| format!("{what}: {e}")),
+        _ => Err(format!(
+            "{what}: expected a number of seconds from 0 to {MAX_SECONDS} (one day), found {}",
+            shown()
+        )),
+    }
 }
 
 /// An executable: the path itself if it has a slash, else PATH's.

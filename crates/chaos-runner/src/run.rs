@@ -129,18 +129,48 @@ impl FromStr for Dry {
     }
 }
 
-/// Stops a running experiment from another task (a signal handler): the
-/// run ends with status `interrupted`, rollbacks per strategy, after-hooks
-/// and cleanup, and its journal.
+/// Stops a running experiment from another task (a signal handler).
+///
+/// [`interrupt`](Self::interrupt) (SIGINT, SIGTERM, SIGUSR1) ends the run
+/// with status `interrupted`: rollbacks per strategy, after-hooks and
+/// cleanup, and its journal. Rollbacks, once started, run to their end
+/// unless interrupted a second time. [`interrupt_now`](Self::interrupt_now)
+/// (SIGUSR2) does the same but skips the rollbacks, and stops them if they
+/// are running.
 #[derive(Debug, Clone)]
-pub struct Interrupter(Arc<tokio::sync::watch::Sender<Option<String>>>);
+pub struct Interrupter(Arc<tokio::sync::watch::Sender<Interruption>>);
+
+/// What the interrupter has been told so far.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Interruption {
+    /// The first reason given.
+    reason: Option<String>,
+    /// How many interrupts came.
+    count: u32,
+    /// Whether rollbacks are to be skipped.
+    skip_rollbacks: bool,
+}
 
 impl Interrupter {
-    /// Interrupts the run, giving a reason for the log.
+    /// Interrupts the run gracefully, giving a reason for the log; a second
+    /// call stops rollbacks that are running.
     pub fn interrupt(&self, reason: impl Into<String>) {
         let reason = reason.into();
-        self.0.send_modify(|r| {
-            r.get_or_insert(reason);
+        self.0.send_modify(|i| {
+            i.reason.get_or_insert(reason);
+            i.count += 1;
+        });
+    }
+
+    /// Interrupts the run now: no rollbacks (running ones stop), no waiting
+    /// for background activities; after-hooks, cleanup and the journal
+    /// still happen.
+    pub fn interrupt_now(&self, reason: impl Into<String>) {
+        let reason = reason.into();
+        self.0.send_modify(|i| {
+            i.reason.get_or_insert(reason);
+            i.count += 1;
+            i.skip_rollbacks = true;
         });
     }
 }
@@ -167,7 +197,7 @@ pub struct Runner {
     fail_fast: bool,
     dry: Option<Dry>,
     progress: bool,
-    interrupt: Arc<tokio::sync::watch::Sender<Option<String>>>,
+    interrupt: Arc<tokio::sync::watch::Sender<Interruption>>,
 }
 
 impl Default for Runner {
@@ -184,7 +214,7 @@ impl Default for Runner {
             fail_fast: false,
             dry: None,
             progress: false,
-            interrupt: Arc::new(tokio::sync::watch::channel(None).0),
+            interrupt: Arc::new(tokio::sync::watch::channel(Interruption::default()).0),
         }
     }
 }
@@ -233,7 +263,7 @@ struct Context<'a> {
     configuration_value: Value,
     secrets_value: Value,
     controls: Controls,
-    interrupt: tokio::sync::watch::Receiver<Option<String>>,
+    interrupt: tokio::sync::watch::Receiver<Interruption>,
     /// Rollbacks run to their end, whatever interrupted the run before.
     rolling_back: std::sync::atomic::AtomicBool,
 }
@@ -329,7 +359,23 @@ impl Runner {
     /// Every problem of the experiment, checked against the registered
     /// extensions.
     pub fn validate(&self, experiment: &Value) -> Vec<Problem> {
-        validate(experiment, &|module| self.extensions.contains_key(module))
+        let mut problems = validate(experiment, &|module| self.extensions.contains_key(module));
+        if let Some(configuration) = experiment.get("configuration").filter(|c| c.is_object()) {
+            let mut modules: Vec<&String> = self.extensions.keys().collect();
+            modules.sort();
+            for module in modules {
+                for (key, message) in self.extensions[module].check_configuration(configuration) {
+                    let problem = Problem {
+                        path: format!("$.configuration.{key}"),
+                        message,
+                    };
+                    if !problems.contains(&problem) {
+                        problems.push(problem);
+                    }
+                }
+            }
+        }
+        problems
     }
 
     fn say(&self, level: &str, message: &str) {
@@ -403,16 +449,36 @@ impl Context<'_> {
         self.runner.say(level, m);
     }
 
-    /// Resolves when the run is interrupted from outside (never while
-    /// rolling back).
-    async fn interrupted(&self) -> String {
-        if self.rolling_back.load(std::sync::atomic::Ordering::Relaxed) {
-            return std::future::pending().await;
+    fn is_rolling_back(&self) -> bool {
+        self.rolling_back.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Why the run must stop now, if it must: an interrupt, or, while
+    /// rolling back, a second interrupt or an immediate one.
+    fn stop_reason(&self, i: &Interruption) -> Option<String> {
+        let reason = || i.reason.clone().unwrap_or_else(|| "interrupted".into());
+        if self.is_rolling_back() {
+            (i.count >= 2 || i.skip_rollbacks).then(reason)
+        } else {
+            i.reason.as_ref().map(|_| reason())
         }
+    }
+
+    /// Resolves when the run must stop (see [`Self::stop_reason`]).
+    async fn interrupted(&self) -> String {
         let mut rx = self.interrupt.clone();
+        let mut warned = false;
         loop {
-            if let Some(reason) = rx.borrow_and_update().clone() {
+            let now = rx.borrow_and_update().clone();
+            if let Some(reason) = self.stop_reason(&now) {
                 return reason;
+            }
+            if self.is_rolling_back() && now.count == 1 && !warned {
+                warned = true;
+                self.say(
+                    "WARNING",
+                    "Rollbacks are running and will run to their end: interrupt again to stop them",
+                );
             }
             if rx.changed().await.is_err() {
                 std::future::pending::<()>().await;
@@ -421,10 +487,7 @@ impl Context<'_> {
     }
 
     fn check_interrupt(&self) -> Step {
-        if self.rolling_back.load(std::sync::atomic::Ordering::Relaxed) {
-            return Ok(());
-        }
-        match self.interrupt.borrow().clone() {
+        match self.stop_reason(&self.interrupt.borrow()) {
             Some(reason) => Err(Stop::Interrupted(reason)),
             None => Ok(()),
         }
@@ -451,15 +514,25 @@ impl Context<'_> {
             }
         }
         let status = state.status.unwrap_or("completed");
-        let play = match self.runner.rollback_strategy {
-            RollbackStrategy::Always => true,
-            RollbackStrategy::Never => false,
-            RollbackStrategy::Default => !matches!(status, "failed" | "interrupted"),
-            RollbackStrategy::Deviated => state.deviated,
-        };
+        let skip = self.interrupt.borrow().skip_rollbacks;
+        if skip {
+            self.say("WARNING", "Ignoring rollbacks as per signal");
+        }
+        let mut play = !skip
+            && match self.runner.rollback_strategy {
+                RollbackStrategy::Always => true,
+                RollbackStrategy::Never => false,
+                RollbackStrategy::Default => !matches!(status, "failed" | "interrupted"),
+                RollbackStrategy::Deviated => state.deviated,
+            };
         let mut status = status;
         self.rolling_back
             .store(true, std::sync::atomic::Ordering::Relaxed);
+        if play && self.check_interrupt().is_err() {
+            // Interrupted twice, or now, before the rollbacks began.
+            play = false;
+            status = "interrupted";
+        }
         if play {
             if let Err(Stop::Interrupted(reason) | Stop::Aborted(reason)) =
                 self.rollbacks(&mut state.rollbacks).await
@@ -481,7 +554,7 @@ impl Context<'_> {
         journal.insert("chaoslib-version".into(), json!(env!("CARGO_PKG_VERSION")));
         journal.insert("platform".into(), json!(platform()));
         journal.insert("node".into(), json!(node()));
-        journal.insert("experiment".into(), self.experiment.clone());
+        journal.insert("experiment".into(), redact_secrets(self.experiment));
         journal.insert("start".into(), json!(iso(started)));
         journal.insert("status".into(), json!(status));
         journal.insert("deviated".into(), json!(state.deviated));
@@ -689,14 +762,7 @@ impl Context<'_> {
         provider["arguments"]["value"] = value;
         let provider = substitute(&provider, &self.lookup());
         let secrets = self.secrets_for(tolerance);
-        match providers::run(
-            &provider,
-            &self.runner.extensions,
-            &self.configuration_value,
-            &secrets,
-        )
-        .await
-        {
+        match self.call(provider, secrets).await {
             Ok(v) => truthy(&v),
             Err(_) => false,
         }
@@ -809,8 +875,11 @@ impl Context<'_> {
         self.check_interrupt()?;
         let controls = self.controls.context_level(activity);
         controls.before_activity(&self.hooks(), activity).await?;
-        let entry = self.execute(activity).await?;
+        // An activity that ran stays in the journal even when the pause
+        // after it is interrupted.
+        let (entry, step) = self.execute(activity).await?;
         sink.push(entry.clone());
+        step?;
         controls
             .after_activity(&self.hooks(), activity, &entry)
             .await?;
@@ -825,8 +894,10 @@ impl Context<'_> {
         }
     }
 
-    /// Runs one activity with its pauses; the run entry.
-    async fn execute(&self, activity: &Value) -> Step<Value> {
+    /// Runs one activity with its pauses: its run entry, and whether the
+    /// pause after it was interrupted (an interrupt before it ran is an
+    /// error instead).
+    async fn execute(&self, activity: &Value) -> Step<(Value, Step)> {
         let lookup = self.lookup();
         let name = text(&activity["name"]);
         let kind = kind(activity);
@@ -843,7 +914,9 @@ impl Context<'_> {
         };
         let skip_pauses = is_dry || dry == Some(Dry::Pause);
         let pauses = substitute(activity.get("pauses").unwrap_or(&Value::Null), &lookup);
-        if let Some(pause) = seconds(pauses.get("before")) {
+        let before = seconds(pauses.get("before"), "pauses.before");
+        let after = seconds(pauses.get("after"), "pauses.after");
+        if let Ok(Some(pause)) = before {
             self.say(
                 "INFO",
                 &format!("Pausing before activity for {}s...", pause.as_secs_f64()),
@@ -854,13 +927,15 @@ impl Context<'_> {
         }
         self.say("INFO", &format!("{kind}: {name}"));
         let start = Timestamp::now();
-        let outcome = if is_dry {
+        let outcome = if let Err(reason) = before.as_ref().and(after.as_ref()) {
+            Err(reason.clone())
+        } else if is_dry {
             Ok(Value::Null)
         } else {
             let provider = substitute(&activity["provider"], &lookup);
             let secrets = self.secrets_for(activity);
             tokio::select! {
-                r = providers::run(&provider, &self.runner.extensions, &self.configuration_value, &secrets) => r,
+                r = self.call(provider, secrets) => r,
                 reason = self.interrupted() => return Err(Stop::Interrupted(reason)),
             }
         };
@@ -895,16 +970,52 @@ impl Context<'_> {
         }
         entry.insert("end".into(), json!(iso(end)));
         entry.insert("duration".into(), json!(duration));
-        if let Some(pause) = seconds(pauses.get("after")) {
+        let mut step = Ok(());
+        if let Ok(Some(pause)) = after {
             self.say(
                 "INFO",
                 &format!("Pausing after activity for {}s...", pause.as_secs_f64()),
             );
             if !skip_pauses {
-                self.pause(pause).await?;
+                step = self.pause(pause).await;
             }
         }
-        Ok(Value::Object(entry))
+        Ok((Value::Object(entry), step))
+    }
+
+    /// Calls a provider in a task of its own, so that a panic in it (an
+    /// extension's bug) fails the activity instead of the run: the
+    /// rollbacks, after-hooks and journal still come. Dropping the future
+    /// (an interrupt) aborts the task, which ends a process provider's
+    /// process group.
+    async fn call(&self, provider: Value, secrets: Value) -> Result<Value, String> {
+        let extensions = self.runner.extensions.clone();
+        let configuration = self.configuration_value.clone();
+        let mut task = AbortOnDrop(tokio::spawn(async move {
+            providers::run(&provider, &extensions, &configuration, &secrets).await
+        }));
+        match (&mut task.0).await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_panic() => {
+                let panic = e.into_panic();
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "no message".into());
+                Err(format!("the provider panicked: {message}"))
+            }
+            Err(e) => Err(format!("the provider was cancelled: {e}")),
+        }
+    }
+}
+
+/// Aborts a task when dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -980,6 +1091,25 @@ impl<F: std::future::Future> Background<F> {
             .filter_map(|(_, result)| result)
             .collect()
     }
+}
+
+/// The experiment with every value under `secrets` replaced by `"***"`,
+/// for the journal (the Python runner writes them in clear).
+fn redact_secrets(experiment: &Value) -> Value {
+    let mut copy = experiment.clone();
+    if let Some(Value::Object(scopes)) = copy.get_mut("secrets") {
+        for values in scopes.values_mut() {
+            match values {
+                Value::Object(values) => {
+                    for value in values.values_mut() {
+                        *value = json!("***");
+                    }
+                }
+                other => *other = json!("***"),
+            }
+        }
+    }
+    copy
 }
 
 fn any_failed(state: &Value) -> bool {

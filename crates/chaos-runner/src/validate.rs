@@ -174,15 +174,20 @@ fn check_activity(
     }
     if let Some(pauses) = a.get("pauses") {
         for side in ["before", "after"] {
-            if let Some(p) = pauses.get(side) {
-                if !(p.is_number() || p.is_string()) {
-                    add(
-                        format!("{path}.pauses.{side}"),
-                        format!("expected seconds, found {}", kind(p)),
-                    );
-                }
-            }
+            check_seconds(&format!("{path}.pauses.{side}"), pauses.get(side), add);
         }
+    }
+}
+
+/// A pause or timeout: a number of seconds from 0 to a day, or a string
+/// that substitutes to one (`${…}`, checked when it runs).
+fn check_seconds(path: &str, value: Option<&Value>, add: &mut dyn FnMut(String, String)) {
+    let Some(value) = value else { return };
+    if value.as_str().is_some_and(|s| s.contains('$')) {
+        return;
+    }
+    if let Err(reason) = crate::providers::seconds(Some(value), "") {
+        add(path.into(), reason.trim_start_matches(": ").to_owned());
     }
 }
 
@@ -214,11 +219,13 @@ fn check_provider(
             if !p.get("path").is_some_and(Value::is_string) {
                 add(format!("{path}.path"), "is required (a string)".into());
             }
+            check_seconds(&format!("{path}.timeout"), p.get("timeout"), add);
         }
         Some("http") => {
             if !p.get("url").is_some_and(Value::is_string) {
                 add(format!("{path}.url"), "is required (a string)".into());
             }
+            check_seconds(&format!("{path}.timeout"), p.get("timeout"), add);
         }
         Some(other) => add(
             format!("{path}.type"),

@@ -20,7 +20,7 @@ pub fn resolve_configuration(
             }
             out.insert(
                 key.clone(),
-                resolve_one(&format!("configuration.{key}"), value)?,
+                resolve_one(&format!("configuration.{key}"), value, false)?,
             );
         }
     }
@@ -49,7 +49,7 @@ pub fn resolve_secrets(
             for (key, value) in values {
                 resolved.insert(
                     key.clone(),
-                    resolve_one(&format!("secrets.{scope}.{key}"), value)?,
+                    resolve_one(&format!("secrets.{scope}.{key}"), value, true)?,
                 );
             }
             out.insert(scope.clone(), Value::Object(resolved));
@@ -68,7 +68,8 @@ pub fn resolve_secrets(
     Ok(out)
 }
 
-fn resolve_one(name: &str, value: &Value) -> Result<Value, Error> {
+/// One value; for a secret (`secret`), an error never shows the value.
+fn resolve_one(name: &str, value: &Value, secret: bool) -> Result<Value, Error> {
     let Some(map) = value
         .as_object()
         .filter(|m| m.get("type").and_then(Value::as_str) == Some("env"))
@@ -100,7 +101,12 @@ fn resolve_one(name: &str, value: &Value) -> Result<Value, Error> {
         (None | Some("str"), v) => Ok(v),
         (Some(kind), Value::String(s)) => convert(kind, &s).map_err(|reason| Error::Config {
             key: name.to_owned(),
-            reason: format!("{key}={s:?}: {reason}"),
+            reason: if secret {
+                // serde_json's messages name positions, never the text.
+                format!("{key} (value not shown: a secret): {reason}")
+            } else {
+                format!("{key}={s:?}: {reason}")
+            },
         }),
         (Some(_), v) => Ok(v),
     }

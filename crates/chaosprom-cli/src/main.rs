@@ -566,20 +566,30 @@ fn settings(path: Option<&std::path::Path>) -> Result<Value, Failure> {
     load(&path)
 }
 
-/// Interrupts the run on SIGINT or SIGTERM.
+/// Interrupts the run as `chaos run` does: SIGINT, SIGTERM and SIGUSR1
+/// gracefully (rollbacks per strategy; a second one stops rollbacks that
+/// hang), SIGUSR2 at once (no rollbacks). Every signal counts, not only
+/// the first.
 fn on_signals(interrupter: &chaos_runner::Interrupter) {
     use tokio::signal::unix::{SignalKind, signal};
-    for (kind, name) in [
-        (SignalKind::interrupt(), "SIGINT"),
-        (SignalKind::terminate(), "SIGTERM"),
+    for (kind, name, now) in [
+        (SignalKind::interrupt(), "SIGINT", false),
+        (SignalKind::terminate(), "SIGTERM", false),
+        (SignalKind::user_defined1(), "SIGUSR1", false),
+        (SignalKind::user_defined2(), "SIGUSR2", true),
     ] {
         let Ok(mut stream) = signal(kind) else {
             continue;
         };
         let interrupter = interrupter.clone();
         tokio::spawn(async move {
-            if stream.recv().await.is_some() {
-                interrupter.interrupt(format!("received {name}"));
+            while stream.recv().await.is_some() {
+                let reason = format!("received {name}");
+                if now {
+                    interrupter.interrupt_now(reason);
+                } else {
+                    interrupter.interrupt(reason);
+                }
             }
         });
     }
@@ -592,6 +602,28 @@ struct Probes;
 impl chaos_runner::Extension for Probes {
     fn has_function(&self, function: &str) -> bool {
         chaosprometheus::has_function(chaosprometheus::PROBES_MODULE, function)
+    }
+
+    /// The `prometheus_*` keys given as plain values, checked as a probe
+    /// reads them.
+    fn check_configuration(&self, configuration: &Value) -> Vec<(String, String)> {
+        let Some(map) = configuration.as_object() else {
+            return Vec::new();
+        };
+        let mut problems = Vec::new();
+        for (key, value) in map {
+            if !key.starts_with("prometheus_") || value.is_object() && key != "prometheus_headers" {
+                continue;
+            }
+            if value.as_str().is_some_and(|s| s.contains('$')) {
+                continue;
+            }
+            let single = json!({ key.clone(): value.clone() });
+            if let Err(e) = chaosprometheus::Settings::from_chaos(&single, &json!({})) {
+                problems.push((key.clone(), e.to_string()));
+            }
+        }
+        problems
     }
 
     async fn call(
@@ -617,6 +649,71 @@ impl chaos_runner::Extension for Probes {
     }
 }
 
+/// Where the journal goes: checked before the run (so that nothing is
+/// injected when it could not be written), written atomically after it (a
+/// temporary file in the same folder, then renamed over the path), so that
+/// a crash or a second run never leaves a truncated journal.
+struct JournalFile {
+    path: PathBuf,
+    folder: PathBuf,
+}
+
+impl JournalFile {
+    fn check(path: &std::path::Path) -> Result<Self, Failure> {
+        let fail = |reason: String| Failure {
+            code: 1,
+            message: format!(
+                "cannot write the journal to {}: {reason}; nothing was run",
+                path.display()
+            ),
+        };
+        if path.is_dir() {
+            return Err(fail("it is a folder".into()));
+        }
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if path.exists() {
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map_err(|e| fail(e.to_string()))?;
+        }
+        // Proves the folder takes a new file (the rename needs it).
+        tempfile::Builder::new()
+            .prefix(".chaosprom-journal-")
+            .tempfile_in(&folder)
+            .map_err(|e| fail(format!("cannot create a file in {}: {e}", folder.display())))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            folder,
+        })
+    }
+
+    fn write(&self, journal: &Value) -> Result<(), Failure> {
+        use std::io::Write as _;
+        let fail = |reason: String| Failure {
+            code: 1,
+            message: format!(
+                "cannot write the journal to {}: {reason}",
+                self.path.display()
+            ),
+        };
+        let text = serde_json::to_vec_pretty(journal).map_err(|e| fail(e.to_string()))?;
+        let mut file = tempfile::Builder::new()
+            .prefix(".chaosprom-journal-")
+            .tempfile_in(&self.folder)
+            .map_err(|e| fail(e.to_string()))?;
+        file.write_all(&text)
+            .and_then(|()| file.as_file().sync_all())
+            .map_err(|e| fail(e.to_string()))?;
+        file.persist(&self.path)
+            .map_err(|e| fail(e.error.to_string()))?;
+        Ok(())
+    }
+}
+
 fn load(file: &std::path::Path) -> Result<Value, Failure> {
     chaos_runner::load_file(file).map_err(|e| Failure {
         code: 1,
@@ -630,6 +727,7 @@ async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         message: e.to_string(),
     };
     let experiment = load(&args.file)?;
+    let journal_file = JournalFile::check(&args.journal_path)?;
     let mut configuration = Map::new();
     let mut secrets = Map::new();
     for file in &args.var_files {
@@ -659,14 +757,7 @@ async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         .progress(true);
     on_signals(&runner.interrupter());
     let journal = runner.run(&experiment).await.map_err(config_error)?;
-    let text = serde_json::to_string_pretty(&journal).unwrap_or_default();
-    std::fs::write(&args.journal_path, text).map_err(|e| Failure {
-        code: 1,
-        message: format!(
-            "cannot write the journal to {}: {e}",
-            args.journal_path.display()
-        ),
-    })?;
+    journal_file.write(&journal)?;
     eprintln!("The journal is in {}", args.journal_path.display());
     if journal["status"] == "completed" && journal["deviated"] == json!(false) {
         Ok(())
