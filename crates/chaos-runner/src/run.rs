@@ -238,12 +238,10 @@ impl std::fmt::Debug for Runner {
     }
 }
 
-/// Why a run stopped early.
+/// Why a run stopped early: a control or a signal interrupted it.
 enum Stop {
-    /// A control or a signal interrupted it.
+    /// With the reason.
     Interrupted(String),
-    /// The hypothesis failed during the method with fail-fast on.
-    Aborted(String),
 }
 
 type Step<T = ()> = Result<T, Stop>;
@@ -266,6 +264,8 @@ struct Context<'a> {
     interrupt: tokio::sync::watch::Receiver<Interruption>,
     /// Rollbacks run to their end, whatever interrupted the run before.
     rolling_back: std::sync::atomic::AtomicBool,
+    /// A check during the method failed with fail-fast on.
+    fail_fast_tripped: std::sync::atomic::AtomicBool,
 }
 
 /// The parts of the journal a run fills in.
@@ -326,7 +326,9 @@ impl Runner {
 
     /// When the hypothesis is checked; `frequency` is the pause between
     /// checks during the method; with `fail_fast`, a check out of tolerance
-    /// during the method stops it (status `aborted`).
+    /// during the method lets the running activity finish and stops the
+    /// method there (status `failed`, unless the hypothesis after the
+    /// method deviates), as chaoslib does.
     pub fn hypothesis_strategy(
         mut self,
         strategy: HypothesisStrategy,
@@ -423,6 +425,7 @@ impl Runner {
             controls,
             interrupt: self.interrupt.subscribe(),
             rolling_back: std::sync::atomic::AtomicBool::new(false),
+            fail_fast_tripped: std::sync::atomic::AtomicBool::new(false),
         };
         Ok(ctx.run().await)
     }
@@ -507,11 +510,6 @@ impl Context<'_> {
                 state.status = Some("interrupted");
                 self.say("CRITICAL", &format!("Experiment interrupted: {reason}"));
             }
-            Err(Stop::Aborted(reason)) => {
-                state.status = Some("aborted");
-                state.deviated = true;
-                self.say("CRITICAL", &format!("Experiment aborted: {reason}"));
-            }
         }
         let status = state.status.unwrap_or("completed");
         let skip = self.interrupt.borrow().skip_rollbacks;
@@ -534,9 +532,7 @@ impl Context<'_> {
             status = "interrupted";
         }
         if play {
-            if let Err(Stop::Interrupted(reason) | Stop::Aborted(reason)) =
-                self.rollbacks(&mut state.rollbacks).await
-            {
+            if let Err(Stop::Interrupted(reason)) = self.rollbacks(&mut state.rollbacks).await {
                 status = "interrupted";
                 self.say("CRITICAL", &format!("Rollbacks interrupted: {reason}"));
             }
@@ -595,10 +591,17 @@ impl Context<'_> {
             .before_experiment(&self.hooks())
             .await?;
         let strategy = self.runner.hypothesis_strategy;
+        // A hypothesis without probes is skipped, as chaoslib skips it.
         let hypothesis = self
             .experiment
             .get("steady-state-hypothesis")
-            .filter(|h| h.is_object());
+            .filter(|h| h["probes"].as_array().is_some_and(|p| !p.is_empty()));
+        if hypothesis.is_none() {
+            self.say(
+                "INFO",
+                "No steady state hypothesis defined. That's ok, just exploring.",
+            );
+        }
         if let (Some(h), true) = (hypothesis, strategy.before()) {
             state.before = self.hypothesis(h).await?;
             if state.before["steady_state_met"] != json!(true) {
@@ -616,6 +619,14 @@ impl Context<'_> {
             (Some(h), true) => self.method_with_checks(h, state).await?,
             _ => self.method(&mut state.runs).await?,
         }
+        if self
+            .fail_fast_tripped
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            // As chaoslib: the run is failed, unless the hypothesis after
+            // the method says more.
+            state.status = Some("failed");
+        }
         if let (Some(h), true) = (hypothesis, strategy.after()) {
             state.after = self.hypothesis(h).await?;
             if state.after["steady_state_met"] != json!(true) {
@@ -632,10 +643,11 @@ impl Context<'_> {
     }
 
     /// The method, with the hypothesis checked every `frequency` while it
-    /// runs; with fail-fast, a check out of tolerance stops the method.
+    /// runs. With fail-fast, a check out of tolerance lets the running
+    /// activity finish and stops the method there (status `failed`, as in
+    /// chaoslib).
     async fn method_with_checks(&self, hypothesis: &Value, state: &mut State) -> Step {
         let (done_tx, done_rx) = tokio::sync::watch::channel(false);
-        let failed = tokio::sync::Notify::new();
         let frequency = self.runner.hypothesis_frequency;
         self.say(
             "INFO",
@@ -646,10 +658,7 @@ impl Context<'_> {
         );
         let runs = &mut state.runs;
         let method = async {
-            let outcome = tokio::select! {
-                r = self.method(runs) => r,
-                () = failed.notified() => Err(Stop::Aborted("the steady-state hypothesis failed during the method".into())),
-            };
+            let outcome = self.method(runs).await;
             let _ = done_tx.send(true);
             outcome
         };
@@ -667,7 +676,9 @@ impl Context<'_> {
                 if !met {
                     self.say("WARNING", "Continuous steady state hypothesis is not met");
                     if self.runner.fail_fast {
-                        failed.notify_one();
+                        self.say("INFO", "Terminating immediately the experiment");
+                        self.fail_fast_tripped
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
                         break;
                     }
                 }
@@ -778,6 +789,12 @@ impl Context<'_> {
         let mut background = Background::default();
         let mut outcome = Ok(());
         for activity in method.as_array().map(Vec::as_slice).unwrap_or_default() {
+            if self
+                .fail_fast_tripped
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                break;
+            }
             let definition = self.resolve(activity);
             if definition.get("background").and_then(Value::as_bool) == Some(true) {
                 self.say(
@@ -847,10 +864,11 @@ impl Context<'_> {
             .unwrap_or_else(|| activity.clone())
     }
 
-    /// The values of the secret scopes an activity names, merged.
+    /// The values of the secret scopes an activity's provider names
+    /// (`provider.secrets`, as chaoslib reads them), merged.
     fn secrets_for(&self, activity: &Value) -> Value {
         let mut merged = Map::new();
-        let scopes: Vec<&str> = match activity.get("secrets") {
+        let scopes: Vec<&str> = match activity.get("provider").and_then(|p| p.get("secrets")) {
             Some(Value::String(s)) => vec![s.as_str()],
             Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),

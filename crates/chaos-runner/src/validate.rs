@@ -157,6 +157,12 @@ fn check_activity(
     {
         add(format!("{path}.name"), "is required (a string)".into());
     }
+    if a.contains_key("secrets") {
+        add(
+            format!("{path}.secrets"),
+            "secrets are named in the provider (provider.secrets), as chaoslib reads them".into(),
+        );
+    }
     check_provider(
         &format!("{path}.provider"),
         a.get("provider"),

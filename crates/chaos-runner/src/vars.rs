@@ -30,31 +30,18 @@ pub fn resolve_configuration(
     Ok(out)
 }
 
-/// Resolves `secrets`: scope name → map of values, each plain or
-/// `{"type": "env", "key"}`. `overrides` (scope → map) win.
+/// Resolves `secrets` as chaoslib does: scope name → values, each plain,
+/// `{"type": "env", "key"}`, or a mapping resolved the same way at any
+/// depth. A `vault` secret is refused by name (this runner has no Vault
+/// client). `overrides` (scope → map, from var files) win.
 pub fn resolve_secrets(
     secrets: Option<&Value>,
     overrides: &Map<String, Value>,
 ) -> Result<Map<String, Value>, Error> {
-    let mut out = Map::new();
-    if let Some(Value::Object(scopes)) = secrets {
-        for (scope, values) in scopes {
-            let Value::Object(values) = values else {
-                return Err(Error::Config {
-                    key: format!("secrets.{scope}"),
-                    reason: "expected a mapping of secret names to values".into(),
-                });
-            };
-            let mut resolved = Map::new();
-            for (key, value) in values {
-                resolved.insert(
-                    key.clone(),
-                    resolve_one(&format!("secrets.{scope}.{key}"), value, true)?,
-                );
-            }
-            out.insert(scope.clone(), Value::Object(resolved));
-        }
-    }
+    let mut out = match secrets {
+        Some(Value::Object(scopes)) => resolve_nested("secrets", scopes)?,
+        _ => Map::new(),
+    };
     for (scope, values) in overrides {
         let entry = out
             .entry(scope.clone())
@@ -66,6 +53,38 @@ pub fn resolve_secrets(
         }
     }
     Ok(out)
+}
+
+/// Every value of a secrets mapping, resolved, at any depth.
+fn resolve_nested(path: &str, values: &Map<String, Value>) -> Result<Map<String, Value>, Error> {
+    let mut resolved = Map::new();
+    for (key, value) in values {
+        let name = format!("{path}.{key}");
+        let value = match value {
+            Value::Object(map) => match map.get("type").and_then(Value::as_str) {
+                Some("env") => resolve_one(&name, value, true)?,
+                Some("vault") => {
+                    return Err(Error::Config {
+                        key: name,
+                        reason: "a vault secret: this runner reads secrets from the experiment \
+                                 and the environment only; pass it through an environment \
+                                 variable or a var file"
+                            .into(),
+                    });
+                }
+                Some(other) => {
+                    return Err(Error::Config {
+                        key: name,
+                        reason: format!("unsupported secret type '{other}': expected env"),
+                    });
+                }
+                None => Value::Object(resolve_nested(&name, map)?),
+            },
+            other => other.clone(),
+        };
+        resolved.insert(key.clone(), value);
+    }
+    Ok(resolved)
 }
 
 /// One value; for a secret (`secret`), an error never shows the value.

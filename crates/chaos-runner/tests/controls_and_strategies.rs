@@ -327,22 +327,96 @@ async fn hypothesis_strategies() {
     assert!(j["steady_states"]["before"].is_object() && j["steady_states"]["after"].is_object());
     assert!(!j["steady_states"]["during"].as_array().unwrap().is_empty());
     assert_eq!(j["status"], "completed");
+}
 
-    // Fail fast: a check out of tolerance during the method stops it.
-    let mut failing = exp.clone();
-    failing["steady-state-hypothesis"]["probes"][0]["tolerance"] = json!(1);
-    failing["method"] = json!([process("long", "action", "sleep 30")]);
-    let started = Instant::now();
-    let j = Runner::new()
+/// chaoslib's `SimpleExperimentWithSSHFailingAtSomePoint`: a hypothesis
+/// probe that holds for its first two calls only, a first action with a
+/// 2 s pause after it, a second with a 1 s pause before, and a rollback.
+fn failing_at_some_point(dir: &std::path::Path, background: bool) -> Value {
+    let counter = dir.join("counter");
+    let count = format!(
+        "n=$(cat {c} 2>/dev/null || echo 0); n=$((n+1)); echo $n > {c}; [ $n -le 2 ]",
+        c = counter.display()
+    );
+    let probe = json!({"type": "probe", "name": "fail-at-somepoint", "tolerance": 0,
+        "provider": {"type": "process", "path": "sh", "arguments": ["-c", count]}});
+    let mut first = process("say-hello", "action", "echo hello");
+    first["pauses"] = json!({"after": 2});
+    first["background"] = json!(background);
+    let mut second = process("say-hello-in-french", "action", "echo bonjour");
+    second["pauses"] = json!({"before": 1});
+    json!({
+        "title": "s", "description": "failing at some point",
+        "steady-state-hypothesis": {"title": "h", "probes": [probe]},
+        "method": [first, second],
+        "rollbacks": [process("cleanup", "action", "true")],
+    })
+}
+
+async fn continuously(experiment: &Value, fail_fast: bool) -> Value {
+    Runner::new()
+        .rollback_strategy(chaos_runner::RollbackStrategy::Always)
         .hypothesis_strategy(
-            HypothesisStrategy::DuringMethodOnly,
+            HypothesisStrategy::Continuously,
             Duration::from_millis(100),
-            true,
+            fail_fast,
         )
-        .run(&failing)
+        .run(experiment)
         .await
-        .unwrap();
-    assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(j["status"], "aborted");
+        .unwrap()
+}
+
+/// chaoslib's `test_exit_immediately_when_continuous_ssh_fails_and_failfast`.
+#[tokio::test]
+async fn fail_fast_lets_the_running_activity_finish_and_the_after_hypothesis_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = continuously(&failing_at_some_point(dir.path(), false), true).await;
+    assert!(j["steady_states"]["before"].is_object(), "{j}");
+    assert!(j["steady_states"]["after"].is_object(), "{j}");
+    assert!(j["steady_states"]["during"].is_array(), "{j}");
+    assert_eq!(j["status"], "completed");
     assert_eq!(j["deviated"], true);
+    assert_eq!(j["run"].as_array().unwrap().len(), 1, "{j}");
+    assert_eq!(j["rollbacks"][0]["status"], "succeeded");
+}
+
+/// chaoslib's `test_do_not_exit_when_continuous_ssh_fails_and_no_failfast`.
+#[tokio::test]
+async fn without_fail_fast_the_method_runs_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = continuously(&failing_at_some_point(dir.path(), false), false).await;
+    assert!(j["steady_states"]["before"].is_object(), "{j}");
+    assert!(j["steady_states"]["after"].is_object(), "{j}");
+    assert_eq!(j["status"], "completed");
+    assert_eq!(j["deviated"], true);
+    assert_eq!(j["run"].as_array().unwrap().len(), 2, "{j}");
+}
+
+/// chaoslib's
+/// `test_exit_immediately_when_continuous_ssh_fails_and_failfast_when_background_activity`.
+#[tokio::test]
+async fn fail_fast_with_a_background_activity() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = continuously(&failing_at_some_point(dir.path(), true), true).await;
+    assert!(j["steady_states"]["after"].is_object(), "{j}");
+    assert_eq!(j["status"], "completed");
+    assert_eq!(j["deviated"], true);
+    assert_eq!(j["run"].as_array().unwrap().len(), 2, "{j}");
+}
+
+/// chaoslib's `ExperimentWithRegularRollback`: a hypothesis with a title
+/// and no probes is not run at all.
+#[tokio::test]
+async fn a_hypothesis_without_probes_is_skipped() {
+    let exp = json!({
+        "title": "do cats live in the Internet?", "description": "an experiment of importance",
+        "steady-state-hypothesis": {"title": "hello"},
+        "method": [process("echo", "action", "echo hello")],
+        "rollbacks": [process("echo", "action", "echo hello")],
+    });
+    let j = Runner::new().run(&exp).await.unwrap();
+    assert!(j["steady_states"]["before"].is_null(), "{j}");
+    assert!(j["steady_states"]["after"].is_null(), "{j}");
+    assert_eq!(j["status"], "completed");
+    assert_eq!(j["rollbacks"].as_array().unwrap().len(), 1);
 }

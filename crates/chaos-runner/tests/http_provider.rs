@@ -98,8 +98,8 @@ async fn var_files_feed_configuration_and_secrets() {
     )
     .unwrap();
     let vars = chaos_runner::load_var_file(&file).unwrap();
-    let method = json!([{"type": "action", "name": "echo", "secrets": ["s"],
-        "provider": {"type": "process", "path": "echo", "arguments": ["${word}", "${secret_token}"]}}]);
+    let method = json!([{"type": "action", "name": "echo",
+        "provider": {"type": "process", "path": "echo", "secrets": ["s"], "arguments": ["${word}", "${secret_token}"]}}]);
     let journal = Runner::new()
         .configuration(vars.configuration)
         .secrets(vars.secrets)
