@@ -26,6 +26,7 @@
 mod controls;
 mod error;
 mod journal;
+mod jsonpath;
 mod load;
 mod providers;
 mod run;
@@ -36,7 +37,7 @@ mod vars;
 
 pub use controls::ControlFactory;
 pub use error::Error;
-pub use load::{MAX_DEPTH, MAX_FILE_SIZE, load_file};
+pub use load::{MAX_DEPTH, MAX_FILE_SIZE, load_experiment, load_file};
 pub use providers::{Extension, Extensions, MAX_PROCESS_OUTPUT, MAX_SECONDS};
 pub use run::{Dry, HypothesisStrategy, Interrupter, RollbackStrategy, Runner};
 pub use substitute::{Lookup, substitute};

@@ -99,3 +99,110 @@ pub fn load_file(path: &Path) -> Result<Value, Error> {
 pub(crate) fn parse_yaml(text: &str) -> Result<Value, String> {
     serde_yaml_ng::from_str::<Value>(text).map_err(|e| format!("invalid YAML: {e}"))
 }
+
+/// Loads an experiment as `chaos run` does: `-` reads standard input, an
+/// `http://` or `https://` URL is fetched (30 s at most, proxies from the
+/// environment, the answer's content type or the URL's extension telling
+/// JSON from YAML), and anything else is a file whose name ends in `.json`,
+/// `.yaml` or `.yml`. Every source is capped at [`MAX_FILE_SIZE`].
+pub async fn load_experiment(source: &str) -> Result<Value, Error> {
+    let fail = |reason: String| Error::Load {
+        path: chaosprom_http::redact(source),
+        reason,
+    };
+    if source == "-" {
+        use std::io::Read as _;
+        let mut bytes = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_FILE_SIZE as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| fail(format!("reading standard input: {e}")))?;
+        return parse_any(&bytes, None).map_err(fail);
+    }
+    if source.starts_with("http://") || source.starts_with("https://") {
+        return fetch(source).await.map_err(fail);
+    }
+    let path = Path::new(source);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !matches!(ext.as_str(), "json" | "yaml" | "yml") {
+        return Err(fail(
+            "an experiment file's name must end in .json, .yaml or .yml".into(),
+        ));
+    }
+    load_file(path)
+}
+
+/// Fetches an experiment from a URL.
+async fn fetch(url: &str) -> Result<Value, String> {
+    let mut options = chaosprom_http::HttpOptions::default();
+    options.max_body_size = MAX_FILE_SIZE;
+    let transport = chaosprom_http::Transport::new(url, options).map_err(|e| e.to_string())?;
+    let target = transport.base_url().clone();
+    // The base URL's path ends in `/`; fetch the URL as given.
+    let target = chaosprom_http::Url::parse(url)
+        .ok()
+        .filter(|u| u.host_str() == target.host_str())
+        .unwrap_or(target);
+    let answer = transport
+        .send(
+            chaosprom_http::Method::GET,
+            &target,
+            &[],
+            chaosprom_http::Bytes::new(),
+            |s| s.is_server_error(),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = answer.status();
+    let content_type = answer
+        .headers()
+        .get(chaosprom_http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase);
+    let bytes = answer.bytes().await.map_err(|e| e.to_string())?;
+    if status != 200 {
+        return Err(format!("the server answered {status}"));
+    }
+    let hint = match content_type.as_deref() {
+        Some(ct) if ct.contains("json") => Some("json"),
+        Some(ct) if ct.contains("yaml") => Some("yaml"),
+        _ => {
+            let path = target.path().to_ascii_lowercase();
+            if path.ends_with(".json") {
+                Some("json")
+            } else if path.ends_with(".yaml") || path.ends_with(".yml") {
+                Some("yaml")
+            } else {
+                None
+            }
+        }
+    };
+    parse_any(&bytes, hint)
+}
+
+/// JSON or YAML bytes, by `hint` or trying JSON first.
+fn parse_any(bytes: &[u8], hint: Option<&str>) -> Result<Value, String> {
+    if bytes.len() > MAX_FILE_SIZE {
+        return Err(format!(
+            "larger than {MAX_FILE_SIZE} bytes, the most an experiment may have"
+        ));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 text: {e}"))?;
+    if let Some(offset) = too_deep(text) {
+        return Err(format!(
+            "brackets nested deeper than {MAX_DEPTH} levels (at byte {offset})"
+        ));
+    }
+    match hint {
+        Some("json") => serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}")),
+        Some(_) => parse_yaml(text),
+        None => serde_json::from_str(text).or_else(|json| {
+            parse_yaml(text).map_err(|yaml| format!("neither JSON ({json}) nor YAML ({yaml})"))
+        }),
+    }
+}

@@ -20,6 +20,14 @@ pub trait Extension: Send + Sync {
         true
     }
 
+    /// Whether `arguments` fit `function`'s parameters, checked before
+    /// anything runs: the reason when they do not. Strings holding `${…}`
+    /// are substituted later and fit any type.
+    fn check_call(&self, function: &str, arguments: &Value) -> Result<(), String> {
+        let _ = (function, arguments);
+        Ok(())
+    }
+
     /// Problems with the experiment's `configuration` that this extension
     /// reads (key, what is wrong), found before anything runs. Values that
     /// come from the environment or `${…}` are checked when they are used.
@@ -319,7 +327,7 @@ pub(crate) fn seconds(v: Option<&Value>, what: &str) -> Result<Option<Duration>,
 }
 
 /// An executable: the path itself if it has a slash, else PATH's.
-fn which(path: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn which(path: &str) -> Option<std::path::PathBuf> {
     let expanded = match path.strip_prefix("~/") {
         Some(rest) => std::path::PathBuf::from(std::env::var_os("HOME")?).join(rest),
         None => std::path::PathBuf::from(path),

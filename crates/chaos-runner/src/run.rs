@@ -14,7 +14,7 @@ use crate::controls::{ControlFactory, Controls};
 use crate::journal::{iso, node, platform, seconds_between};
 use crate::providers::{self, Extension, Extensions, seconds};
 use crate::substitute::{Lookup, substitute};
-use crate::{Error, Problem, tolerance, validate, vars};
+use crate::{Error, Problem, tolerance, vars};
 
 /// When rollbacks are played.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -361,7 +361,15 @@ impl Runner {
     /// Every problem of the experiment, checked against the registered
     /// extensions.
     pub fn validate(&self, experiment: &Value) -> Vec<Problem> {
-        let mut problems = validate(experiment, &|module| self.extensions.contains_key(module));
+        let extension = |m: &str| self.extensions.get(m);
+        let mut problems = crate::validate::validate_with(
+            experiment,
+            &crate::validate::Catalogue {
+                has_module: &|m| extension(m).is_some(),
+                has_function: &|m, f| extension(m).is_some_and(|e| e.has_function(f)),
+                check_call: &|m, f, a| extension(m).map_or(Ok(()), |e| e.check_call(f, a)),
+            },
+        );
         if let Some(configuration) = experiment.get("configuration").filter(|c| c.is_object()) {
             let mut modules: Vec<&String> = self.extensions.keys().collect();
             modules.sort();
@@ -1153,7 +1161,7 @@ fn text(v: &Value) -> String {
 }
 
 /// Python's truthiness of a JSON value.
-fn truthy(v: &Value) -> bool {
+pub(crate) fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,

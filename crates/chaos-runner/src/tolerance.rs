@@ -29,12 +29,19 @@ pub async fn within(
     lookup: &Lookup<'_>,
     probe: ProbeTolerance<'_>,
 ) -> bool {
+    // As chaoslib: a string tolerance is substituted first, and what it
+    // becomes (`"${code}"` → 0) decides how the output is judged.
+    let substituted;
+    let tolerance = match tolerance {
+        Value::String(_) => {
+            substituted = substitute(tolerance, lookup);
+            &substituted
+        }
+        other => other,
+    };
     match tolerance {
         Value::Bool(t) => loose_eq(output, &Value::Bool(*t)),
-        Value::String(t) => match substitute(&Value::String(t.clone()), lookup) {
-            Value::String(t) => output.as_str() == Some(t.as_str()),
-            other => loose_eq(output, &other),
-        },
+        Value::String(t) => output.as_str() == Some(t.as_str()),
         Value::Number(_) => match output.get("status") {
             Some(status) if output.is_object() => loose_eq(status, tolerance),
             _ => loose_eq(output, tolerance),
@@ -70,8 +77,7 @@ pub async fn within(
                 }
                 Some("regex") => {
                     let pattern = substitute(spec.get("pattern").unwrap_or(&Value::Null), lookup);
-                    let Some(pattern) = pattern.as_str().and_then(|p| regex::Regex::new(p).ok())
-                    else {
+                    let Some(pattern) = pattern.as_str().and_then(|p| compile_regex(p).ok()) else {
                         return false;
                     };
                     match target(output) {
@@ -90,10 +96,7 @@ pub async fn within(
 
 fn jsonpath(spec: &serde_json::Map<String, Value>, value: &Value, lookup: &Lookup<'_>) -> bool {
     let path = substitute(spec.get("path").unwrap_or(&Value::Null), lookup);
-    let Some(path) = path
-        .as_str()
-        .and_then(|p| serde_json_path::JsonPath::parse(p).ok())
-    else {
+    let Some(path) = path.as_str().and_then(|p| compile_jsonpath(p).ok()) else {
         return false;
     };
     // A JSON document in a string (e.g. an http body) is parsed first.
@@ -105,7 +108,7 @@ fn jsonpath(spec: &serde_json::Map<String, Value>, value: &Value, lookup: &Looku
         }
         other => other,
     };
-    let found: Vec<Value> = path.query(value).all().into_iter().cloned().collect();
+    let found: Vec<Value> = path.query(value).into_iter().cloned().collect();
     let mut ok = !found.is_empty();
     if let Some(count) = spec.get("count").and_then(Value::as_u64) {
         ok = found.len() as u64 == count;
@@ -279,5 +282,110 @@ mod tests {
                 "{tolerance} vs {output}"
             );
         }
+    }
+}
+
+/// A regular expression with Python's `re.search` semantics: `$` (outside
+/// a class, unescaped) also matches before a final newline, and a `{` that
+/// does not start a repetition (`{name}`) is a literal brace.
+pub(crate) fn compile_regex(pattern: &str) -> Result<regex::Regex, String> {
+    regex::Regex::new(&python_regex(pattern))
+        .map_err(|e| format!("invalid regular expression '{pattern}': {e}"))
+}
+
+fn python_regex(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(next) = chars.get(i + 1) {
+                    // Python's \Z is the very end.
+                    out.push(if *next == 'Z' { 'z' } else { *next });
+                }
+                i += 2;
+                continue;
+            }
+            '[' if !in_class => in_class = true,
+            ']' if in_class => in_class = false,
+            '$' if !in_class => {
+                out.push_str("(?:\n?\\z)");
+                i += 1;
+                continue;
+            }
+            '{' if !in_class && !is_repetition(&chars[i..]) => {
+                out.push_str("\\{");
+                i += 1;
+                continue;
+            }
+            '}' if !in_class => {
+                // A `}` that closes a repetition was copied with it.
+                out.push_str("\\}");
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        if c == '{' && !in_class {
+            // Copy the whole repetition `{n}`, `{n,}`, `{,m}`, `{n,m}`.
+            let end = chars[i..]
+                .iter()
+                .position(|c| *c == '}')
+                .map_or(i, |p| i + p);
+            out.push('{');
+            if chars.get(i + 1) == Some(&',') {
+                // Python's `{,m}` is `{0,m}`.
+                out.push('0');
+            }
+            out.extend(&chars[i + 1..=end]);
+            i = end + 1;
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
+}
+
+/// Whether `{…}` at the start of `rest` is a repetition.
+fn is_repetition(rest: &[char]) -> bool {
+    let Some(end) = rest.iter().position(|c| *c == '}') else {
+        return false;
+    };
+    let inner: String = rest[1..end].iter().collect();
+    let (low, high) = inner.split_once(',').unwrap_or((&inner, &inner));
+    let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
+    !inner.is_empty() && digits(low) && digits(high) && !(low.is_empty() && high.is_empty())
+}
+
+/// A JSON path in jsonpath2's dialect, as chaoslib reads it (see
+/// [`crate::jsonpath`]).
+pub(crate) fn compile_jsonpath(path: &str) -> Result<crate::jsonpath::JsonPath, String> {
+    if path.trim().is_empty() {
+        return Err("a JSON path cannot be empty".into());
+    }
+    crate::jsonpath::JsonPath::parse(path).map_err(|e| format!("invalid JSON path '{path}': {e}"))
+}
+
+#[cfg(test)]
+mod dialect_tests {
+    use super::*;
+
+    #[test]
+    fn python_regexes_mean_what_they_mean_in_python() {
+        let search = |p: &str, s: &str| compile_regex(p).unwrap().is_match(s);
+        assert!(search("done$", "it is done\n"));
+        assert!(!search("done$", "done\nnot"));
+        assert!(search("^[0-9] {level} x$", "1 {level} x"));
+        assert!(search("[0-9]{2}", "you are number 87"));
+        assert!(!search("[0-9]{2}", "you are number 8"));
+        assert!(search("a{,2}b", "aab"));
+        assert!(search("[$]", "cost $"));
+        assert!(search("a\\Z", "a"));
+        assert!(compile_regex("[0-9").is_err());
     }
 }

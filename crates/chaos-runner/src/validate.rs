@@ -18,9 +18,34 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// What the validator asks of the registered extensions.
+pub(crate) struct Catalogue<'a> {
+    /// Whether a python module is provided.
+    pub(crate) has_module: &'a dyn Fn(&str) -> bool,
+    /// Whether a module has a function.
+    pub(crate) has_function: &'a dyn Fn(&str, &str) -> bool,
+    /// Whether a call's arguments fit the function.
+    pub(crate) check_call: &'a dyn Fn(&str, &str, &Value) -> Result<(), String>,
+}
+
 /// Every problem of `experiment`; empty when it can run. `has_module` says
-/// whether a python provider's module is registered.
+/// whether a python provider's module is registered ([`Runner::validate`]
+/// also checks functions and their arguments against the extensions).
+///
+/// [`Runner::validate`]: crate::Runner::validate
 pub fn validate(experiment: &Value, has_module: &dyn Fn(&str) -> bool) -> Vec<Problem> {
+    validate_with(
+        experiment,
+        &Catalogue {
+            has_module,
+            has_function: &|_, _| true,
+            check_call: &|_, _, _| Ok(()),
+        },
+    )
+}
+
+/// [`validate`], with a full catalogue.
+pub(crate) fn validate_with(experiment: &Value, cat: &Catalogue<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut add = |path: String, message: String| problems.push(Problem { path, message });
     let Some(root) = experiment.as_object() else {
@@ -93,8 +118,36 @@ pub fn validate(experiment: &Value, has_module: &dyn Fn(&str) -> bool) -> Vec<Pr
     for (base, list, hypothesis) in &lists {
         for (i, activity) in list.iter().enumerate() {
             let path = format!("{base}[{i}]");
-            check_activity(&path, activity, *hypothesis, &names, has_module, &mut add);
+            check_activity(&path, activity, *hypothesis, &names, cat, &mut add);
         }
+    }
+    check_controls("$.controls", root.get("controls"), &mut add);
+    if let Some(h) = root.get("steady-state-hypothesis") {
+        check_controls(
+            "$.steady-state-hypothesis.controls",
+            h.get("controls"),
+            &mut add,
+        );
+    }
+    match root.get("extensions") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(extensions)) => {
+            for (i, e) in extensions.iter().enumerate() {
+                if e.get("name")
+                    .and_then(Value::as_str)
+                    .is_none_or(|n| n.trim().is_empty())
+                {
+                    add(
+                        format!("$.extensions[{i}].name"),
+                        "every extension needs a non-empty name".into(),
+                    );
+                }
+            }
+        }
+        Some(other) => add(
+            "$.extensions".into(),
+            format!("expected a list, found {}", kind(other)),
+        ),
     }
     for key in ["configuration", "secrets"] {
         if let Some(v) = root.get(key) {
@@ -114,7 +167,7 @@ fn check_activity(
     activity: &Value,
     in_hypothesis: bool,
     names: &[String],
-    has_module: &dyn Fn(&str) -> bool,
+    cat: &Catalogue<'_>,
     add: &mut dyn FnMut(String, String),
 ) {
     let Some(a) = activity.as_object() else {
@@ -157,25 +210,21 @@ fn check_activity(
     {
         add(format!("{path}.name"), "is required (a string)".into());
     }
+    check_controls(&format!("{path}.controls"), a.get("controls"), add);
     if a.contains_key("secrets") {
         add(
             format!("{path}.secrets"),
             "secrets are named in the provider (provider.secrets), as chaoslib reads them".into(),
         );
     }
-    check_provider(
-        &format!("{path}.provider"),
-        a.get("provider"),
-        has_module,
-        add,
-    );
+    check_provider(&format!("{path}.provider"), a.get("provider"), cat, add);
     if in_hypothesis {
         match a.get("tolerance") {
             None => add(
                 format!("{path}.tolerance"),
                 "a hypothesis probe needs a tolerance".into(),
             ),
-            Some(t) => check_tolerance(&format!("{path}.tolerance"), t, has_module, add),
+            Some(t) => check_tolerance(&format!("{path}.tolerance"), t, cat, add),
         }
     }
     if let Some(pauses) = a.get("pauses") {
@@ -200,7 +249,7 @@ fn check_seconds(path: &str, value: Option<&Value>, add: &mut dyn FnMut(String, 
 fn check_provider(
     path: &str,
     provider: Option<&Value>,
-    has_module: &dyn Fn(&str) -> bool,
+    cat: &Catalogue<'_>,
     add: &mut dyn FnMut(String, String),
 ) {
     let Some(p) = provider.and_then(Value::as_object) else {
@@ -210,20 +259,47 @@ fn check_provider(
     match p.get("type").and_then(Value::as_str) {
         Some("python") => {
             match p.get("module").and_then(Value::as_str) {
-                Some(m) if has_module(m) => {}
+                Some(m) if (cat.has_module)(m) => {}
                 Some(m) => add(
                     format!("{path}.module"),
                     format!("no extension provides module '{m}'"),
                 ),
                 None => add(format!("{path}.module"), "is required (a string)".into()),
             }
-            if !p.get("func").is_some_and(Value::is_string) {
-                add(format!("{path}.func"), "is required (a string)".into());
+            match (
+                p.get("module").and_then(Value::as_str),
+                p.get("func").and_then(Value::as_str),
+            ) {
+                (_, None) => add(format!("{path}.func"), "is required (a string)".into()),
+                (Some(m), Some(f)) if (cat.has_module)(m) => {
+                    if !(cat.has_function)(m, f) {
+                        add(
+                            format!("{path}.func"),
+                            format!("module '{m}' has no function '{f}'"),
+                        );
+                    } else if let Err(e) =
+                        (cat.check_call)(m, f, p.get("arguments").unwrap_or(&Value::Null))
+                    {
+                        add(format!("{path}.arguments"), e);
+                    }
+                }
+                _ => {}
             }
         }
         Some("process") => {
-            if !p.get("path").is_some_and(Value::is_string) {
-                add(format!("{path}.path"), "is required (a string)".into());
+            match p.get("path").and_then(Value::as_str) {
+                None => add(format!("{path}.path"), "is required (a string)".into()),
+                Some(program) if program.contains('$') => {}
+                Some(program) => {
+                    if crate::providers::which(program).is_none() {
+                        add(
+                            format!("{path}.path"),
+                            format!(
+                                "cannot find the executable '{program}' (a path, with ~ expanded, or a name on PATH)"
+                            ),
+                        );
+                    }
+                }
             }
             check_seconds(&format!("{path}.timeout"), p.get("timeout"), add);
         }
@@ -247,7 +323,7 @@ fn check_provider(
 fn check_tolerance(
     path: &str,
     t: &Value,
-    has_module: &dyn Fn(&str) -> bool,
+    cat: &Catalogue<'_>,
     add: &mut dyn FnMut(String, String),
 ) {
     match t {
@@ -262,16 +338,23 @@ fn check_tolerance(
                 if let Some(Err(e)) = m
                     .get("pattern")
                     .and_then(Value::as_str)
-                    .map(regex::Regex::new)
+                    .filter(|p| !p.contains("${"))
+                    .map(crate::tolerance::compile_regex)
                 {
-                    add(
-                        format!("{path}.pattern"),
-                        format!("invalid regular expression: {e}"),
-                    );
+                    add(format!("{path}.pattern"), e);
                 }
             }
             Some("regex") => add(format!("{path}.pattern"), "is required (a string)".into()),
-            Some("jsonpath") if m.get("path").is_some_and(Value::is_string) => {}
+            Some("jsonpath") if m.get("path").is_some_and(Value::is_string) => {
+                let p = m.get("path").and_then(Value::as_str).unwrap_or_default();
+                if p.trim().is_empty() {
+                    add(format!("{path}.path"), "a JSON path cannot be empty".into());
+                } else if !p.contains("${") {
+                    if let Err(e) = crate::tolerance::compile_jsonpath(p) {
+                        add(format!("{path}.path"), e);
+                    }
+                }
+            }
             Some("jsonpath") => add(format!("{path}.path"), "is required (a string)".into()),
             Some("range") => match m.get("range").and_then(Value::as_array) {
                 Some(r) if r.len() == 2 && r.iter().all(Value::is_number) => {}
@@ -280,12 +363,9 @@ fn check_tolerance(
                     "expected a list of two numbers".into(),
                 ),
             },
-            Some("probe") => check_provider(
-                &format!("{path}.provider"),
-                m.get("provider"),
-                has_module,
-                add,
-            ),
+            Some("probe") => {
+                check_provider(&format!("{path}.provider"), m.get("provider"), cat, add)
+            }
             Some(other) => add(
                 format!("{path}.type"),
                 format!("expected regex, jsonpath, range or probe, found '{other}'"),
@@ -296,6 +376,52 @@ fn check_tolerance(
             ),
         },
         Value::Null => add(path.into(), "must not be null".into()),
+    }
+}
+
+/// A `controls` list: each needs a name and a provider (a python one
+/// needs a module), or is a `ref`; `scope` is `before` or `after`.
+fn check_controls(path: &str, controls: Option<&Value>, add: &mut dyn FnMut(String, String)) {
+    let Some(controls) = controls.filter(|c| !c.is_null()) else {
+        return;
+    };
+    let Some(list) = controls.as_array() else {
+        add(
+            path.into(),
+            format!("expected a list, found {}", kind(controls)),
+        );
+        return;
+    };
+    for (i, c) in list.iter().enumerate() {
+        let at = format!("{path}[{i}]");
+        if c.get("ref").is_some() {
+            continue;
+        }
+        let Some(name) = c.get("name").and_then(Value::as_str) else {
+            add(format!("{at}.name"), "a control must have a name".into());
+            continue;
+        };
+        match c.get("provider") {
+            Some(Value::Object(p)) => {
+                if p.get("type").and_then(Value::as_str) == Some("python")
+                    && !p.get("module").is_some_and(Value::is_string)
+                {
+                    add(
+                        format!("{at}.provider.module"),
+                        format!("control '{name}' needs a module"),
+                    );
+                }
+            }
+            _ => add(
+                format!("{at}.provider"),
+                format!("control '{name}' must have a provider"),
+            ),
+        }
+        if let Some(scope) = c.get("scope") {
+            if !matches!(scope.as_str(), Some("before" | "after")) {
+                add(format!("{at}.scope"), "expected before or after".into());
+            }
+        }
     }
 }
 

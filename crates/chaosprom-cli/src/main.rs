@@ -104,16 +104,20 @@ enum Command {
     Run(RunArgs),
     /// Check an experiment file; print every problem with its JSON path.
     Validate {
-        /// The experiment file (JSON or YAML).
-        file: PathBuf,
+        /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or
+        /// - for standard input.
+        #[arg(value_name = "FILE|URL|-")]
+        file: String,
     },
 }
 
 /// `chaosprom run`.
 #[derive(Debug, Args)]
 struct RunArgs {
-    /// The experiment file (JSON or YAML).
-    file: PathBuf,
+    /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or -
+    /// for standard input.
+    #[arg(value_name = "FILE|URL|-")]
+    file: String,
     /// Where to write the journal.
     #[arg(long, value_name = "FILE", default_value = "./journal.json")]
     journal_path: PathBuf,
@@ -518,10 +522,10 @@ async fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Run(args) => run_experiment(args).await,
         Command::Validate { file } => {
-            let experiment = load(&file)?;
+            let experiment = load_experiment(&file).await?;
             let problems = runner().validate(&experiment);
             if problems.is_empty() {
-                println!("{} is a valid experiment", file.display());
+                println!("{} is a valid experiment", file);
                 Ok(())
             } else {
                 for p in &problems {
@@ -529,7 +533,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                 }
                 Err(Failure {
                     code: 1,
-                    message: format!("{} problem(s) in {}", problems.len(), file.display()),
+                    message: format!("{} problem(s) in {}", problems.len(), file),
                 })
             }
         }
@@ -602,6 +606,11 @@ struct Probes;
 impl chaos_runner::Extension for Probes {
     fn has_function(&self, function: &str) -> bool {
         chaosprometheus::has_function(chaosprometheus::PROBES_MODULE, function)
+    }
+
+    fn check_call(&self, function: &str, arguments: &Value) -> Result<(), String> {
+        chaosprometheus::check_call(chaosprometheus::PROBES_MODULE, function, arguments)
+            .map_err(|e| e.to_string())
     }
 
     /// The `prometheus_*` keys given as plain values, checked as a probe
@@ -714,6 +723,15 @@ impl JournalFile {
     }
 }
 
+async fn load_experiment(source: &str) -> Result<Value, Failure> {
+    chaos_runner::load_experiment(source)
+        .await
+        .map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })
+}
+
 fn load(file: &std::path::Path) -> Result<Value, Failure> {
     chaos_runner::load_file(file).map_err(|e| Failure {
         code: 1,
@@ -726,7 +744,7 @@ async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         code: 1,
         message: e.to_string(),
     };
-    let experiment = load(&args.file)?;
+    let experiment = load_experiment(&args.file).await?;
     let journal_file = JournalFile::check(&args.journal_path)?;
     let mut configuration = Map::new();
     let mut secrets = Map::new();

@@ -391,10 +391,29 @@ fn hostile_files_are_refused_quickly() {
         "{:?}",
         started.elapsed()
     );
-    let o = chaosprom(&["validate", "/dev/zero"]);
+    let zero = dir.path().join("zero.json");
+    std::os::unix::fs::symlink("/dev/zero", &zero).unwrap();
+    let o = chaosprom(&["validate", zero.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o.stderr).contains("larger than 8388608 bytes"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["validate", "-"])
+        .stdin(std::fs::File::open("/dev/zero").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("larger than 8388608 bytes"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = chaosprom(&["validate", "/etc/hostname"]);
+    assert!(
+        text(&o.stderr).contains("must end in .json, .yaml or .yml"),
         "{}",
         text(&o.stderr)
     );

@@ -225,7 +225,7 @@ pub async fn dispatch(
     secrets: &Value,
 ) -> Result<Activity, Error> {
     let spec = find(module, function)?;
-    let args = check(spec, arguments)?;
+    let args = check(spec, arguments, false)?;
     let text = |name: &str| args.get(name).and_then(Value::as_str).map(str::to_owned);
     let number = |name: &str| args.get(name).and_then(Value::as_f64);
     let flag = |name: &str| args.get(name).and_then(Value::as_bool);
@@ -285,6 +285,24 @@ pub fn has_function(module: &str, function: &str) -> bool {
     find(module, function).is_ok()
 }
 
+/// Checks a call before it is made, as a validator does: the function
+/// exists and the arguments fit its parameters (no unknown name, every
+/// required one given, every one of its type). A string holding a `${…}`
+/// placeholder is taken for any type, since it is substituted later.
+///
+/// ```
+/// use serde_json::json;
+/// use chaosprometheus::check_call;
+///
+/// check_call("chaosprometheus.probes", "query", &json!({"query": "up", "timeout": "${t}"}))?;
+/// let err = check_call("chaosprometheus.probes", "query", &json!({"qeury": "up"})).unwrap_err();
+/// assert!(err.to_string().contains("unknown argument 'qeury'"));
+/// # Ok::<(), chaosprometheus::Error>(())
+/// ```
+pub fn check_call(module: &str, function: &str, arguments: &Value) -> Result<(), Error> {
+    check(find(module, function)?, arguments, true).map(|_| ())
+}
+
 fn find(module: &str, function: &str) -> Result<&'static Function, Error> {
     let in_module: Vec<&Function> = FUNCTIONS.iter().filter(|f| f.module == module).collect();
     if in_module.is_empty() {
@@ -308,8 +326,13 @@ fn find(module: &str, function: &str) -> Result<&'static Function, Error> {
 }
 
 /// Checks arguments against a signature: no unknown names, every required
-/// one present, every one of its type (`null` means "not given").
-fn check(spec: &Function, arguments: &Value) -> Result<Map<String, Value>, Error> {
+/// one present, every one of its type (`null` means "not given"). With
+/// `placeholders`, a string holding `${…}` passes for any type.
+fn check(
+    spec: &Function,
+    arguments: &Value,
+    placeholders: bool,
+) -> Result<Map<String, Value>, Error> {
     let given = match arguments {
         Value::Null => Map::new(),
         Value::Object(map) => map.clone(),
@@ -343,6 +366,7 @@ fn check(spec: &Function, arguments: &Value) -> Result<Map<String, Value>, Error
     let mut checked = Map::new();
     for arg in spec.args {
         match given.get(arg.name).filter(|v| !v.is_null()) {
+            Some(Value::String(s)) if placeholders && s.contains("${") => {}
             Some(v) if arg.kind.accepts(v) => {
                 checked.insert(arg.name.to_owned(), v.clone());
             }

@@ -63,7 +63,9 @@ mod mean;
 mod metrics;
 pub mod probes;
 
-pub use catalog::{Activity, METRICS_MODULE, PROBES_MODULE, discover, dispatch, has_function};
+pub use catalog::{
+    Activity, METRICS_MODULE, PROBES_MODULE, check_call, discover, dispatch, has_function,
+};
 pub use config::{DEFAULT_BASE_URL, MAX_TIMEOUT, Settings};
 pub use error::Error;
 pub use hash::{canonical_json, experiment_hash};
