@@ -364,7 +364,7 @@ fn check_tolerance(
                 ),
             },
             Some("probe") => {
-                check_provider(&format!("{path}.provider"), m.get("provider"), cat, add)
+                check_provider(&format!("{path}.provider"), m.get("provider"), cat, add);
             }
             Some(other) => add(
                 format!("{path}.type"),

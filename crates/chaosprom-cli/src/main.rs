@@ -525,7 +525,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             let experiment = load_experiment(&file).await?;
             let problems = runner().validate(&experiment);
             if problems.is_empty() {
-                println!("{} is a valid experiment", file);
+                println!("{file} is a valid experiment");
                 Ok(())
             } else {
                 for p in &problems {
@@ -533,7 +533,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                 }
                 Err(Failure {
                     code: 1,
-                    message: format!("{} problem(s) in {}", problems.len(), file),
+                    message: format!("{} problem(s) in {file}", problems.len()),
                 })
             }
         }
