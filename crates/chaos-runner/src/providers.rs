@@ -58,6 +58,7 @@ pub(crate) async fn run(
     extensions: &Extensions,
     configuration: &Value,
     secrets: &Value,
+    environment: &Map<String, Value>,
 ) -> Result<Value, String> {
     match provider.get("type").and_then(Value::as_str) {
         Some("python") => {
@@ -74,7 +75,7 @@ pub(crate) async fn run(
                 .call(function, &arguments, configuration, secrets)
                 .await
         }
-        Some("process") => process(provider).await,
+        Some("process") => process(provider, environment).await,
         Some("http") => http(provider).await,
         other => Err(format!("unknown provider type {other:?}")),
     }
@@ -94,7 +95,7 @@ pub const MAX_PROCESS_OUTPUT: usize = 10 << 20;
 /// the run stops waiting for it (an interrupt), the whole group is killed,
 /// so that nothing it started outlives the run. At most
 /// [`MAX_PROCESS_OUTPUT`] bytes of each stream are kept.
-async fn process(provider: &Value) -> Result<Value, String> {
+async fn process(provider: &Value, environment: &Map<String, Value>) -> Result<Value, String> {
     let path = provider["path"].as_str().unwrap_or_default();
     let program = which(path).ok_or_else(|| format!("cannot find the executable '{path}'"))?;
     let limit = seconds(provider.get("timeout"), "timeout")?;
@@ -125,6 +126,11 @@ async fn process(provider: &Value) -> Result<Value, String> {
         }
         _ => tokio::process::Command::new(&program),
     };
+    command.envs(
+        environment
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?))),
+    );
     command
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
@@ -154,6 +160,33 @@ async fn process(provider: &Value) -> Result<Value, String> {
         "stdout": stdout,
         "stderr": stderr,
     }))
+}
+
+/// A process' output as text: UTF-16 (either byte order) when it starts
+/// with a byte order mark, UTF-8 otherwise (a UTF-8 mark dropped, invalid
+/// sequences replaced). chaoslib guesses encodings; the marks are what
+/// Windows tools and PowerShell write.
+fn decode(bytes: &[u8]) -> String {
+    let utf16 = |bytes: &[u8], big: bool| {
+        let units: Vec<u16> = bytes
+            .chunks(2)
+            .map(|p| {
+                let pair = [p[0], *p.get(1).unwrap_or(&0)];
+                if big {
+                    u16::from_be_bytes(pair)
+                } else {
+                    u16::from_le_bytes(pair)
+                }
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    match bytes {
+        [0xff, 0xfe, rest @ ..] => utf16(rest, false),
+        [0xfe, 0xff, rest @ ..] => utf16(rest, true),
+        [0xef, 0xbb, 0xbf, rest @ ..] => String::from_utf8_lossy(rest).into_owned(),
+        _ => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 /// Kills a process group when dropped, unless disarmed (its leader ended).
@@ -194,7 +227,7 @@ async fn capped<R: tokio::io::AsyncRead + Unpin>(stream: Option<R>, name: &str) 
             }
         }
     }
-    let mut text = String::from_utf8_lossy(&kept).into_owned();
+    let mut text = decode(&kept);
     if dropped > 0 {
         text.push_str(&format!(
             "\n[chaosprom: {dropped} more bytes of {name} were dropped; at most {MAX_PROCESS_OUTPUT} are kept]\n"
@@ -218,7 +251,18 @@ async fn http(provider: &Value) -> Result<Value, String> {
     let method =
         Method::from_bytes(method.as_bytes()).map_err(|_| format!("invalid method '{method}'"))?;
     let mut options = HttpOptions::default();
-    options.retries = 0;
+    // chaoslib's `max_retries`: retries after a connection failure (no
+    // status is retried), 0 by default.
+    options.retries = match provider.get("max_retries") {
+        None | Some(Value::Null) => 0,
+        Some(v) => v
+            .as_u64()
+            .filter(|n| *n <= 100)
+            .and_then(|n| u32::try_from(n).ok())
+            .ok_or_else(|| {
+                format!("max_retries: expected a whole number from 0 to 100, found {v}")
+            })?,
+    };
     options.request_timeout =
         seconds(provider.get("timeout"), "timeout")?.unwrap_or(Duration::from_secs(30));
     options.tls.verify = provider
@@ -343,4 +387,23 @@ pub(crate) fn which(path: &str) -> Option<std::path::PathBuf> {
                 .metadata()
                 .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn byte_order_marks_pick_the_encoding() {
+        let le: Vec<u8> = [0xff, 0xfe]
+            .into_iter()
+            .chain("héllo".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xfe, 0xff]
+            .into_iter()
+            .chain("héllo".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(super::decode(&le), "héllo");
+        assert_eq!(super::decode(&be), "héllo");
+        assert_eq!(super::decode("\u{feff}héllo".as_bytes()), "héllo");
+        assert_eq!(super::decode(b"plain \xff"), "plain \u{fffd}");
+    }
 }

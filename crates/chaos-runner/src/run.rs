@@ -191,6 +191,7 @@ pub struct Runner {
     settings: Value,
     configuration: Map<String, Value>,
     secrets: Map<String, Value>,
+    environment: Map<String, Value>,
     rollback_strategy: RollbackStrategy,
     hypothesis_strategy: HypothesisStrategy,
     hypothesis_frequency: Duration,
@@ -208,6 +209,7 @@ impl Default for Runner {
             settings: json!({}),
             configuration: Map::new(),
             secrets: Map::new(),
+            environment: Map::new(),
             rollback_strategy: RollbackStrategy::default(),
             hypothesis_strategy: HypothesisStrategy::default(),
             hypothesis_frequency: Duration::from_secs(1),
@@ -318,6 +320,13 @@ impl Runner {
         self
     }
 
+    /// Environment variables (from `.env` var files) that win over the
+    /// process' own for `env` values, and that process providers get.
+    pub fn environment(mut self, variables: Map<String, Value>) -> Self {
+        self.environment.extend(variables);
+        self
+    }
+
     /// When rollbacks are played.
     pub fn rollback_strategy(mut self, strategy: RollbackStrategy) -> Self {
         self.rollback_strategy = strategy;
@@ -388,6 +397,52 @@ impl Runner {
         problems
     }
 
+    /// Configuration values given as a probe (`{"type": "probe",
+    /// "provider": …}`) take the probe's output, as chaoslib's dynamic
+    /// configuration does; each probe sees the configuration resolved so
+    /// far. A probe that fails stops the run before it starts.
+    async fn dynamic_configuration(
+        &self,
+        configuration: &mut Map<String, Value>,
+        secrets: &Map<String, Value>,
+    ) -> Result<(), Error> {
+        let keys: Vec<String> = configuration
+            .iter()
+            .filter(|(_, v)| v.get("type").and_then(Value::as_str) == Some("probe"))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in keys {
+            let probe = configuration[&key].clone();
+            let lookup = Lookup {
+                configuration,
+                secrets,
+            };
+            let provider = substitute(&probe["provider"], &lookup);
+            let mut merged = Map::new();
+            if let Some(Value::Array(scopes)) = provider.get("secrets") {
+                for scope in scopes.iter().filter_map(Value::as_str) {
+                    if let Some(Value::Object(values)) = secrets.get(scope) {
+                        merged.extend(values.clone());
+                    }
+                }
+            }
+            let output = isolated(
+                provider,
+                self.extensions.clone(),
+                Value::Object(configuration.clone()),
+                Value::Object(merged),
+                self.environment.clone(),
+            )
+            .await
+            .map_err(|reason| Error::Config {
+                key: format!("configuration.{key}"),
+                reason: format!("its probe failed: {reason}"),
+            })?;
+            configuration.insert(key, output);
+        }
+        Ok(())
+    }
+
     fn say(&self, level: &str, message: &str) {
         if self.progress {
             let now = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
@@ -403,9 +458,26 @@ impl Runner {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
-        let configuration =
-            vars::resolve_configuration(experiment.get("configuration"), &self.configuration)?;
-        let secrets = vars::resolve_secrets(experiment.get("secrets"), &self.secrets)?;
+        let declared = experiment.get("configuration").and_then(Value::as_object);
+        for key in self.configuration.keys() {
+            if !declared.is_some_and(|d| d.contains_key(key)) {
+                self.say(
+                    "WARNING",
+                    &format!(
+                        "the variable '{key}' is not in the experiment's configuration: ignored, as chaos run ignores it"
+                    ),
+                );
+            }
+        }
+        let mut configuration = vars::resolve_configuration_in(
+            experiment.get("configuration"),
+            &self.configuration,
+            &self.environment,
+        )?;
+        let secrets =
+            vars::resolve_secrets_in(experiment.get("secrets"), &self.secrets, &self.environment)?;
+        self.dynamic_configuration(&mut configuration, &secrets)
+            .await?;
         let lookup = Lookup {
             configuration: &configuration,
             secrets: &secrets,
@@ -1015,24 +1087,47 @@ impl Context<'_> {
     /// (an interrupt) aborts the task, which ends a process provider's
     /// process group.
     async fn call(&self, provider: Value, secrets: Value) -> Result<Value, String> {
-        let extensions = self.runner.extensions.clone();
-        let configuration = self.configuration_value.clone();
-        let mut task = AbortOnDrop(tokio::spawn(async move {
-            providers::run(&provider, &extensions, &configuration, &secrets).await
-        }));
-        match (&mut task.0).await {
-            Ok(outcome) => outcome,
-            Err(e) if e.is_panic() => {
-                let panic = e.into_panic();
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "no message".into());
-                Err(format!("the provider panicked: {message}"))
-            }
-            Err(e) => Err(format!("the provider was cancelled: {e}")),
+        isolated(
+            provider,
+            self.runner.extensions.clone(),
+            self.configuration_value.clone(),
+            secrets,
+            self.runner.environment.clone(),
+        )
+        .await
+    }
+}
+
+/// Runs a provider in a task of its own (see [`Context::call`]).
+async fn isolated(
+    provider: Value,
+    extensions: Extensions,
+    configuration: Value,
+    secrets: Value,
+    environment: Map<String, Value>,
+) -> Result<Value, String> {
+    let mut task = AbortOnDrop(tokio::spawn(async move {
+        providers::run(
+            &provider,
+            &extensions,
+            &configuration,
+            &secrets,
+            &environment,
+        )
+        .await
+    }));
+    match (&mut task.0).await {
+        Ok(outcome) => outcome,
+        Err(e) if e.is_panic() => {
+            let panic = e.into_panic();
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "no message".into());
+            Err(format!("the provider panicked: {message}"))
         }
+        Err(e) => Err(format!("the provider was cancelled: {e}")),
     }
 }
 

@@ -308,6 +308,14 @@ fn check_provider(
                 add(format!("{path}.url"), "is required (a string)".into());
             }
             check_seconds(&format!("{path}.timeout"), p.get("timeout"), add);
+            if let Some(retries) = p.get("max_retries").filter(|v| !v.is_null()) {
+                if retries.as_u64().is_none_or(|n| n > 100) {
+                    add(
+                        format!("{path}.max_retries"),
+                        format!("expected a whole number from 0 to 100, found {retries}"),
+                    );
+                }
+            }
         }
         Some(other) => add(
             format!("{path}.type"),

@@ -7,25 +7,32 @@ use crate::Error;
 
 /// Resolves the experiment's `configuration`: plain values stay as they
 /// are; `{"type": "env", "key", "default", "env_var_type"}` reads the
-/// environment. `overrides` (from `--var` and var files) win.
+/// environment. `overrides` (from `--var` and var files) win over the keys
+/// the experiment declares, even an environment value that is missing;
+/// keys it does not declare are dropped, as chaoslib drops them.
 pub fn resolve_configuration(
     configuration: Option<&Value>,
     overrides: &Map<String, Value>,
 ) -> Result<Map<String, Value>, Error> {
+    resolve_configuration_in(configuration, overrides, &Map::new())
+}
+
+/// [`resolve_configuration`], with variables from `.env` files that win
+/// over the process environment.
+pub(crate) fn resolve_configuration_in(
+    configuration: Option<&Value>,
+    overrides: &Map<String, Value>,
+    environment: &Map<String, Value>,
+) -> Result<Map<String, Value>, Error> {
     let mut out = Map::new();
     if let Some(Value::Object(map)) = configuration {
         for (key, value) in map {
-            if overrides.contains_key(key) {
-                continue;
-            }
-            out.insert(
-                key.clone(),
-                resolve_one(&format!("configuration.{key}"), value, false)?,
-            );
+            let resolved = match overrides.get(key) {
+                Some(value) => value.clone(),
+                None => resolve_one(&format!("configuration.{key}"), value, false, environment)?,
+            };
+            out.insert(key.clone(), resolved);
         }
-    }
-    for (key, value) in overrides {
-        out.insert(key.clone(), value.clone());
     }
     Ok(out)
 }
@@ -38,8 +45,18 @@ pub fn resolve_secrets(
     secrets: Option<&Value>,
     overrides: &Map<String, Value>,
 ) -> Result<Map<String, Value>, Error> {
+    resolve_secrets_in(secrets, overrides, &Map::new())
+}
+
+/// [`resolve_secrets`], with variables from `.env` files that win over
+/// the process environment.
+pub(crate) fn resolve_secrets_in(
+    secrets: Option<&Value>,
+    overrides: &Map<String, Value>,
+    environment: &Map<String, Value>,
+) -> Result<Map<String, Value>, Error> {
     let mut out = match secrets {
-        Some(Value::Object(scopes)) => resolve_nested("secrets", scopes)?,
+        Some(Value::Object(scopes)) => resolve_nested("secrets", scopes, environment)?,
         _ => Map::new(),
     };
     for (scope, values) in overrides {
@@ -56,13 +73,17 @@ pub fn resolve_secrets(
 }
 
 /// Every value of a secrets mapping, resolved, at any depth.
-fn resolve_nested(path: &str, values: &Map<String, Value>) -> Result<Map<String, Value>, Error> {
+fn resolve_nested(
+    path: &str,
+    values: &Map<String, Value>,
+    environment: &Map<String, Value>,
+) -> Result<Map<String, Value>, Error> {
     let mut resolved = Map::new();
     for (key, value) in values {
         let name = format!("{path}.{key}");
         let value = match value {
             Value::Object(map) => match map.get("type").and_then(Value::as_str) {
-                Some("env") => resolve_one(&name, value, true)?,
+                Some("env") => resolve_one(&name, value, true, environment)?,
                 Some("vault") => {
                     return Err(Error::Config {
                         key: name,
@@ -78,7 +99,7 @@ fn resolve_nested(path: &str, values: &Map<String, Value>) -> Result<Map<String,
                         reason: format!("unsupported secret type '{other}': expected env"),
                     });
                 }
-                None => Value::Object(resolve_nested(&name, map)?),
+                None => Value::Object(resolve_nested(&name, map, environment)?),
             },
             other => other.clone(),
         };
@@ -88,7 +109,12 @@ fn resolve_nested(path: &str, values: &Map<String, Value>) -> Result<Map<String,
 }
 
 /// One value; for a secret (`secret`), an error never shows the value.
-fn resolve_one(name: &str, value: &Value, secret: bool) -> Result<Value, Error> {
+fn resolve_one(
+    name: &str,
+    value: &Value,
+    secret: bool,
+    environment: &Map<String, Value>,
+) -> Result<Value, Error> {
     let Some(map) = value
         .as_object()
         .filter(|m| m.get("type").and_then(Value::as_str) == Some("env"))
@@ -102,9 +128,14 @@ fn resolve_one(name: &str, value: &Value, secret: bool) -> Result<Value, Error> 
             key: name.to_owned(),
             reason: "an env value needs a \"key\" naming the variable".into(),
         })?;
-    let raw = match std::env::var(key) {
-        Ok(v) => Value::String(v),
-        Err(_) => match map.get("default") {
+    let from_env = environment
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| std::env::var(key).ok());
+    let raw = match from_env {
+        Some(v) => Value::String(v),
+        None => match map.get("default") {
             Some(default) => default.clone(),
             None => {
                 return Err(Error::Config {
@@ -134,7 +165,8 @@ fn resolve_one(name: &str, value: &Value, secret: bool) -> Result<Value, Error> 
 /// Converts a string to `str`, `int`, `float`, `bool` or `json`.
 pub(crate) fn convert(kind: &str, s: &str) -> Result<Value, String> {
     match kind {
-        "str" => Ok(Value::String(s.to_owned())),
+        // Bytes have no JSON form: their text stands for them.
+        "str" | "bytes" => Ok(Value::String(s.to_owned())),
         "int" => s
             .trim()
             .parse::<i64>()
@@ -154,7 +186,7 @@ pub(crate) fn convert(kind: &str, s: &str) -> Result<Value, String> {
         },
         "json" => serde_json::from_str(s).map_err(|e| format!("expected JSON: {e}")),
         other => Err(format!(
-            "unknown type '{other}': expected str, int, float, bool or json"
+            "unknown type '{other}': expected str, bytes, int, float, bool or json"
         )),
     }
 }
@@ -183,11 +215,34 @@ pub struct VarFile {
     pub configuration: Map<String, Value>,
     /// Secrets, scope → values.
     pub secrets: Map<String, Value>,
+    /// Environment variables, from a `.env` file: they win over the
+    /// process' own for `env` values, and child processes get them.
+    pub environment: Map<String, Value>,
 }
 
 /// Reads a var file: JSON or YAML with optional `configuration` and
-/// `secrets` mappings.
+/// `secrets` mappings, or a `.env` file of `KEY=VALUE` lines (as chaoslib
+/// reads it, into the environment of the run).
 pub fn load_var_file(path: &std::path::Path) -> Result<VarFile, Error> {
+    let is_env = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n == ".env" || n.ends_with(".env"));
+    if is_env {
+        let fail = |reason: String| Error::Load {
+            path: path.display().to_string(),
+            reason,
+        };
+        let mut environment = Map::new();
+        for item in dotenvy::from_path_iter(path).map_err(|e| fail(e.to_string()))? {
+            let (key, value) = item.map_err(|e| fail(e.to_string()))?;
+            environment.insert(key, Value::String(value));
+        }
+        return Ok(VarFile {
+            environment,
+            ..VarFile::default()
+        });
+    }
     let data = crate::load::load_file(path)?;
     let part = |key: &str| -> Result<Map<String, Value>, Error> {
         match data.get(key) {
@@ -202,6 +257,7 @@ pub fn load_var_file(path: &std::path::Path) -> Result<VarFile, Error> {
     Ok(VarFile {
         configuration: part("configuration")?,
         secrets: part("secrets")?,
+        environment: Map::new(),
     })
 }
 

@@ -100,11 +100,22 @@ async fn var_files_feed_configuration_and_secrets() {
     let vars = chaos_runner::load_var_file(&file).unwrap();
     let method = json!([{"type": "action", "name": "echo",
         "provider": {"type": "process", "path": "echo", "secrets": ["s"], "arguments": ["${word}", "${secret_token}"]}}]);
+    // A var file overrides what the experiment declares (an undeclared
+    // key is dropped, as chaoslib drops it).
+    let mut declared = experiment("unused", &method);
+    declared["configuration"] = json!({"word": "from-experiment"});
+    let journal = Runner::new()
+        .configuration(vars.configuration.clone())
+        .secrets(vars.secrets.clone())
+        .run(&declared)
+        .await
+        .unwrap();
+    assert_eq!(journal["run"][0]["output"]["stdout"], "from-file hidden\n");
     let journal = Runner::new()
         .configuration(vars.configuration)
         .secrets(vars.secrets)
         .run(&experiment("unused", &method))
         .await
         .unwrap();
-    assert_eq!(journal["run"][0]["output"]["stdout"], "from-file hidden\n");
+    assert_eq!(journal["run"][0]["output"]["stdout"], "${word} hidden\n");
 }

@@ -125,23 +125,25 @@ struct RunArgs {
     /// int, float, bool, json); repeatable.
     #[arg(long = "var", value_name = "KEY=VALUE")]
     vars: Vec<String>,
-    /// A JSON or YAML file with `configuration` and `secrets` mappings;
-    /// repeatable.
+    /// A JSON or YAML file with `configuration` and `secrets` mappings, or
+    /// a .env file of KEY=VALUE environment variables; repeatable.
     #[arg(long = "var-file", value_name = "FILE")]
     var_files: Vec<PathBuf>,
-    /// When to play rollbacks: default, always, never, deviated.
-    #[arg(long, value_name = "STRATEGY", default_value = "default")]
-    rollback_strategy: chaos_runner::RollbackStrategy,
+    /// When to play rollbacks: default, always, never, deviated (else the
+    /// experiment's or the settings' runtime.rollbacks.strategy).
+    #[arg(long, value_name = "STRATEGY")]
+    rollback_strategy: Option<chaos_runner::RollbackStrategy>,
     /// When to check the steady-state hypothesis: default,
     /// before-method-only, after-method-only, during-method-only,
-    /// continuously.
-    #[arg(long, value_name = "STRATEGY", default_value = "default")]
-    hypothesis_strategy: chaos_runner::HypothesisStrategy,
+    /// continuously (else runtime.hypothesis.strategy).
+    #[arg(long, value_name = "STRATEGY")]
+    hypothesis_strategy: Option<chaos_runner::HypothesisStrategy>,
     /// Time between hypothesis checks during the method: seconds or a
-    /// duration (5s, 1m30s).
-    #[arg(long, value_name = "DURATION", default_value = "1", value_parser = seconds_arg, allow_hyphen_values = true)]
-    hypothesis_frequency: f64,
-    /// Stop the method as soon as a check during it is out of tolerance.
+    /// duration (5s, 1m30s); else runtime.hypothesis.frequency, else 1 s.
+    #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
+    hypothesis_frequency: Option<f64>,
+    /// Stop the method after the running activity as soon as a check during
+    /// it is out of tolerance (else runtime.hypothesis.fail_fast).
     #[arg(long)]
     fail_fast: bool,
     /// Run without executing: probes, actions, activities, or pause (skip
@@ -658,6 +660,85 @@ impl chaos_runner::Extension for Probes {
     }
 }
 
+/// How a run goes: each from its flag, else the experiment's `runtime`,
+/// else the settings' `runtime`, else the default (as `chaos run`).
+struct Runtime {
+    rollback_strategy: chaos_runner::RollbackStrategy,
+    hypothesis_strategy: chaos_runner::HypothesisStrategy,
+    hypothesis_frequency: f64,
+    fail_fast: bool,
+}
+
+impl Runtime {
+    fn read(experiment: &Value, settings: &Value, args: &RunArgs) -> Result<Self, Failure> {
+        let get = |path: &[&str]| -> Option<(String, &Value)> {
+            for (source, root) in [
+                ("the experiment's", experiment),
+                ("the settings'", settings),
+            ] {
+                let mut value = root.get("runtime");
+                for key in path {
+                    value = value.and_then(|v| v.get(*key));
+                }
+                if let Some(v) = value.filter(|v| !v.is_null()) {
+                    return Some((format!("{source} runtime.{}", path.join(".")), v));
+                }
+            }
+            None
+        };
+        let bad = |name: &str, reason: String| Failure {
+            code: 2,
+            message: format!("{name}: {reason}"),
+        };
+        let parse = |path: &[&str]| -> Result<Option<(String, String)>, Failure> {
+            match get(path) {
+                None => Ok(None),
+                Some((name, Value::String(s))) => Ok(Some((name, s.clone()))),
+                Some((name, other)) => Err(bad(&name, format!("expected a string, found {other}"))),
+            }
+        };
+        let rollback_strategy = match (args.rollback_strategy, parse(&["rollbacks", "strategy"])?) {
+            (Some(flag), _) => flag,
+            (None, Some((name, text))) => text.parse().map_err(|e| bad(&name, e))?,
+            (None, None) => chaos_runner::RollbackStrategy::default(),
+        };
+        let hypothesis_strategy = match (
+            args.hypothesis_strategy,
+            parse(&["hypothesis", "strategy"])?,
+        ) {
+            (Some(flag), _) => flag,
+            (None, Some((name, text))) => text.parse().map_err(|e| bad(&name, e))?,
+            (None, None) => chaos_runner::HypothesisStrategy::default(),
+        };
+        let hypothesis_frequency =
+            match (args.hypothesis_frequency, get(&["hypothesis", "frequency"])) {
+                (Some(flag), _) => flag,
+                (None, Some((name, value))) => {
+                    let text = match value {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    seconds_arg(&text).map_err(|e| bad(&name, e))?
+                }
+                (None, None) => 1.0,
+            };
+        let fail_fast = args.fail_fast
+            || match get(&["hypothesis", "fail_fast"]) {
+                None => false,
+                Some((_, Value::Bool(b))) => *b,
+                Some((name, other)) => {
+                    return Err(bad(&name, format!("expected true or false, found {other}")));
+                }
+            };
+        Ok(Self {
+            rollback_strategy,
+            hypothesis_strategy,
+            hypothesis_frequency,
+            fail_fast,
+        })
+    }
+}
+
 /// Where the journal goes: checked before the run (so that nothing is
 /// injected when it could not be written), written atomically after it (a
 /// temporary file in the same folder, then renamed over the path), so that
@@ -748,10 +829,12 @@ async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
     let journal_file = JournalFile::check(&args.journal_path)?;
     let mut configuration = Map::new();
     let mut secrets = Map::new();
+    let mut environment = Map::new();
     for file in &args.var_files {
         let vars = chaos_runner::load_var_file(file).map_err(config_error)?;
         configuration.extend(vars.configuration);
         secrets.extend(vars.secrets);
+        environment.extend(vars.environment);
     }
     for var in &args.vars {
         let (key, value) = chaos_runner::parse_var(var).map_err(|e| Failure {
@@ -760,16 +843,19 @@ async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         })?;
         configuration.insert(key, value);
     }
+    let settings = settings(args.settings.as_deref())?;
+    let runtime = Runtime::read(&experiment, &settings, &args)?;
     let runner = runner()
-        .settings(settings(args.settings.as_deref())?)
+        .settings(settings)
         .configuration(configuration)
         .secrets(secrets)
-        .rollback_strategy(args.rollback_strategy)
+        .environment(environment)
+        .rollback_strategy(runtime.rollback_strategy)
         .hypothesis_strategy(
-            args.hypothesis_strategy,
-            std::time::Duration::try_from_secs_f64(args.hypothesis_frequency)
+            runtime.hypothesis_strategy,
+            std::time::Duration::try_from_secs_f64(runtime.hypothesis_frequency)
                 .unwrap_or(chaosprometheus::MAX_TIMEOUT),
-            args.fail_fast,
+            runtime.fail_fast,
         )
         .dry(args.dry)
         .progress(true);

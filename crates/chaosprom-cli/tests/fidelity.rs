@@ -120,3 +120,215 @@ fn secrets_on_the_activity_and_vault_secrets_are_refused_by_name() {
         "{err}"
     );
 }
+
+fn sh(kind: &str, name: &str, script: &str) -> Value {
+    json!({"type": kind, "name": name,
+           "provider": {"type": "process", "path": "sh", "arguments": ["-c", script]}})
+}
+
+#[test]
+fn configuration_from_probes_env_files_bytes_and_undeclared_vars() {
+    let dir = tempfile::tempdir().unwrap();
+    let env_file = dir.path().join("vars.env");
+    std::fs::write(&env_file, "CHAOSPROM_TEST_FROM_ENV_FILE=from-dot-env\n").unwrap();
+    let experiment = json!({
+        "title": "t", "description": "d",
+        "configuration": {
+            "dynamic": {"type": "probe", "name": "computed", "provider": {"type": "process", "path": "echo", "arguments": ["computed"]}},
+            "from_env": {"type": "env", "key": "CHAOSPROM_TEST_FROM_ENV_FILE"},
+            "raw": "declared"
+        },
+        "method": [sh("action", "show", "echo \"${from_env} ${raw} $CHAOSPROM_TEST_FROM_ENV_FILE\"; echo '${dynamic}'")]
+    });
+    let (out, j) = run(
+        dir.path(),
+        &experiment,
+        &[
+            "--var-file",
+            env_file.to_str().unwrap(),
+            "--var",
+            "raw:bytes=as-bytes",
+            "--var",
+            "undeclared=x",
+        ],
+        &[],
+    );
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let stdout = j["run"][0]["output"]["stdout"].as_str().unwrap();
+    assert!(
+        stdout.starts_with("from-dot-env as-bytes from-dot-env\n"),
+        "{stdout}"
+    );
+    // The probe's output (a process output) is the value.
+    assert!(stdout.contains("computed"), "{stdout}");
+    assert!(
+        err.contains("'undeclared' is not in the experiment's configuration"),
+        "{err}"
+    );
+}
+
+#[test]
+fn runtime_settings_apply_unless_a_flag_says_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    let rolled = dir.path().join("rolled");
+    let mut experiment = json!({
+        "title": "t", "description": "d",
+        "runtime": {"rollbacks": {"strategy": "never"}},
+        "method": [sh("action", "fault", "true")],
+        "rollbacks": [sh("action", "undo", &format!("touch {}", rolled.display()))]
+    });
+    let (out, _) = run(dir.path(), &experiment, &[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!rolled.exists(), "the experiment's runtime said never");
+    let (_, _) = run(
+        dir.path(),
+        &experiment,
+        &["--rollback-strategy", "default"],
+        &[],
+    );
+    assert!(rolled.exists(), "the flag wins");
+    std::fs::remove_file(&rolled).unwrap();
+    experiment.as_object_mut().unwrap().remove("runtime");
+    let settings = dir.path().join("settings.yaml");
+    std::fs::write(
+        &settings,
+        "runtime:\n  rollbacks:\n    strategy: never\n  hypothesis:\n    strategy: bogus\n",
+    )
+    .unwrap();
+    let (out, _) = run(
+        dir.path(),
+        &experiment,
+        &["--settings", settings.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("runtime.hypothesis.strategy"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::write(&settings, "runtime:\n  rollbacks:\n    strategy: never\n").unwrap();
+    let (out, _) = run(
+        dir.path(),
+        &experiment,
+        &["--settings", settings.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(!rolled.exists(), "the settings' runtime said never");
+}
+
+#[test]
+fn experiments_load_from_a_url_and_from_standard_input() {
+    use chaosprom_testkit::fault::{FaultServer, Reply};
+    let experiment =
+        json!({"title": "from afar", "description": "d", "method": [sh("action", "a", "true")]});
+    let yaml = "title: from afar\ndescription: d\nmethod:\n  - type: action\n    name: a\n    provider: {type: process, path: \"true\"}\n";
+    let server = FaultServer::start(vec![
+        Reply::json(&experiment.to_string()),
+        Reply::status("200 OK", "content-type: application/x-yaml\r\n", yaml),
+        Reply::status("404 Not Found", "", "no"),
+    ])
+    .unwrap();
+    for expected in [0, 0, 1] {
+        let url = format!("{}/experiment", server.url());
+        let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(["validate", &url])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(expected), "{}", text(&o.stderr));
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["validate", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), yaml.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn providers_decode_utf16_and_honour_max_retries() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let experiment = json!({
+        "title": "t", "description": "d",
+        "method": [
+            sh("action", "utf16", "printf '\\377\\376h\\000\\351\\000'"),
+            {"type": "probe", "name": "retried", "provider": {"type": "http", "url": format!("http://{dead}/"), "max_retries": 2, "timeout": 2}}
+        ]
+    });
+    let (_, j) = run(dir.path(), &experiment, &[], &[]);
+    assert_eq!(j["run"][0]["output"]["stdout"], "hé", "{j}");
+    let exception = j["run"][1]["exception"].to_string();
+    assert!(exception.contains("after 3 attempts"), "{exception}");
+    let mut bad = experiment.clone();
+    bad["method"][1]["provider"]["max_retries"] = json!(-1);
+    let file = dir.path().join("bad.json");
+    std::fs::write(&file, bad.to_string()).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["validate", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        text(&o.stdout).contains("$.method[1].provider.max_retries"),
+        "{}",
+        text(&o.stdout)
+    );
+}
+
+#[test]
+fn validation_finds_what_chaoslib_finds() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join("bin")).unwrap();
+    let tool = home.join("bin/tool");
+    std::fs::write(&tool, "#!/bin/sh\necho tool\n").unwrap();
+    std::fs::set_permissions(&tool, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let query = |arguments: Value| {
+        json!({"type": "probe", "name": "q", "provider":
+        {"type": "python", "module": "chaosprometheus.probes", "func": "query", "arguments": arguments}})
+    };
+    let experiment = json!({
+        "title": "t", "description": "d",
+        "extensions": [{"name": ""}],
+        "controls": [{"name": "c"}, {"name": "m", "provider": {"type": "python"}}],
+        "method": [
+            {"type": "probe", "name": "f", "provider": {"type": "python", "module": "chaosprometheus.probes", "func": "querry"}},
+            query(json!({"qeury": "up"})),
+            query(json!({})),
+            query(json!({"query": "up", "timeout": "${t}"})),
+            {"type": "action", "name": "home", "provider": {"type": "process", "path": "~/bin/tool"}},
+            {"type": "action", "name": "nowhere", "provider": {"type": "process", "path": "~/bin/none"}},
+            {"type": "probe", "name": "jp", "tolerance": {"type": "jsonpath", "path": "  "}, "provider": {"type": "process", "path": "true"}}
+        ]
+    });
+    let file = dir.path().join("e.json");
+    std::fs::write(&file, experiment.to_string()).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["validate", file.to_str().unwrap()])
+        .env("HOME", &home)
+        .output()
+        .unwrap();
+    let out = text(&o.stdout);
+    for expected in [
+        "$.extensions[0].name",
+        "$.controls[0].provider: control 'c' must have a provider",
+        "$.controls[1].provider.module",
+        "$.method[0].provider.func: module 'chaosprometheus.probes' has no function 'querry'",
+        "$.method[1].provider.arguments: query: unknown argument 'qeury'",
+        "$.method[2].provider.arguments: query: missing required argument 'query'",
+        "$.method[5].provider.path: cannot find the executable '~/bin/none'",
+    ] {
+        assert!(out.contains(expected), "{expected} not in {out}");
+    }
+    for fine in ["$.method[3]", "$.method[4]"] {
+        assert!(!out.contains(fine), "{fine} in {out}");
+    }
+}
