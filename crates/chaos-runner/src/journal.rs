@@ -1,5 +1,7 @@
 //! The journal's values: times, platform, node.
 
+use serde_json::{Value, json};
+
 use jiff::Timestamp;
 
 /// A time as Python's `datetime.isoformat()` writes a UTC instant:
@@ -46,6 +48,25 @@ pub(crate) fn node() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_default()
+}
+
+/// The experiment with every value under `secrets` replaced by `"***"`,
+/// for the journal (the Python runner writes them in clear).
+pub(crate) fn redact_secrets(experiment: &Value) -> Value {
+    let mut copy = experiment.clone();
+    if let Some(Value::Object(scopes)) = copy.get_mut("secrets") {
+        for values in scopes.values_mut() {
+            match values {
+                Value::Object(values) => {
+                    for value in values.values_mut() {
+                        *value = json!("***");
+                    }
+                }
+                other => *other = json!("***"),
+            }
+        }
+    }
+    copy
 }
 
 #[cfg(test)]

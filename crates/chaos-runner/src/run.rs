@@ -1,7 +1,6 @@
 //! Running an experiment and writing its journal.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,169 +10,28 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
 use crate::controls::{ControlFactory, Controls};
-use crate::journal::{iso, node, platform, seconds_between};
+use crate::journal::{iso, seconds_between};
 use crate::providers::{self, Extension, Extensions, seconds};
 use crate::substitute::{Lookup, substitute};
 use crate::{Error, Problem, tolerance, vars};
 
-/// When rollbacks are played.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum RollbackStrategy {
-    /// Unless the run failed or was interrupted.
-    #[default]
-    Default,
-    /// Always.
-    Always,
-    /// Never.
-    Never,
-    /// Only when the run deviated.
-    Deviated,
-}
+mod activity;
+mod background;
+mod hypothesis;
+mod interrupt;
+mod method;
+mod record;
+mod strategy;
+mod view;
 
-impl FromStr for RollbackStrategy {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "default" => Ok(Self::Default),
-            "always" => Ok(Self::Always),
-            "never" => Ok(Self::Never),
-            "deviated" => Ok(Self::Deviated),
-            other => Err(format!(
-                "invalid rollback strategy '{other}': expected default, always, never or deviated"
-            )),
-        }
-    }
-}
-
-/// When the steady-state hypothesis is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HypothesisStrategy {
-    /// Before and after the method.
-    #[default]
-    Default,
-    /// Only before the method.
-    BeforeMethodOnly,
-    /// Only after the method.
-    AfterMethodOnly,
-    /// Only repeatedly while the method runs.
-    DuringMethodOnly,
-    /// Before, repeatedly during, and after the method.
-    Continuously,
-}
-
-impl FromStr for HypothesisStrategy {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "default" => Ok(Self::Default),
-            "before-method-only" => Ok(Self::BeforeMethodOnly),
-            "after-method-only" => Ok(Self::AfterMethodOnly),
-            "during-method-only" => Ok(Self::DuringMethodOnly),
-            "continuously" => Ok(Self::Continuously),
-            other => Err(format!(
-                "invalid hypothesis strategy '{other}': expected default, before-method-only, \
-                 after-method-only, during-method-only or continuously"
-            )),
-        }
-    }
-}
-
-impl HypothesisStrategy {
-    fn before(self) -> bool {
-        matches!(
-            self,
-            Self::Default | Self::BeforeMethodOnly | Self::Continuously
-        )
-    }
-
-    fn during(self) -> bool {
-        matches!(self, Self::DuringMethodOnly | Self::Continuously)
-    }
-
-    fn after(self) -> bool {
-        matches!(
-            self,
-            Self::Default | Self::AfterMethodOnly | Self::Continuously
-        )
-    }
-}
-
-/// What a dry run skips.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dry {
-    /// Probes are not run (and tolerances not checked).
-    Probes,
-    /// Actions are not run.
-    Actions,
-    /// No activity is run.
-    Activities,
-    /// Pauses are skipped.
-    Pause,
-}
-
-impl FromStr for Dry {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "probes" => Ok(Self::Probes),
-            "actions" => Ok(Self::Actions),
-            "activities" => Ok(Self::Activities),
-            "pause" => Ok(Self::Pause),
-            other => Err(format!(
-                "invalid dry mode '{other}': expected probes, actions, activities or pause"
-            )),
-        }
-    }
-}
-
-/// Stops a running experiment from another task (a signal handler).
-///
-/// [`interrupt`](Self::interrupt) (SIGINT, SIGTERM, SIGUSR1) ends the run
-/// with status `interrupted`: rollbacks per strategy, after-hooks and
-/// cleanup, and its journal. Rollbacks, once started, run to their end
-/// unless interrupted a second time. [`interrupt_now`](Self::interrupt_now)
-/// (SIGUSR2) does the same but skips the rollbacks, and stops them if they
-/// are running.
-#[derive(Debug, Clone)]
-pub struct Interrupter(Arc<tokio::sync::watch::Sender<Interruption>>);
-
-/// What the interrupter has been told so far.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Interruption {
-    /// The first reason given.
-    reason: Option<String>,
-    /// How many interrupts came.
-    count: u32,
-    /// Whether rollbacks are to be skipped.
-    skip_rollbacks: bool,
-}
-
-impl Interrupter {
-    /// Interrupts the run gracefully, giving a reason for the log; a second
-    /// call stops rollbacks that are running.
-    pub fn interrupt(&self, reason: impl Into<String>) {
-        let reason = reason.into();
-        self.0.send_modify(|i| {
-            i.reason.get_or_insert(reason);
-            i.count += 1;
-        });
-    }
-
-    /// Interrupts the run now: no rollbacks (running ones stop), no waiting
-    /// for background activities; after-hooks, cleanup and the journal
-    /// still happen.
-    pub fn interrupt_now(&self, reason: impl Into<String>) {
-        let reason = reason.into();
-        self.0.send_modify(|i| {
-            i.reason.get_or_insert(reason);
-            i.count += 1;
-            i.skip_rollbacks = true;
-        });
-    }
-}
+use activity::isolated;
+use background::Background;
+pub use interrupt::Interrupter;
+pub(crate) use interrupt::Interruption;
+use interrupt::{Step, Stop};
+use record::State;
+pub use strategy::{Dry, HypothesisStrategy, RollbackStrategy};
+use view::{Activity, Status};
 
 /// Runs Chaos Toolkit experiments.
 ///
@@ -240,20 +98,6 @@ impl std::fmt::Debug for Runner {
     }
 }
 
-/// Why a run stopped early: a control or a signal interrupted it.
-enum Stop {
-    /// With the reason.
-    Interrupted(String),
-}
-
-type Step<T = ()> = Result<T, Stop>;
-
-impl From<chaos_controls::Interrupted> for Stop {
-    fn from(i: chaos_controls::Interrupted) -> Self {
-        Stop::Interrupted(i.to_string())
-    }
-}
-
 /// What one run shares with its activities.
 struct Context<'a> {
     runner: &'a Runner,
@@ -268,18 +112,6 @@ struct Context<'a> {
     rolling_back: std::sync::atomic::AtomicBool,
     /// A check during the method failed with fail-fast on.
     fail_fast_tripped: std::sync::atomic::AtomicBool,
-}
-
-/// The parts of the journal a run fills in.
-#[derive(Default)]
-struct State {
-    status: Option<&'static str>,
-    deviated: bool,
-    before: Value,
-    after: Value,
-    during: Vec<Value>,
-    runs: Vec<Value>,
-    rollbacks: Vec<Value>,
 }
 
 impl Runner {
@@ -532,50 +364,6 @@ impl Context<'_> {
         self.runner.say(level, m);
     }
 
-    fn is_rolling_back(&self) -> bool {
-        self.rolling_back.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Why the run must stop now, if it must: an interrupt, or, while
-    /// rolling back, a second interrupt or an immediate one.
-    fn stop_reason(&self, i: &Interruption) -> Option<String> {
-        let reason = || i.reason.clone().unwrap_or_else(|| "interrupted".into());
-        if self.is_rolling_back() {
-            (i.count >= 2 || i.skip_rollbacks).then(reason)
-        } else {
-            i.reason.as_ref().map(|_| reason())
-        }
-    }
-
-    /// Resolves when the run must stop (see [`Self::stop_reason`]).
-    async fn interrupted(&self) -> String {
-        let mut rx = self.interrupt.clone();
-        let mut warned = false;
-        loop {
-            let now = rx.borrow_and_update().clone();
-            if let Some(reason) = self.stop_reason(&now) {
-                return reason;
-            }
-            if self.is_rolling_back() && now.count == 1 && !warned {
-                warned = true;
-                self.say(
-                    "WARNING",
-                    "Rollbacks are running and will run to their end: interrupt again to stop them",
-                );
-            }
-            if rx.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-    }
-
-    fn check_interrupt(&self) -> Step {
-        match self.stop_reason(&self.interrupt.borrow()) {
-            Some(reason) => Err(Stop::Interrupted(reason)),
-            None => Ok(()),
-        }
-    }
-
     async fn run(&self) -> Value {
         let started = Timestamp::now();
         self.say(
@@ -587,11 +375,11 @@ impl Context<'_> {
         match outcome {
             Ok(()) => {}
             Err(Stop::Interrupted(reason)) => {
-                state.status = Some("interrupted");
+                state.status = Some(Status::Interrupted);
                 self.say("CRITICAL", &format!("Experiment interrupted: {reason}"));
             }
         }
-        let status = state.status.unwrap_or("completed");
+        let status = state.status.unwrap_or(Status::Completed);
         let skip = self.interrupt.borrow().skip_rollbacks;
         if skip {
             self.say("WARNING", "Ignoring rollbacks as per signal");
@@ -600,7 +388,7 @@ impl Context<'_> {
             && match self.runner.rollback_strategy {
                 RollbackStrategy::Always => true,
                 RollbackStrategy::Never => false,
-                RollbackStrategy::Default => !matches!(status, "failed" | "interrupted"),
+                RollbackStrategy::Default => status == Status::Completed,
                 RollbackStrategy::Deviated => state.deviated,
             };
         let mut status = status;
@@ -609,11 +397,11 @@ impl Context<'_> {
         if play && self.check_interrupt().is_err() {
             // Interrupted twice, or now, before the rollbacks began.
             play = false;
-            status = "interrupted";
+            status = Status::Interrupted;
         }
         if play {
             if let Err(Stop::Interrupted(reason)) = self.rollbacks(&mut state.rollbacks).await {
-                status = "interrupted";
+                status = Status::Interrupted;
                 self.say("CRITICAL", &format!("Rollbacks interrupted: {reason}"));
             }
         }
@@ -622,30 +410,15 @@ impl Context<'_> {
             "INFO",
             &format!(
                 "Experiment ended with status: {}",
-                if state.deviated { "deviated" } else { status }
+                if state.deviated {
+                    "deviated"
+                } else {
+                    status.as_str()
+                }
             ),
         );
 
-        let mut journal = Map::new();
-        journal.insert("chaoslib-version".into(), json!(env!("CARGO_PKG_VERSION")));
-        journal.insert("platform".into(), json!(platform()));
-        journal.insert("node".into(), json!(node()));
-        journal.insert("experiment".into(), redact_secrets(self.experiment));
-        journal.insert("start".into(), json!(iso(started)));
-        journal.insert("status".into(), json!(status));
-        journal.insert("deviated".into(), json!(state.deviated));
-        journal.insert(
-            "steady_states".into(),
-            json!({"before": state.before, "after": state.after, "during": state.during}),
-        );
-        journal.insert("run".into(), Value::Array(state.runs));
-        journal.insert("rollbacks".into(), Value::Array(state.rollbacks));
-        journal.insert("end".into(), json!(iso(ended)));
-        journal.insert(
-            "duration".into(),
-            json!(ended.duration_since(started).as_secs_f64()),
-        );
-        let journal = Value::Object(journal);
+        let journal = state.into_journal(self.experiment, started, ended, status);
         // An interrupt here is ignored, as in the Chaos Toolkit.
         let _ = self
             .controls
@@ -686,9 +459,9 @@ impl Context<'_> {
             state.before = self.hypothesis(h).await?;
             if state.before["steady_state_met"] != json!(true) {
                 state.status = Some(if any_failed(&state.before) {
-                    "failed"
+                    Status::Failed
                 } else {
-                    "completed"
+                    Status::Completed
                 });
                 self.say("CRITICAL", &format!("Steady state probe '{}' is not in the given tolerance so failing this experiment", last_probe(&state.before)));
                 return Ok(());
@@ -705,538 +478,28 @@ impl Context<'_> {
         {
             // As chaoslib: the run is failed, unless the hypothesis after
             // the method says more.
-            state.status = Some("failed");
+            state.status = Some(Status::Failed);
         }
         if let (Some(h), true) = (hypothesis, strategy.after()) {
             state.after = self.hypothesis(h).await?;
             if state.after["steady_state_met"] != json!(true) {
                 state.deviated = true;
                 state.status = Some(if any_failed(&state.after) {
-                    "failed"
+                    Status::Failed
                 } else {
-                    "completed"
+                    Status::Completed
                 });
                 self.say("CRITICAL", &format!("Steady state probe '{}' is not in the given tolerance so failing this experiment", last_probe(&state.after)));
             }
         }
         Ok(())
     }
-
-    /// The method, with the hypothesis checked every `frequency` while it
-    /// runs. With fail-fast, a check out of tolerance lets the running
-    /// activity finish and stops the method there (status `failed`, as in
-    /// chaoslib).
-    async fn method_with_checks(&self, hypothesis: &Value, state: &mut State) -> Step {
-        let (done_tx, done_rx) = tokio::sync::watch::channel(false);
-        let frequency = self.runner.hypothesis_frequency;
-        self.say(
-            "INFO",
-            &format!(
-                "Executing the steady-state hypothesis continuously every {}s",
-                frequency.as_secs_f64()
-            ),
-        );
-        let runs = &mut state.runs;
-        let method = async {
-            let outcome = self.method(runs).await;
-            let _ = done_tx.send(true);
-            outcome
-        };
-        let checks = async {
-            let mut states = Vec::new();
-            let mut done = done_rx.clone();
-            loop {
-                if *done.borrow() {
-                    break;
-                }
-                let checked = self.hypothesis(hypothesis).await;
-                let Ok(checked) = checked else { break };
-                let met = checked["steady_state_met"] == json!(true);
-                states.push(checked);
-                if !met {
-                    self.say("WARNING", "Continuous steady state hypothesis is not met");
-                    if self.runner.fail_fast {
-                        self.say("INFO", "Terminating immediately the experiment");
-                        self.fail_fast_tripped
-                            .store(true, std::sync::atomic::Ordering::Relaxed);
-                        break;
-                    }
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(frequency) => {}
-                    _ = done.changed() => break,
-                }
-            }
-            states
-        };
-        let (outcome, during) = tokio::join!(method, checks);
-        state.during = during;
-        if state
-            .during
-            .iter()
-            .any(|s| s["steady_state_met"] != json!(true))
-        {
-            state.deviated = true;
-        }
-        outcome
-    }
-
-    /// Runs the hypothesis' probes, stopping at the first out of tolerance.
-    async fn hypothesis(&self, hypothesis: &Value) -> Step<Value> {
-        self.say(
-            "INFO",
-            &format!("Steady state hypothesis: {}", text(&hypothesis["title"])),
-        );
-        let controls = self.controls.context_level(hypothesis);
-        controls
-            .before_hypothesis(&self.hooks(), hypothesis)
-            .await?;
-        let mut probes = Vec::new();
-        let mut met = true;
-        let skip_tolerance = matches!(self.runner.dry, Some(Dry::Probes | Dry::Activities));
-        for probe in hypothesis["probes"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
-            let definition = self.resolve(probe);
-            self.activity(&definition, &mut probes).await?;
-            let Some(entry) = probes.last_mut() else {
-                break;
-            };
-            let within = if entry["status"] == "failed" {
-                self.say(
-                    "WARNING",
-                    "Probe terminated unexpectedly, so its tolerance could not be validated",
-                );
-                false
-            } else if skip_tolerance {
-                true
-            } else {
-                let tolerance = definition.get("tolerance").unwrap_or(&Value::Null);
-                let probe_tolerance = |value: Value| -> std::pin::Pin<
-                    Box<dyn std::future::Future<Output = bool> + Send + '_>,
-                > {
-                    Box::pin(self.probe_tolerance(tolerance, value))
-                };
-                tolerance::within(
-                    tolerance,
-                    &entry["output"],
-                    &self.lookup(),
-                    &probe_tolerance,
-                )
-                .await
-            };
-            entry["tolerance_met"] = json!(within);
-            if !within {
-                met = false;
-                break;
-            }
-        }
-        if met {
-            self.say("INFO", "Steady state hypothesis is met!");
-        }
-        let result = json!({"steady_state_met": met, "probes": probes});
-        controls
-            .after_hypothesis(&self.hooks(), hypothesis, &result)
-            .await?;
-        Ok(result)
-    }
-
-    /// A `"type": "probe"` tolerance: the probe runs with the output as its
-    /// `value` argument, and a truthy result accepts it.
-    async fn probe_tolerance(&self, tolerance: &Value, value: Value) -> bool {
-        let mut provider = tolerance["provider"].clone();
-        if provider.get("arguments").is_none_or(|a| !a.is_object()) {
-            provider["arguments"] = json!({});
-        }
-        provider["arguments"]["value"] = value;
-        let provider = substitute(&provider, &self.lookup());
-        let secrets = self.secrets_for(tolerance);
-        match self.call(provider, secrets).await {
-            Ok(v) => truthy(&v),
-            Err(_) => false,
-        }
-    }
-
-    /// Runs the method into `runs`. A background activity starts where it
-    /// stands and runs alongside the activities after it; all are awaited
-    /// at the end of the method.
-    async fn method(&self, runs: &mut Vec<Value>) -> Step {
-        let method = &self.experiment["method"];
-        let controls = self.controls.method_level();
-        controls.before_method(&self.hooks(), method).await?;
-        let mut background = Background::default();
-        let mut outcome = Ok(());
-        for activity in method.as_array().map(Vec::as_slice).unwrap_or_default() {
-            if self
-                .fail_fast_tripped
-                .load(std::sync::atomic::Ordering::Relaxed)
-            {
-                break;
-            }
-            let definition = self.resolve(activity);
-            if definition.get("background").and_then(Value::as_bool) == Some(true) {
-                self.say(
-                    "INFO",
-                    &format!(
-                        "{}: {} [in background]",
-                        kind(&definition),
-                        text(&definition["name"])
-                    ),
-                );
-                background.start(self.activity_owned(definition));
-            } else if let Err(stop) = background.alongside(self.activity(&definition, runs)).await {
-                outcome = Err(stop);
-                break;
-            }
-        }
-        for (entries, step) in background.finish().await {
-            runs.extend(entries);
-            if outcome.is_ok() {
-                outcome = step;
-            }
-        }
-        outcome?;
-        controls
-            .after_method(&self.hooks(), method, &Value::Array(runs.clone()))
-            .await?;
-        Ok(())
-    }
-
-    async fn rollbacks(&self, runs: &mut Vec<Value>) -> Step {
-        let rollbacks = &self.experiment["rollbacks"];
-        let list = rollbacks.as_array().map(Vec::as_slice).unwrap_or_default();
-        let controls = self.controls.method_level();
-        controls.before_rollback(&self.hooks(), rollbacks).await?;
-        if list.is_empty() {
-            self.say("INFO", "No declared rollbacks, let's move on.");
-        } else {
-            self.say("INFO", "Let's rollback...");
-        }
-        for activity in list {
-            let definition = self.resolve(activity);
-            self.activity(&definition, runs).await?;
-        }
-        controls
-            .after_rollback(&self.hooks(), rollbacks, &Value::Array(runs.clone()))
-            .await?;
-        Ok(())
-    }
-
-    /// An activity, or the one its `ref` names.
-    fn resolve(&self, activity: &Value) -> Value {
-        let Some(name) = activity.get("ref").and_then(Value::as_str) else {
-            return activity.clone();
-        };
-        let hypothesis = self.experiment["steady-state-hypothesis"]["probes"].as_array();
-        let lists = [
-            hypothesis,
-            self.experiment["method"].as_array(),
-            self.experiment["rollbacks"].as_array(),
-        ];
-        lists
-            .into_iter()
-            .flatten()
-            .flatten()
-            .find(|a| a.get("ref").is_none() && a["name"] == name)
-            .cloned()
-            .unwrap_or_else(|| activity.clone())
-    }
-
-    /// The values of the secret scopes an activity's provider names
-    /// (`provider.secrets`, as chaoslib reads them), merged.
-    fn secrets_for(&self, activity: &Value) -> Value {
-        let mut merged = Map::new();
-        let scopes: Vec<&str> = match activity.get("provider").and_then(|p| p.get("secrets")) {
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        for scope in scopes {
-            if let Some(Value::Object(values)) = self.secrets.get(scope) {
-                merged.extend(values.clone());
-            }
-        }
-        Value::Object(merged)
-    }
-
-    async fn activity_owned(&self, activity: Value) -> (Vec<Value>, Step) {
-        let mut entries = Vec::new();
-        let step = self.activity(&activity, &mut entries).await;
-        (entries, step)
-    }
-
-    /// One activity with its controls: the entry goes into `sink` before
-    /// the after-hook runs.
-    async fn activity(&self, activity: &Value, sink: &mut Vec<Value>) -> Step {
-        self.check_interrupt()?;
-        let controls = self.controls.context_level(activity);
-        controls.before_activity(&self.hooks(), activity).await?;
-        // An activity that ran stays in the journal even when the pause
-        // after it is interrupted.
-        let (entry, step) = self.execute(activity).await?;
-        sink.push(entry.clone());
-        step?;
-        controls
-            .after_activity(&self.hooks(), activity, &entry)
-            .await?;
-        Ok(())
-    }
-
-    /// Sleeps, unless interrupted.
-    async fn pause(&self, pause: Duration) -> Step {
-        tokio::select! {
-            () = tokio::time::sleep(pause) => Ok(()),
-            reason = self.interrupted() => Err(Stop::Interrupted(reason)),
-        }
-    }
-
-    /// Runs one activity with its pauses: its run entry, and whether the
-    /// pause after it was interrupted (an interrupt before it ran is an
-    /// error instead).
-    async fn execute(&self, activity: &Value) -> Step<(Value, Step)> {
-        let lookup = self.lookup();
-        let name = text(&activity["name"]);
-        let kind = kind(activity);
-        let dry = activity
-            .get("dry")
-            .and_then(Value::as_str)
-            .and_then(|d| d.parse().ok())
-            .or(self.runner.dry);
-        let is_dry = match dry {
-            Some(Dry::Actions) => activity["type"] == "action",
-            Some(Dry::Probes) => activity["type"] == "probe",
-            Some(Dry::Activities) => true,
-            Some(Dry::Pause) | None => false,
-        };
-        let skip_pauses = is_dry || dry == Some(Dry::Pause);
-        let pauses = substitute(activity.get("pauses").unwrap_or(&Value::Null), &lookup);
-        let before = seconds(pauses.get("before"), "pauses.before");
-        let after = seconds(pauses.get("after"), "pauses.after");
-        if let Ok(Some(pause)) = before {
-            self.say(
-                "INFO",
-                &format!("Pausing before activity for {}s...", pause.as_secs_f64()),
-            );
-            if !skip_pauses {
-                self.pause(pause).await?;
-            }
-        }
-        self.say("INFO", &format!("{kind}: {name}"));
-        let start = Timestamp::now();
-        let outcome = if let Err(reason) = before.as_ref().and(after.as_ref()) {
-            Err(reason.clone())
-        } else if is_dry {
-            Ok(Value::Null)
-        } else {
-            let provider = substitute(&activity["provider"], &lookup);
-            let secrets = self.secrets_for(activity);
-            tokio::select! {
-                r = self.call(provider, secrets) => r,
-                reason = self.interrupted() => return Err(Stop::Interrupted(reason)),
-            }
-        };
-        let end = Timestamp::now();
-        let duration = seconds_between(start, end);
-        let mut entry = Map::new();
-        entry.insert("activity".into(), activity.clone());
-        match outcome {
-            Ok(output) => {
-                entry.insert("output".into(), output);
-                entry.insert("start".into(), json!(iso(start)));
-                entry.insert("status".into(), json!("succeeded"));
-                self.say(
-                    "INFO",
-                    &format!("  {kind} '{name}' succeeded in {duration:.3}s"),
-                );
-            }
-            Err(reason) => {
-                entry.insert("output".into(), Value::Null);
-                entry.insert("start".into(), json!(iso(start)));
-                entry.insert("status".into(), json!("failed"));
-                let lines: Vec<Value> = format!("activity '{name}' failed: {reason}")
-                    .lines()
-                    .map(|l| json!(format!("{l}\n")))
-                    .collect();
-                entry.insert("exception".into(), Value::Array(lines));
-                self.say(
-                    "ERROR",
-                    &format!("  {kind} '{name}' failed in {duration:.3}s: {reason}"),
-                );
-            }
-        }
-        entry.insert("end".into(), json!(iso(end)));
-        entry.insert("duration".into(), json!(duration));
-        let mut step = Ok(());
-        if let Ok(Some(pause)) = after {
-            self.say(
-                "INFO",
-                &format!("Pausing after activity for {}s...", pause.as_secs_f64()),
-            );
-            if !skip_pauses {
-                step = self.pause(pause).await;
-            }
-        }
-        Ok((Value::Object(entry), step))
-    }
-
-    /// Calls a provider in a task of its own, so that a panic in it (an
-    /// extension's bug) fails the activity instead of the run: the
-    /// rollbacks, after-hooks and journal still come. Dropping the future
-    /// (an interrupt) aborts the task, which ends a process provider's
-    /// process group.
-    async fn call(&self, provider: Value, secrets: Value) -> Result<Value, String> {
-        isolated(
-            provider,
-            self.runner.extensions.clone(),
-            self.configuration_value.clone(),
-            secrets,
-            self.runner.environment.clone(),
-        )
-        .await
-    }
-}
-
-/// Runs a provider in a task of its own (see [`Context::call`]).
-async fn isolated(
-    provider: Value,
-    extensions: Extensions,
-    configuration: Value,
-    secrets: Value,
-    environment: Map<String, Value>,
-) -> Result<Value, String> {
-    let mut task = AbortOnDrop(tokio::spawn(async move {
-        providers::run(
-            &provider,
-            &extensions,
-            &configuration,
-            &secrets,
-            &environment,
-        )
-        .await
-    }));
-    match (&mut task.0).await {
-        Ok(outcome) => outcome,
-        Err(e) if e.is_panic() => {
-            let panic = e.into_panic();
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "no message".into());
-            Err(format!("the provider panicked: {message}"))
-        }
-        Err(e) => Err(format!("the provider was cancelled: {e}")),
-    }
-}
-
-/// Aborts a task when dropped.
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
-fn kind(activity: &Value) -> &'static str {
-    if activity["type"] == "action" {
-        "Action"
-    } else {
-        "Probe"
-    }
-}
-
-/// Background activities: each is polled from the moment it starts, while
-/// the foreground runs, until all are done.
-struct Background<F: std::future::Future> {
-    running: Vec<Slot<F>>,
-}
-
-/// A background future and, once it is done, its output.
-type Slot<F> = (
-    std::pin::Pin<Box<F>>,
-    Option<<F as std::future::Future>::Output>,
-);
-
-impl<F: std::future::Future> Default for Background<F> {
-    fn default() -> Self {
-        Self {
-            running: Vec::new(),
-        }
-    }
-}
-
-impl<F: std::future::Future> Background<F> {
-    fn start(&mut self, future: F) {
-        self.running.push((Box::pin(future), None));
-    }
-
-    /// Polls every unfinished one; whether all are done.
-    fn poll_all(&mut self, cx: &mut std::task::Context<'_>) -> bool {
-        let mut done = true;
-        for (future, result) in &mut self.running {
-            if result.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => *result = Some(v),
-                    std::task::Poll::Pending => done = false,
-                }
-            }
-        }
-        done
-    }
-
-    /// Runs `foreground` to its end while the background ones go on.
-    async fn alongside<G: std::future::Future>(&mut self, foreground: G) -> G::Output {
-        let mut foreground = std::pin::pin!(foreground);
-        std::future::poll_fn(|cx| {
-            self.poll_all(cx);
-            foreground.as_mut().poll(cx)
-        })
-        .await
-    }
-
-    /// Waits for all of them; their outputs in the order they started.
-    async fn finish(mut self) -> Vec<F::Output> {
-        std::future::poll_fn(|cx| {
-            if self.poll_all(cx) {
-                std::task::Poll::Ready(())
-            } else {
-                std::task::Poll::Pending
-            }
-        })
-        .await;
-        self.running
-            .into_iter()
-            .filter_map(|(_, result)| result)
-            .collect()
-    }
-}
-
-/// The experiment with every value under `secrets` replaced by `"***"`,
-/// for the journal (the Python runner writes them in clear).
-fn redact_secrets(experiment: &Value) -> Value {
-    let mut copy = experiment.clone();
-    if let Some(Value::Object(scopes)) = copy.get_mut("secrets") {
-        for values in scopes.values_mut() {
-            match values {
-                Value::Object(values) => {
-                    for value in values.values_mut() {
-                        *value = json!("***");
-                    }
-                }
-                other => *other = json!("***"),
-            }
-        }
-    }
-    copy
 }
 
 fn any_failed(state: &Value) -> bool {
     state["probes"]
         .as_array()
-        .is_some_and(|p| p.iter().any(|r| r["status"] != "succeeded"))
+        .is_some_and(|p| p.iter().any(|r| r["status"] != view::SUCCEEDED))
 }
 
 fn last_probe(state: &Value) -> String {

@@ -1,0 +1,68 @@
+//! The method, with its background activities, and the rollbacks.
+
+use super::view::Activity;
+use super::*;
+
+impl Context<'_> {
+    /// Runs the method into `runs`. A background activity starts where it
+    /// stands and runs alongside the activities after it; all are awaited
+    /// at the end of the method.
+    pub(super) async fn method(&self, runs: &mut Vec<Value>) -> Step {
+        let method = &self.experiment["method"];
+        let controls = self.controls.method_level();
+        controls.before_method(&self.hooks(), method).await?;
+        let mut background = Background::default();
+        let mut outcome = Ok(());
+        for activity in method.as_array().map(Vec::as_slice).unwrap_or_default() {
+            if self
+                .fail_fast_tripped
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                break;
+            }
+            let definition = self.resolve(activity);
+            let view = Activity(&definition);
+            if view.is_background() {
+                self.say(
+                    "INFO",
+                    &format!("{}: {} [in background]", view.kind().label(), view.name()),
+                );
+                background.start(self.activity_owned(definition));
+            } else if let Err(stop) = background.alongside(self.activity(&definition, runs)).await {
+                outcome = Err(stop);
+                break;
+            }
+        }
+        for (entries, step) in background.finish().await {
+            runs.extend(entries);
+            if outcome.is_ok() {
+                outcome = step;
+            }
+        }
+        outcome?;
+        controls
+            .after_method(&self.hooks(), method, &Value::Array(runs.clone()))
+            .await?;
+        Ok(())
+    }
+
+    pub(super) async fn rollbacks(&self, runs: &mut Vec<Value>) -> Step {
+        let rollbacks = &self.experiment["rollbacks"];
+        let list = rollbacks.as_array().map(Vec::as_slice).unwrap_or_default();
+        let controls = self.controls.method_level();
+        controls.before_rollback(&self.hooks(), rollbacks).await?;
+        if list.is_empty() {
+            self.say("INFO", "No declared rollbacks, let's move on.");
+        } else {
+            self.say("INFO", "Let's rollback...");
+        }
+        for activity in list {
+            let definition = self.resolve(activity);
+            self.activity(&definition, runs).await?;
+        }
+        controls
+            .after_rollback(&self.hooks(), rollbacks, &Value::Array(runs.clone()))
+            .await?;
+        Ok(())
+    }
+}
