@@ -121,6 +121,13 @@ impl Context<'_> {
         entry.insert("activity".into(), activity.clone());
         match outcome {
             Ok(output) => {
+                if view.provider()["type"] == "process" && output["status"] != 0 {
+                    self.say(
+                        "WARNING",
+                        "This process returned a non-zero exit code. This may indicate some error \
+                         and not what you expected. Please have a look at the logs.",
+                    );
+                }
                 entry.insert("output".into(), output);
                 entry.insert("start".into(), json!(iso(start)));
                 entry.insert("status".into(), json!(view::SUCCEEDED));

@@ -1,0 +1,485 @@
+//! chaoslib 1.44.0's `tests/test_configuration.py`,
+//! `tests/test_substitution.py` and `tests/test_secret.py`, ported to runs
+//! of this runner. `patch.dict("os.environ", …)` becomes the runner's
+//! environment (what a `.env` var file gives); Python fixture modules
+//! become `test.echo`, an extension that returns its (substituted)
+//! arguments, so that each value arrives with its type.
+
+use std::sync::Arc;
+
+use chaos_runner::{Extension, Runner, parse_var};
+use serde_json::{Map, Value, json};
+
+struct Echo;
+
+#[async_trait::async_trait]
+impl Extension for Echo {
+    async fn call(
+        &self,
+        function: &str,
+        arguments: &Value,
+        _: &Value,
+        secrets: &Value,
+    ) -> Result<Value, String> {
+        match function {
+            "fail" => Err("raise_exception".into()),
+            "secrets" => Ok(secrets.clone()),
+            _ => Ok(arguments.clone()),
+        }
+    }
+}
+
+fn map(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => Map::new(),
+    }
+}
+
+/// Runs an experiment with `configuration` and `secrets` whose one probe
+/// echoes `arguments`; the probe's output, or why the run did not start.
+async fn echo(
+    configuration: Value,
+    secrets: Value,
+    arguments: Value,
+    vars: Value,
+    environment: Value,
+) -> Result<Value, String> {
+    let experiment = json!({
+        "title": "t", "description": "d",
+        "configuration": configuration, "secrets": secrets,
+        "method": [{"type": "probe", "name": "echo",
+            "provider": {"type": "python", "module": "test.echo", "func": "echo", "secrets": ["ident"], "arguments": arguments}}]
+    });
+    let journal = Runner::new()
+        .extension("test.echo", Arc::new(Echo))
+        .configuration(map(vars))
+        .environment(map(environment))
+        .run(&experiment)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(journal["run"][0]["output"].clone())
+}
+
+/// `{"k": "${k}"}` for every key of `configuration`.
+fn each(configuration: &Value) -> Value {
+    Value::Object(
+        configuration
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| (k.clone(), json!(format!("${{{k}}}"))))
+            .collect(),
+    )
+}
+
+fn kube() -> Value {
+    json!({
+        "token1": "value1",
+        "token2": {"type": "env", "key": "KUBE_TOKEN"},
+        "token3": {"type": "env", "key": "UNDEFINED", "default": "value3"},
+    })
+}
+
+#[tokio::test]
+async fn test_configuration_py() {
+    let none = json!({});
+    let env = json!({"KUBE_TOKEN": "value2"});
+    // test_should_load_configuration
+    let out = echo(
+        kube(),
+        none.clone(),
+        each(&kube()),
+        none.clone(),
+        env.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        json!({"token1": "value1", "token2": "value2", "token3": "value3"})
+    );
+    // test_should_load_configuration_with_empty_string_as_default
+    let mut c = kube();
+    c["token3"]["default"] = json!("");
+    let out = echo(c.clone(), none.clone(), each(&c), none.clone(), env.clone())
+        .await
+        .unwrap();
+    assert_eq!(out["token3"], "");
+    // test_should_load_configuration_with_empty_string_as_input
+    let empty = json!({"KUBE_TOKEN": ""});
+    let out = echo(
+        kube(),
+        none.clone(),
+        each(&kube()),
+        none.clone(),
+        empty.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (out["token2"].clone(), out["token3"].clone()),
+        (json!(""), json!("value3"))
+    );
+    // test_should_load_configuration_with_empty_string_as_input_while_default_is_define
+    let mut c = kube();
+    c["token2"]["default"] = json!("value2");
+    let out = echo(c.clone(), none.clone(), each(&c), none.clone(), empty)
+        .await
+        .unwrap();
+    assert_eq!(out["token2"], "");
+    // test_load_configuration_should_raise_exception
+    let err = echo(
+        kube(),
+        none.clone(),
+        each(&kube()),
+        none.clone(),
+        none.clone(),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.contains("KUBE_TOKEN"), "{err}");
+    // test_can_override_experiment_inline_config_keys
+    let out = echo(
+        kube(),
+        none.clone(),
+        each(&kube()),
+        json!({"token1": "extravalue"}),
+        env.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["token1"], "extravalue");
+    // test_default_value_is_overriden_in_inline_config_keys
+    let out = echo(
+        kube(),
+        none.clone(),
+        each(&kube()),
+        json!({"token3": "extravalue"}),
+        env.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["token3"], "extravalue");
+    // test_should_override_load_configuration_with_var
+    let out = echo(
+        kube(),
+        none.clone(),
+        each(&kube()),
+        json!({"token1": "othervalue1", "token2": "othervalue2"}),
+        env.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        json!({"token1": "othervalue1", "token2": "othervalue2", "token3": "value3"})
+    );
+    // test_load_nested_object_configuration
+    let nested = json!({"nested": {"onea": "fdsfdsf", "lol": {"haha": [1, 2, 3]}}});
+    let out = echo(
+        nested.clone(),
+        none.clone(),
+        each(&nested),
+        none.clone(),
+        none.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["nested"], nested["nested"]);
+    // test_that_environment_variables_are_typed_correctly
+    let typed = json!({
+        "token1": {"type": "env", "key": "TEST_ENV_VAR_NO_TYPE"},
+        "token2": {"type": "env", "key": "TEST_ENV_VAR_STRING", "env_var_type": "str"},
+        "token3": {"type": "env", "key": "TEST_ENV_VAR_INT", "env_var_type": "int"},
+        "token4": {"type": "env", "key": "TEST_ENV_VAR_FLOAT", "env_var_type": "float"},
+        "token5": {"type": "env", "key": "TEST_ENV_VAR_BYTES", "env_var_type": "bytes"},
+    });
+    let typed_env = json!({"TEST_ENV_VAR_NO_TYPE": "should_be_a_string", "TEST_ENV_VAR_STRING": "should_also_be_a_string",
+        "TEST_ENV_VAR_INT": "1000", "TEST_ENV_VAR_FLOAT": "30.54321", "TEST_ENV_VAR_BYTES": "these_are_bytes"});
+    let out = echo(
+        typed.clone(),
+        none.clone(),
+        each(&typed),
+        none.clone(),
+        typed_env,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        json!({"token1": "should_be_a_string", "token2": "should_also_be_a_string",
+        "token3": 1000, "token4": 30.54321, "token5": "these_are_bytes"})
+    );
+    // test_should_load_dynamic_configuration / test_dynamic_configuration_can_be_used_next_key
+    let dynamic = json!({
+        "token1": "value1",
+        "capped": {"type": "probe", "name": "p", "provider": {"type": "python", "module": "test.echo", "func": "echo", "arguments": {"s": "Hello World From Earth"}}},
+        "shorten": {"type": "probe", "name": "q", "provider": {"type": "python", "module": "test.echo", "func": "echo", "arguments": {"text": "${capped}"}}},
+    });
+    let out = echo(
+        dynamic.clone(),
+        none.clone(),
+        each(&dynamic),
+        none.clone(),
+        none.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["capped"], json!({"s": "Hello World From Earth"}));
+    assert_eq!(
+        out["shorten"],
+        json!({"text": {"s": "Hello World From Earth"}})
+    );
+    // test_dynamic_configuration_exception_means_output_is_missing: here a
+    // failing configuration probe stops the run before it starts (chaoslib
+    // drops the key and runs on: a difference, in the README).
+    let failing = json!({"somekey": "hello world", "token": {"type": "probe", "name": "p", "provider": {"type": "python", "module": "test.echo", "func": "fail"}}});
+    let err = echo(failing, none.clone(), json!({}), none.clone(), none.clone())
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("configuration.token") && err.contains("raise_exception"),
+        "{err}"
+    );
+    // test_env_var_may_be_missing_but_not_fail_validation_if_default_key_is_present(_but_None)
+    for default in [json!("hello"), Value::Null] {
+        let c = json!({"some_config_1": {"type": "env", "key": "MY_SUPER_KEY", "default": default.clone()}});
+        let out = echo(
+            c.clone(),
+            none.clone(),
+            each(&c),
+            none.clone(),
+            none.clone(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out["some_config_1"], default);
+    }
+    // test_env_var_must_be_set_when_no_default_is_present
+    let c = json!({"some_config_1": {"type": "env", "key": "MY_SUPER_KEY"}});
+    assert!(
+        echo(c, none.clone(), json!({}), none.clone(), none)
+            .await
+            .is_err()
+    );
+}
+
+#[test]
+fn test_configuration_py_vars() {
+    // test_convert_int_var, _float_, _bytes_, _str_, _default_to_str_,
+    // _invalid_format, _invalid_type
+    assert_eq!(parse_var("age:int=45").unwrap(), ("age".into(), json!(45)));
+    assert_eq!(
+        parse_var("age:float=45").unwrap(),
+        ("age".into(), json!(45.0))
+    );
+    assert_eq!(
+        parse_var("todo:bytes=stuff").unwrap(),
+        ("todo".into(), json!("stuff"))
+    );
+    assert_eq!(
+        parse_var("todo:str=stuff").unwrap(),
+        ("todo".into(), json!("stuff"))
+    );
+    assert_eq!(
+        parse_var("todo=stuff").unwrap(),
+        ("todo".into(), json!("stuff"))
+    );
+    assert!(parse_var("todo/stuff").is_err());
+    assert!(parse_var("todo:object=stuff").is_err());
+    // test_merge_config_vars_from_json_file, _yaml_file, test_merge_secret_vars_from_json_file,
+    // _yaml_file, test_read_env_from_env_file
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        (
+            "v.json",
+            r#"{"configuration": {"otherstuff": "tobedone"}, "secrets": {"otherstuff": "tobedone"}}"#,
+        ),
+        (
+            "v.yaml",
+            "configuration:\n  otherstuff: tobedone\nsecrets:\n  otherstuff: tobedone\n",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let vars = chaos_runner::load_var_file(&path).unwrap();
+        assert_eq!(vars.configuration["otherstuff"], "tobedone", "{name}");
+        assert_eq!(vars.secrets["otherstuff"], "tobedone", "{name}");
+    }
+    let env = dir.path().join("vars.env");
+    std::fs::write(&env, "STUFF=todo").unwrap();
+    let vars = chaos_runner::load_var_file(&env).unwrap();
+    assert_eq!(vars.environment["STUFF"], "todo");
+    assert!(vars.configuration.is_empty());
+}
+
+#[tokio::test]
+async fn test_substitution_py() {
+    let none = json!({});
+    let some_config = json!({"name": "Jane"});
+    // test_substitute_strings_from_configuration, test_substitute_from_configuration
+    let out = echo(
+        some_config.clone(),
+        none.clone(),
+        json!({"message": "hello ${name}"}),
+        none.clone(),
+        none.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["message"], "hello Jane");
+    // test_substitute_from_secrets
+    let ident = json!({"ident": {"name": "Joe"}});
+    let out = echo(
+        none.clone(),
+        ident.clone(),
+        json!({"message": "hello ${name}"}),
+        none.clone(),
+        none.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["message"], "hello Joe");
+    // test_substitute_from_config_and_secrets_with_priority_to_config
+    let out = echo(
+        some_config.clone(),
+        ident,
+        json!({"message": "hello ${name}"}),
+        none.clone(),
+        none.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["message"], "hello Jane");
+    // test_do_not_fail_when_key_is_missing
+    let out = echo(
+        some_config,
+        none.clone(),
+        json!({"message": "hello ${firstname}"}),
+        none.clone(),
+        none.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["message"], "hello ${firstname}");
+    // test_use_nested_object_as_substitution
+    let nested = json!({"nested": {"onea": "fdsfdsf", "lol": {"haha": [1, 2, 3]}}});
+    let out = echo(
+        nested.clone(),
+        none.clone(),
+        json!({"v": "${nested}"}),
+        none.clone(),
+        none.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["v"], nested["nested"]);
+    // test_use_integer_as_substitution, test_always_return_to_string_when_pattern_is_not_alone
+    let out = echo(
+        json!({"value": 8}),
+        none.clone(),
+        json!({"a": "${value}", "b": "hello ${value}"}),
+        none.clone(),
+        none.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out, json!({"a": 8, "b": "hello 8"}));
+}
+
+#[tokio::test]
+async fn test_substitution_py_tolerances() {
+    // test_tolerance_substitution / _is_noop_on_non_var: the probe returns
+    // 3 (the mean of [1, 3, 4, 4]); a tolerance "${expected}" with
+    // expected = 3 holds, "6" does not.
+    let run = |tolerance: Value| async move {
+        let experiment = json!({
+            "title": "t", "description": "d",
+            "configuration": {"expected": 3, "mean": 3},
+            "steady-state-hypothesis": {"title": "", "probes": [{"name": "check-stuff", "type": "probe", "tolerance": tolerance,
+                "provider": {"type": "python", "module": "test.echo", "func": "echo", "arguments": "${mean}"}}]},
+            "method": []
+        });
+        Runner::new()
+            .extension("test.echo", Arc::new(Echo))
+            .run(&experiment)
+            .await
+            .unwrap()["steady_states"]["before"]["steady_state_met"]
+            .clone()
+    };
+    assert_eq!(run(json!("${expected}")).await, true);
+    assert_eq!(run(json!("6")).await, false);
+    // test_jsonpath_can_substitute_expect
+    let experiment = json!({
+        "title": "t", "description": "d", "configuration": {"env": "dev"},
+        "steady-state-hypothesis": {"title": "", "probes": [{"name": "p", "type": "probe",
+            "tolerance": {"type": "jsonpath", "path": "$.RecordData[0]", "expect": ["my-other-cname.${env}.mysite.com"]},
+            "provider": {"type": "python", "module": "test.echo", "func": "echo", "arguments": {"RecordData": ["my-other-cname.dev.mysite.com"]}}}]},
+        "method": []
+    });
+    let j = Runner::new()
+        .extension("test.echo", Arc::new(Echo))
+        .run(&experiment)
+        .await
+        .unwrap();
+    assert_eq!(
+        j["steady_states"]["before"]["steady_state_met"], true,
+        "{j}"
+    );
+}
+
+#[tokio::test]
+async fn test_secret_py() {
+    let none = json!({});
+    // test_should_load_environment, test_should_load_nested_environment,
+    // test_should_load_inline
+    let secrets = json!({"ident": {
+        "inline": "value1",
+        "from_env": {"type": "env", "key": "KUBE_TOKEN"},
+        "nested": {"deeper": {"type": "env", "key": "KUBE_TOKEN"}}
+    }});
+    let experiment = json!({
+        "title": "t", "description": "d", "secrets": secrets,
+        "method": [{"type": "probe", "name": "s", "provider": {"type": "python", "module": "test.echo", "func": "secrets", "secrets": ["ident"]}}]
+    });
+    let j = Runner::new()
+        .extension("test.echo", Arc::new(Echo))
+        .environment(map(json!({"KUBE_TOKEN": "value2"})))
+        .run(&experiment)
+        .await
+        .unwrap();
+    assert_eq!(
+        j["run"][0]["output"],
+        json!({"inline": "value1", "from_env": "value2", "nested": {"deeper": "value2"}})
+    );
+    // test_override_load_environmen_with_var, test_should_override_load_inline_with_var
+    let j = Runner::new()
+        .extension("test.echo", Arc::new(Echo))
+        .environment(map(json!({"KUBE_TOKEN": "value2"})))
+        .secrets(map(
+            json!({"ident": {"inline": "othervalue1", "from_env": "othervalue2"}}),
+        ))
+        .run(&experiment)
+        .await
+        .unwrap();
+    assert_eq!(j["run"][0]["output"]["inline"], "othervalue1");
+    assert_eq!(j["run"][0]["output"]["from_env"], "othervalue2");
+    // A missing variable stops the run (chaoslib's load_secret_from_env raises)
+    let err = Runner::new()
+        .extension("test.echo", Arc::new(Echo))
+        .run(&experiment)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("KUBE_TOKEN"), "{err}");
+    // test_vault_secret_... : this runner has no Vault client; a vault
+    // secret is refused by name.
+    let vault = json!({"ident": {"k": {"type": "vault", "path": "foo/bar"}}});
+    let err = echo(none.clone(), vault, json!({}), none.clone(), none)
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("secrets.ident.k") && err.contains("vault"),
+        "{err}"
+    );
+}

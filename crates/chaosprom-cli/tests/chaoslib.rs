@@ -1,0 +1,139 @@
+//! Cases of chaoslib 1.44.0's own test-suite that need a real process
+//! around them: `test_process_provider.py` and `test_loader.py`, as runs
+//! and validations of the `chaosprom` binary.
+
+use std::process::Command;
+
+use chaosprom_testkit::fault::{FaultServer, Reply};
+use serde_json::{Value, json};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs `experiment` from `dir` (its working folder) with `home` as HOME.
+fn run_in(
+    dir: &std::path::Path,
+    home: &std::path::Path,
+    experiment: &Value,
+) -> (std::process::Output, Value) {
+    let file = dir.join("experiment.json");
+    std::fs::write(&file, experiment.to_string()).unwrap();
+    let journal = dir.join("journal.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["run", "experiment.json", "--journal-path", "journal.json"])
+        .current_dir(dir)
+        .env("HOME", home)
+        .output()
+        .unwrap();
+    let j = serde_json::from_str(&std::fs::read_to_string(journal).unwrap_or_default())
+        .unwrap_or(Value::Null);
+    (out, j)
+}
+
+#[test]
+fn test_process_provider_py() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(home.join("scripts")).unwrap();
+    let script = home.join("scripts/dummy.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let process = |name: &str, path: &str, arguments: Value| json!({"type": "action", "name": name, "provider": {"type": "process", "path": path, "arguments": arguments}});
+    let experiment = json!({
+        "title": "t", "description": "d",
+        "method": [
+            // test_process_not_utf8_cannot_fail: 'pythön' in UTF-16 with its mark.
+            process("utf16", "printf", json!(["\\377\\376p\\000y\\000t\\000h\\000\\366\\000n\\000"])),
+            // test_process_homedir_relative_path
+            process("home", "~/scripts/dummy.sh", json!("")),
+            // test_process_absolute_path
+            process("absolute", script.to_str().unwrap(), json!("")),
+            // test_process_cwd_relative_path
+            process("relative", "home/scripts/dummy.sh", json!("")),
+            // test_process_non_exit_zero_warning
+            process("non-zero", "sh", json!(["-c", "exit 1"])),
+        ]
+    });
+    let (out, j) = run_in(dir.path(), &home, &experiment);
+    let err = text(&out.stderr);
+    assert_eq!(j["run"][0]["output"]["stdout"], "pythön", "{j}");
+    assert_eq!(j["run"][0]["output"]["stderr"], "");
+    for i in 1..=3 {
+        assert_eq!(j["run"][i]["output"]["status"], 0, "{i}: {j}");
+    }
+    assert_eq!(j["run"][4]["output"]["status"], 1);
+    assert!(
+        err.contains("This process returned a non-zero exit code"),
+        "{err}"
+    );
+}
+
+#[test]
+fn test_loader_py() {
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = json!({"title": "t", "description": "d",
+        "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "true"}}]});
+    let yaml = "title: t\ndescription: d\nmethod:\n  - {type: action, name: a, provider: {type: process, path: \"true\"}}\n";
+    let validate = |source: &str| {
+        Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(["validate", source])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    // test_load_from_file, test_yaml_safe_load_from_file
+    std::fs::write(dir.path().join("e.json"), experiment.to_string()).unwrap();
+    std::fs::write(dir.path().join("e.yaml"), yaml).unwrap();
+    assert_eq!(validate("e.json").status.code(), Some(0));
+    assert_eq!(validate("e.yaml").status.code(), Some(0));
+    // test_load_invalid_filepath
+    let o = validate("/does/not/exist.json");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("/does/not/exist.json"),
+        "{}",
+        text(&o.stderr)
+    );
+    // test_load_from_http_without_auth, test_yaml_safe_load_from_http,
+    // test_can_load_yaml_from_plain_text_http,
+    // test_can_load_json_from_plain_text_http,
+    // test_http_loads_fails_when_known_type
+    let cases = [
+        (Reply::json(&experiment.to_string()), "experiment.json", 0),
+        (
+            Reply::status("200 OK", "content-type: application/x-yaml\r\n", yaml),
+            "experiment.yaml",
+            0,
+        ),
+        (
+            Reply::status("200 OK", "content-type: text/plain\r\n", yaml),
+            "experiment",
+            0,
+        ),
+        (
+            Reply::status(
+                "200 OK",
+                "content-type: text/plain\r\n",
+                experiment.to_string(),
+            ),
+            "experiment",
+            0,
+        ),
+        (
+            Reply::status("200 OK", "content-type: text/css\r\n", "body {}"),
+            "experiment.yaml",
+            1,
+        ),
+        (
+            Reply::status("401 Unauthorized", "", "no"),
+            "experiment.json",
+            1,
+        ),
+    ];
+    for (reply, path, code) in cases {
+        let server = FaultServer::start(vec![reply]).unwrap();
+        let o = validate(&format!("{}/{path}", server.url()));
+        assert_eq!(o.status.code(), Some(code), "{path}: {}", text(&o.stderr));
+    }
+}
