@@ -92,6 +92,7 @@ pub use types::{
     Sample, StringSample,
 };
 
+pub use chaosprom_http::Proxy;
 pub use chaosprom_http::redact as redact_url;
 pub use jiff::Timestamp;
 

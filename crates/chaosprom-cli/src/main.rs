@@ -909,10 +909,8 @@ fn gateway(group: &Group) -> Result<Pushgateway, Failure> {
             std::time::Duration::try_from_secs_f64(seconds).unwrap_or(chaosprometheus::MAX_TIMEOUT),
         );
     }
-    match c.proxy.as_deref() {
-        None => {}
-        Some("") => builder = builder.no_proxy(),
-        Some(proxy) => builder = builder.proxy(proxy),
+    if let Some(proxy) = &c.proxy {
+        builder = builder.proxy_setting(chaosprometheus::pushgateway::Proxy::from_setting(proxy));
     }
     if let Some(limit) = c.max_body_size {
         builder = builder.max_body_size(limit);

@@ -108,6 +108,24 @@ pub enum Proxy {
     Url(String),
 }
 
+impl Proxy {
+    /// A proxy as a flag or a configuration key gives it: `""` goes direct,
+    /// anything else is a proxy URL (checked when the transport is built).
+    ///
+    /// ```
+    /// use chaosprom_http::Proxy;
+    /// assert_eq!(Proxy::from_setting(""), Proxy::None);
+    /// assert_eq!(Proxy::from_setting("http://p:3128"), Proxy::Url("http://p:3128".into()));
+    /// ```
+    pub fn from_setting(text: &str) -> Self {
+        if text.trim().is_empty() {
+            Proxy::None
+        } else {
+            Proxy::Url(text.trim().to_owned())
+        }
+    }
+}
+
 impl fmt::Debug for Proxy {
     /// Shows the proxy's URL without its credentials.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -126,6 +126,15 @@ macro_rules! transport_setters {
             self
         }
 
+        /// Which proxy to use ([`Proxy::from_setting`] reads a flag's
+        /// text: `""` goes direct).
+        ///
+        /// [`Proxy::from_setting`]: $crate::Proxy::from_setting
+        pub fn proxy_setting(mut self, proxy: $crate::Proxy) -> Self {
+            self.$field.proxy = proxy;
+            self
+        }
+
         /// Goes direct, whatever the proxy variables say.
         pub fn no_proxy(mut self) -> Self {
             self.$field.proxy = $crate::Proxy::None;

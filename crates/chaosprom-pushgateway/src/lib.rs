@@ -44,6 +44,7 @@ mod client;
 mod error;
 mod path;
 
+pub use chaosprom_http::Proxy;
 pub use client::{PushMethod, Pushgateway, PushgatewayBuilder};
 pub use error::Error;
 

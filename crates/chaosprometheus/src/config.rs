@@ -244,10 +244,8 @@ impl Settings {
         if let Some(token) = &self.token {
             builder = builder.bearer_token(token.clone());
         }
-        match self.proxy.as_deref() {
-            None => {}
-            Some("") => builder = builder.no_proxy(),
-            Some(proxy) => builder = builder.proxy(proxy),
+        if let Some(proxy) = &self.proxy {
+            builder = builder.proxy_setting(chaosprom_api::Proxy::from_setting(proxy));
         }
         if let Some(limit) = self.max_body_size {
             builder = builder.max_body_size(limit);
