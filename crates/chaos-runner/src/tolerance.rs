@@ -285,6 +285,24 @@ mod tests {
     }
 }
 
+/// Why a regex or JSON path tolerance cannot be compiled once substituted,
+/// if it cannot.
+pub(crate) fn compile_error(tolerance: &Value, lookup: &Lookup<'_>) -> Option<String> {
+    let spec = tolerance.as_object()?;
+    let text = |key: &str| substitute(spec.get(key).unwrap_or(&Value::Null), lookup);
+    match spec.get("type").and_then(Value::as_str) {
+        Some("regex") => match text("pattern") {
+            Value::String(p) => compile_regex(&p).err(),
+            other => Some(format!("the pattern is {other}, not a string")),
+        },
+        Some("jsonpath") => match text("path") {
+            Value::String(p) => compile_jsonpath(&p).err(),
+            other => Some(format!("the path is {other}, not a string")),
+        },
+        _ => None,
+    }
+}
+
 /// A regular expression with Python's `re.search` semantics: `$` (outside
 /// a class, unescaped) also matches before a final newline, and a `{` that
 /// does not start a repetition (`{name}`) is a literal brace.

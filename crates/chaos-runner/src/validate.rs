@@ -149,6 +149,9 @@ pub(crate) fn validate_with(experiment: &Value, cat: &Catalogue<'_>) -> Vec<Prob
             format!("expected a list, found {}", kind(other)),
         ),
     }
+    if let Some(Value::Object(scopes)) = root.get("secrets") {
+        check_secret_types("$.secrets", scopes, &mut add);
+    }
     for key in ["configuration", "secrets"] {
         if let Some(v) = root.get(key) {
             if !v.is_object() && !v.is_null() {
@@ -384,6 +387,35 @@ fn check_tolerance(
             ),
         },
         Value::Null => add(path.into(), "must not be null".into()),
+    }
+}
+
+/// Secrets are plain values, `env` lookups, or mappings of those at any
+/// depth: a `vault` secret (no Vault client here) or another type is named.
+fn check_secret_types(
+    path: &str,
+    values: &serde_json::Map<String, Value>,
+    add: &mut dyn FnMut(String, String),
+) {
+    for (key, value) in values {
+        let at = format!("{path}.{key}");
+        let Some(map) = value.as_object() else {
+            continue;
+        };
+        match map.get("type").and_then(Value::as_str) {
+            None => check_secret_types(&at, map, add),
+            Some("env") => {}
+            Some("vault") => add(
+                at,
+                "a vault secret: this runner reads secrets from the experiment and the \
+                 environment only; pass it through an environment variable or a var file"
+                    .into(),
+            ),
+            Some(other) => add(
+                at,
+                format!("unsupported secret type '{other}': expected env"),
+            ),
+        }
     }
 }
 

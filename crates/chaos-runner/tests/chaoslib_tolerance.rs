@@ -416,3 +416,48 @@ fn every_invalid_tolerance_of_chaoslib_is_a_validation_problem() {
         );
     }
 }
+
+/// A tolerance that substitutes to a number compares with a process
+/// probe's exit status (as chaoslib substitutes a string tolerance, then
+/// judges what it became); a pattern that only breaks once substituted is
+/// not a silent "not met": the journal and the log say why.
+#[tokio::test]
+async fn substituted_tolerances_are_judged_as_what_they_become() {
+    let run = |tolerance: Value, configuration: Value| async move {
+        let experiment = json!({
+            "title": "t", "description": "d", "configuration": configuration,
+            "steady-state-hypothesis": {"title": "h", "probes": [{"type": "probe", "name": "p", "tolerance": tolerance,
+                "provider": {"type": "process", "path": "sh", "arguments": ["-c", "echo 42; exit 3"]}}]},
+            "method": []
+        });
+        chaos_runner::Runner::new().run(&experiment).await.unwrap()["steady_states"]["before"]
+            .clone()
+    };
+    assert_eq!(
+        run(json!("${code}"), json!({"code": 3})).await["steady_state_met"],
+        true
+    );
+    assert_eq!(
+        run(json!("${code}"), json!({"code": 0})).await["steady_state_met"],
+        false
+    );
+    let broken = run(
+        json!({"type": "regex", "target": "stdout", "pattern": "${p}"}),
+        json!({"p": "[0-9"}),
+    )
+    .await;
+    assert_eq!(broken["steady_state_met"], false);
+    let error = broken["probes"][0]["tolerance_error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        error.contains("invalid regular expression '[0-9'"),
+        "{broken}"
+    );
+    let path = run(
+        json!({"type": "jsonpath", "target": "stdout", "path": "${p}"}),
+        json!({"p": "$.["}),
+    )
+    .await;
+    assert!(path["probes"][0]["tolerance_error"].is_string(), "{path}");
+}

@@ -119,6 +119,18 @@ fn secrets_on_the_activity_and_vault_secrets_are_refused_by_name() {
         err.contains("secrets.k8s.token") && err.contains("vault"),
         "{err}"
     );
+    let file = dir.path().join("vault.json");
+    std::fs::write(&file, vault.to_string()).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["validate", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stdout).contains("$.secrets.k8s.token: a vault secret"),
+        "{}",
+        text(&o.stdout)
+    );
 }
 
 fn sh(kind: &str, name: &str, script: &str) -> Value {

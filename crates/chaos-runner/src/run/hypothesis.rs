@@ -1,7 +1,7 @@
 //! The steady-state hypothesis: its probes against their tolerances,
 //! before, during and after the method.
 
-use super::view;
+use super::view::{self, Activity};
 use super::*;
 
 impl Context<'_> {
@@ -102,13 +102,29 @@ impl Context<'_> {
                 > {
                     Box::pin(self.probe_tolerance(tolerance, value))
                 };
-                tolerance::within(
-                    tolerance,
-                    &entry["output"],
-                    &self.lookup(),
-                    &probe_tolerance,
-                )
-                .await
+                match tolerance::compile_error(tolerance, &self.lookup()) {
+                    Some(reason) => {
+                        // Not a silent "not met": the journal and the log say why.
+                        self.say(
+                            "ERROR",
+                            &format!(
+                                "the tolerance of probe '{}' cannot be used: {reason}",
+                                Activity(&definition).name()
+                            ),
+                        );
+                        entry["tolerance_error"] = json!(reason);
+                        false
+                    }
+                    None => {
+                        tolerance::within(
+                            tolerance,
+                            &entry["output"],
+                            &self.lookup(),
+                            &probe_tolerance,
+                        )
+                        .await
+                    }
+                }
             };
             entry["tolerance_met"] = json!(within);
             if !within {
