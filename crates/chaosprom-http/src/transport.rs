@@ -612,7 +612,10 @@ fn backoff(base: Duration, attempt: u32) -> Duration {
         .build_hasher()
         .finish();
     let factor = 0.5 + (random % 1000) as f64 / 1000.0;
-    exp.mul_f64(factor).min(Duration::from_secs(10))
+    // Capped before the multiplication, which would panic on overflow.
+    exp.min(Duration::from_secs(10))
+        .mul_f64(factor)
+        .min(Duration::from_secs(10))
 }
 
 #[cfg(test)]
@@ -668,6 +671,7 @@ mod tests {
             assert!(d >= nominal / 2 && d < nominal * 3 / 2, "{attempt}: {d:?}");
         }
         assert_eq!(backoff(Duration::from_secs(5), 10), Duration::from_secs(10));
+        assert_eq!(backoff(Duration::MAX, 3), Duration::from_secs(10));
     }
 
     #[test]
