@@ -112,7 +112,45 @@ use grammar::{Dur, Expr, PErr, Problem};
 /// # Ok::<(), chaosprom_when::Error>(())
 /// ```
 pub fn parse_time(input: &str) -> Result<Timestamp, Error> {
-    parse_time_at(input, &Zoned::now())
+    parse_time_from(input, Timestamp::now(), local_zone)
+}
+
+/// Parses a time expression relative to `now`; only a date without a zone
+/// asks `zone` for the time zone to read it in, so that relative
+/// expressions cost no time-zone lookup.
+///
+/// ```
+/// use jiff::{Timestamp, tz::TimeZone};
+///
+/// let now = Timestamp::from_second(1_764_072_000)?;
+/// let t = chaosprom_when::parse_time_from("5m ago", now, || unreachable!())?;
+/// assert_eq!(t.as_second(), 1_764_072_000 - 300);
+/// let t = chaosprom_when::parse_time_from("2026-01-01", now, || TimeZone::UTC)?;
+/// assert_eq!(t.to_string(), "2026-01-01T00:00:00Z");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn parse_time_from(
+    input: &str,
+    now: Timestamp,
+    zone: impl FnOnce() -> TimeZone,
+) -> Result<Timestamp, Error> {
+    let (start, text) = trim(input);
+    let expr = complete(input, start, text, grammar::expression.parse(text))?;
+    evaluate(expr, now, zone).map_err(|kind| Error::new(input, start, kind))
+}
+
+/// The machine's time zone: `TZ` when set, else `/etc/localtime` read
+/// directly (jiff's system lookup would list the whole zoneinfo database
+/// to name it, about a millisecond at every start), else jiff's answer.
+pub fn local_zone() -> TimeZone {
+    if std::env::var_os("TZ").is_none() {
+        if let Ok(bytes) = std::fs::read("/etc/localtime") {
+            if let Ok(zone) = TimeZone::tzif("Local", &bytes) {
+                return zone;
+            }
+        }
+    }
+    TimeZone::system()
 }
 
 /// Parses a time expression relative to `now`; dates without a zone are read
@@ -127,9 +165,7 @@ pub fn parse_time(input: &str) -> Result<Timestamp, Error> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn parse_time_at(input: &str, now: &Zoned) -> Result<Timestamp, Error> {
-    let (start, text) = trim(input);
-    let expr = complete(input, start, text, grammar::expression.parse(text))?;
-    evaluate(expr, now).map_err(|kind| Error::new(input, start, kind))
+    parse_time_from(input, now.timestamp(), || now.time_zone().clone())
 }
 
 /// Parses a duration: `"30s"`, `"1h30m"`, `"2 days"`, `"1.5h"`, or a bare
@@ -209,9 +245,13 @@ fn complete<'a, T>(
 }
 
 /// Computes the instant an expression names.
-fn evaluate(expr: Expr<'_>, now: &Zoned) -> Result<Timestamp, ErrorKind> {
+fn evaluate(
+    expr: Expr<'_>,
+    now: Timestamp,
+    zone: impl FnOnce() -> TimeZone,
+) -> Result<Timestamp, ErrorKind> {
     let t = match expr {
-        Expr::Relative { sign, dur } => shift(now.timestamp(), i64::from(sign), dur)?,
+        Expr::Relative { sign, dur } => shift(now, i64::from(sign), dur)?,
         Expr::DateTime {
             at,
             offset_seconds: Some(seconds),
@@ -222,7 +262,7 @@ fn evaluate(expr: Expr<'_>, now: &Zoned) -> Result<Timestamp, ErrorKind> {
             at,
             offset_seconds: None,
         } => at
-            .to_zoned(now.time_zone().clone())
+            .to_zoned(zone())
             .map_err(|_| ErrorKind::OutOfRange)?
             .timestamp(),
         Expr::Epoch { seconds, nanos } => {

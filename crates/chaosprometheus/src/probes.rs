@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use chaosprom_api::{Client, Instant, QueryData, Range, Request, Step};
-use jiff::{SignedDuration, Timestamp, Zoned};
+use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use tokio::io::AsyncWrite;
 
@@ -260,9 +260,18 @@ pub async fn nodes_cpu_usage_mean(
     compute_mean(&args, configuration, secrets).await
 }
 
-/// A time argument as an instant, relative to now in the local zone.
-fn time(name: &'static str, input: &str, now: &Zoned) -> Result<Timestamp, Error> {
-    chaosprom_when::parse_time_at(input, now).map_err(|source| Error::Time { name, source })
+/// A time argument as an instant, relative to `now`; the local zone is
+/// looked up only for a date without a zone, once per call.
+fn time(
+    name: &'static str,
+    input: &str,
+    now: Timestamp,
+    zone: &std::cell::OnceCell<jiff::tz::TimeZone>,
+) -> Result<Timestamp, Error> {
+    chaosprom_when::parse_time_from(input, now, || {
+        zone.get_or_init(chaosprom_when::local_zone).clone()
+    })
+    .map_err(|source| Error::Time { name, source })
 }
 
 fn timeout(value: Option<f64>) -> Result<Option<Duration>, Error> {
@@ -277,15 +286,15 @@ fn instant<'c>(client: &'c Client, args: &QueryArgs) -> Result<Request<'c, Insta
         request = request.timeout(t);
     }
     if let Some(when) = &args.when {
-        request = request.time(time("when", when, &Zoned::now())?);
+        request = request.time(time("when", when, Timestamp::now(), &Default::default())?);
     }
     Ok(request)
 }
 
 fn range<'c>(client: &'c Client, args: &QueryIntervalArgs) -> Result<Request<'c, Range>, Error> {
-    let now = Zoned::now();
-    let start = time("start", &args.start, &now)?;
-    let end = time("end", &args.end, &now)?;
+    let (now, zone) = (Timestamp::now(), std::cell::OnceCell::new());
+    let start = time("start", &args.start, now, &zone)?;
+    let end = time("end", &args.end, now, &zone)?;
     let step = match &args.step {
         StepArg::Seconds(s) if *s == 0.0 => {
             return Err(Error::invalid(
