@@ -612,8 +612,10 @@ fn backoff(base: Duration, attempt: u32) -> Duration {
         .build_hasher()
         .finish();
     let factor = 0.5 + (random % 1000) as f64 / 1000.0;
-    // Capped before the multiplication, which would panic on overflow.
-    exp.min(Duration::from_secs(10))
+    // Capped before the multiplication, which would panic on overflow; at
+    // twice the final cap, so that a delay past it stays at the cap
+    // whatever the jitter.
+    exp.min(Duration::from_secs(20))
         .mul_f64(factor)
         .min(Duration::from_secs(10))
 }
