@@ -215,18 +215,23 @@ fn self_signed_ca_as_server(dir: &std::path::Path) -> (std::path::PathBuf, std::
     (cert_file, key_file)
 }
 
-#[tokio::test]
-async fn a_self_signed_ca_certificate_is_trusted_when_it_is_in_the_ca_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = self_signed_ca_as_server(dir.path());
-    let prom = Prometheus::builder()
+/// A real Prometheus serving TLS with this certificate and key.
+fn tls_prometheus(cert: &std::path::Path, key: &std::path::Path) -> Prometheus {
+    Prometheus::builder()
         .web_config(format!(
             "tls_server_config:\n  cert_file: {}\n  key_file: {}\n",
             cert.display(),
             key.display()
         ))
         .start()
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_self_signed_ca_certificate_is_trusted_when_it_is_in_the_ca_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed_ca_as_server(dir.path());
+    let prom = tls_prometheus(&cert, &key);
 
     let mut pinned = options();
     pinned.tls.ca_file = Some(cert.clone());
@@ -258,14 +263,7 @@ async fn a_self_signed_ca_certificate_is_trusted_when_it_is_in_the_ca_file() {
 async fn plain_http_against_a_tls_port_says_so() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = self_signed_ca_as_server(dir.path());
-    let prom = Prometheus::builder()
-        .web_config(format!(
-            "tls_server_config:\n  cert_file: {}\n  key_file: {}\n",
-            cert.display(),
-            key.display()
-        ))
-        .start()
-        .unwrap();
+    let prom = tls_prometheus(&cert, &key);
     let http = prom.url().replace("https://", "http://");
     let transport = Transport::new(&http, options()).unwrap();
     let answer = send(&transport, "-/ready").await.unwrap();
@@ -293,14 +291,7 @@ async fn http_goes_through_a_forward_proxy_and_https_through_a_tunnel() {
 
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = self_signed_ca_as_server(dir.path());
-    let tls = Prometheus::builder()
-        .web_config(format!(
-            "tls_server_config:\n  cert_file: {}\n  key_file: {}\n",
-            cert.display(),
-            key.display()
-        ))
-        .start()
-        .unwrap();
+    let tls = tls_prometheus(&cert, &key);
     through.tls.ca_file = Some(cert);
     let transport = Transport::new(tls.url(), through).unwrap();
     assert_eq!(ready_get(&transport, "-/ready").await.unwrap().0, 200);
