@@ -24,11 +24,23 @@ struct Cli {
     /// More logs on stderr (-v info, -vv debug); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
-    /// Only errors on stderr.
+    /// Only errors on stderr (a run's progress too).
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     quiet: bool,
+    /// Colours in logs: auto (on a terminal, unless NO_COLOR is set),
+    /// always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: Color,
     #[command(subcommand)]
     command: Command,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -38,7 +50,7 @@ enum Command {
         /// The PromQL expression.
         promql: String,
         /// When to evaluate it: "now", "10 seconds ago", RFC 3339, unix seconds…
-        #[arg(long, value_name = "EXPR")]
+        #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
         when: Option<String>,
         /// Prometheus' evaluation timeout: seconds or a duration (30s, 1m30s).
         #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
@@ -50,15 +62,17 @@ enum Command {
     QueryRange {
         /// The PromQL expression.
         promql: String,
-        /// Where the range starts: "1 hour ago", RFC 3339…
-        #[arg(long, value_name = "EXPR")]
-        start: String,
-        /// Where it ends: "now"…
-        #[arg(long, value_name = "EXPR")]
-        end: String,
-        /// Seconds, or a duration such as 15s (default 1).
-        #[arg(long, value_name = "S", default_value = "1")]
-        step: String,
+        /// Where the range starts: "1 hour ago", RFC 3339… (default: one
+        /// hour before the end).
+        #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+        start: Option<String>,
+        /// Where it ends: "now"… (default: now).
+        #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+        end: Option<String>,
+        /// Seconds, or a duration such as 15s (default: a round step that
+        /// gives about 250 points, never more than Prometheus' 11,000).
+        #[arg(long, value_name = "S")]
+        step: Option<String>,
         /// Prometheus' evaluation timeout: seconds or a duration (30s, 1m30s).
         #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
         timeout: Option<f64>,
@@ -70,7 +84,12 @@ enum Command {
         /// The PromQL expression.
         promql: String,
         /// How far back from now, e.g. 1h or 1d.
-        #[arg(long, value_name = "D", default_value = "1d")]
+        #[arg(
+            long,
+            value_name = "D",
+            default_value = "1d",
+            allow_hyphen_values = true
+        )]
         window: String,
         /// arithmetic, geometric or harmonic.
         #[arg(long, value_name = "T", default_value = "arithmetic")]
@@ -224,6 +243,75 @@ struct Group {
     connection: Connection,
 }
 
+/// `query-range`'s start, end and step, with promtool's defaults: the end
+/// is now, the start an hour before the end, and the step a round
+/// duration giving about 250 points (never above Prometheus' 11,000).
+fn range_defaults(
+    start: Option<&str>,
+    end: Option<&str>,
+    step: Option<String>,
+) -> Result<(String, String, String), Failure> {
+    use chaosprometheus::when::{local_zone, parse_time_from};
+    use jiff::{SignedDuration, Timestamp};
+    let now = Timestamp::now();
+    let parse = |flag: &str, text: &str| {
+        parse_time_from(text, now, local_zone).map_err(|e| Failure {
+            code: 2,
+            message: format!("{flag}: {e}"),
+        })
+    };
+    let end_at = match end {
+        Some(text) => parse("--end", text)?,
+        None => now,
+    };
+    let start_at = match start {
+        Some(text) => parse("--start", text)?,
+        None => end_at
+            .checked_sub(SignedDuration::from_hours(1))
+            .map_err(|e| Failure {
+                code: 2,
+                message: format!("--end: {e}"),
+            })?,
+    };
+    let step = step.unwrap_or_else(|| default_step(end_at.duration_since(start_at).as_secs_f64()));
+    Ok((start_at.to_string(), end_at.to_string(), step))
+}
+
+/// A round step that cuts `range` seconds into about 250 points, and never
+/// into more than 11,000.
+fn default_step(range: f64) -> String {
+    const ROUND: [(u64, &str); 20] = [
+        (1, "1s"),
+        (2, "2s"),
+        (5, "5s"),
+        (10, "10s"),
+        (15, "15s"),
+        (30, "30s"),
+        (60, "1m"),
+        (120, "2m"),
+        (300, "5m"),
+        (600, "10m"),
+        (900, "15m"),
+        (1800, "30m"),
+        (3600, "1h"),
+        (7200, "2h"),
+        (10800, "3h"),
+        (21600, "6h"),
+        (43200, "12h"),
+        (86400, "1d"),
+        (172_800, "2d"),
+        (604_800, "1w"),
+    ];
+    let wanted = (range / 250.0).max(range / 11_000.0).max(1.0);
+    ROUND
+        .iter()
+        .find(|(seconds, _)| *seconds as f64 >= wanted)
+        .map_or_else(
+            || format!("{}s", wanted.ceil()),
+            |(_, text)| (*text).to_owned(),
+        )
+}
+
 /// A time span flag: seconds (`2.5`) or a duration (`5s`, `1m30s`),
 /// positive and at most a day.
 fn seconds_arg(s: &str) -> Result<f64, String> {
@@ -309,8 +397,36 @@ struct Failure {
     message: String,
 }
 
+impl Failure {
+    /// The end of a run whose reader went away (`… | head`): nothing to
+    /// report, as ripgrep and cat do.
+    fn closed_pipe() -> Self {
+        Failure {
+            code: 0,
+            message: String::new(),
+        }
+    }
+}
+
+/// Whether an error comes from writing to a pipe whose reader has gone.
+fn is_closed_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(e);
+    while let Some(err) = current {
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+        }
+        current = err.source();
+    }
+    false
+}
+
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
+        if is_closed_pipe(&e) {
+            return Failure::closed_pipe();
+        }
         let code = match e {
             Error::Time { .. }
             | Error::InvalidArgument { .. }
@@ -330,7 +446,7 @@ impl From<Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logs(cli.verbose, cli.quiet);
+    init_logs(cli.verbose, cli.quiet, cli.color);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -341,10 +457,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    match runtime.block_on(run(cli.command, cli.quiet)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { code, message }) => {
-            eprintln!("chaosprom: {message}");
+            if !message.is_empty() {
+                eprintln!("chaosprom: {message}");
+            }
             ExitCode::from(code)
         }
     }
@@ -353,11 +471,19 @@ fn main() -> ExitCode {
 /// Logs on stderr: `RUST_LOG` when set, else the level -v/-q ask for. (A
 /// plain level filter is cheaper to set up than `EnvFilter`, and startup
 /// time counts for a command run once per probe.)
-fn init_logs(verbose: u8, quiet: bool) {
+fn init_logs(verbose: u8, quiet: bool, color: Color) {
+    let ansi = match color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::IsTerminal::is_terminal(&std::io::stderr())
+        }
+    };
     use tracing_subscriber::filter::LevelFilter;
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(ansi)
         .with_target(false);
     if std::env::var_os("RUST_LOG").is_some() {
         builder
@@ -409,7 +535,7 @@ impl tokio::io::AsyncWrite for Stdout {
     }
 }
 
-async fn run(command: Command) -> Result<(), Failure> {
+async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
     match command {
         Command::Query {
             promql,
@@ -437,6 +563,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             server,
         } => {
             let (configuration, secrets) = server.chaos();
+            let (start, end, step) = range_defaults(start.as_deref(), end.as_deref(), step)?;
             let step = match step.trim().parse::<f64>() {
                 Ok(seconds) => StepArg::Seconds(seconds),
                 Err(_) => StepArg::Duration(step),
@@ -522,7 +649,7 @@ async fn run(command: Command) -> Result<(), Failure> {
                 .await
                 .map_err(|e| push_failure("delete", &e, &group.gateway))
         }
-        Command::Run(args) => run_experiment(args).await,
+        Command::Run(args) => run_experiment(args, quiet).await,
         Command::Validate { file } => {
             let experiment = load_experiment(&file).await?;
             let problems = runner().validate(&experiment);
@@ -820,7 +947,7 @@ fn load(file: &std::path::Path) -> Result<Value, Failure> {
     })
 }
 
-async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
+async fn run_experiment(args: RunArgs, quiet: bool) -> Result<(), Failure> {
     let config_error = |e: chaos_runner::Error| Failure {
         code: 1,
         message: e.to_string(),
@@ -858,11 +985,13 @@ async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
             runtime.fail_fast,
         )
         .dry(args.dry)
-        .progress(true);
+        .progress(!quiet);
     on_signals(&runner.interrupter());
     let journal = runner.run(&experiment).await.map_err(config_error)?;
     journal_file.write(&journal)?;
-    eprintln!("The journal is in {}", args.journal_path.display());
+    if !quiet {
+        eprintln!("The journal is in {}", args.journal_path.display());
+    }
     if journal["status"] == "completed" && journal["deviated"] == json!(false) {
         Ok(())
     } else {
@@ -939,8 +1068,14 @@ async fn newline(out: &mut Stdout) -> Result<(), Failure> {
     out.write_all(b"\n")
         .await
         .and(out.flush().await)
-        .map_err(|e| Failure {
-            code: 1,
-            message: format!("writing to stdout: {e}"),
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Failure::closed_pipe()
+            } else {
+                Failure {
+                    code: 1,
+                    message: format!("writing to stdout: {e}"),
+                }
+            }
         })
 }

@@ -349,3 +349,92 @@ fn proxies_come_from_the_environment_and_the_flag() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("proxy"), "{}", text(&o.stderr));
 }
+
+#[test]
+fn a_closed_pipe_ends_quietly_and_times_may_start_with_a_dash() {
+    let big = format!(r#"{{"status":"success","data":"{}"}}"#, "x".repeat(1 << 20));
+    let server = FaultServer::start(vec![Reply::json(&big)]).unwrap();
+    let url = server.url();
+    for args in [
+        vec!["query", "up", "--url", &url, "--when", "-5m"],
+        vec![
+            "query-range",
+            "up",
+            "--url",
+            &url,
+            "--start",
+            "-1h",
+            "--end",
+            "now",
+        ],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // `| head -c 10`: read a little, then go away.
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 10];
+        std::io::Read::read_exact(&mut stdout, &mut first).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(&first, b"{\"status\":", "{args:?}");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+        assert!(out.stderr.is_empty(), "{args:?}: {}", text(&out.stderr));
+    }
+    let request = server.requests().join("\n");
+    assert!(request.contains("time="), "{request}");
+}
+
+#[test]
+fn query_range_defaults_like_promtool() {
+    let ok = r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+    let server = FaultServer::start(vec![Reply::json(ok)]).unwrap();
+    let url = server.url();
+    for (args, step) in [
+        (vec![], "15s"),
+        (vec!["--start", "1 day ago"], "10m"),
+        (vec!["--start", "30 days ago", "--end", "now"], "3h"),
+        (vec!["--step", "7"], "7"),
+    ] {
+        let mut all = vec!["query-range", "up", "--url", url.as_str()];
+        all.extend(args.iter().copied());
+        let o = chaosprom(&all);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+        let request = server.requests().pop().unwrap();
+        let line = request.lines().next().unwrap();
+        assert!(
+            line.contains(&format!("step={step} ")) || line.contains(&format!("step={step}&")),
+            "{args:?}: {line}"
+        );
+    }
+    // No --start and no --end: the hour before now.
+    let request = server.requests()[0].clone();
+    let query = request.lines().next().unwrap();
+    let param = |name: &str| {
+        let value = query
+            .split(&format!("{name}="))
+            .nth(1)
+            .unwrap()
+            .split(['&', ' '])
+            .next()
+            .unwrap();
+        value
+            .replace("%3A", ":")
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+    };
+    assert_eq!(
+        param("end").duration_since(param("start")),
+        jiff::SignedDuration::from_hours(1)
+    );
+    let o = chaosprom(&["query-range", "up", "--url", &url, "--start", "2 mns ago"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+}

@@ -344,3 +344,48 @@ fn validation_finds_what_chaoslib_finds() {
         assert!(!out.contains(fine), "{fine} in {out}");
     }
 }
+
+#[test]
+fn quiet_runs_colours_and_tolerance_misses_read_as_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut probe = sh("probe", "answer", "echo 41");
+    probe["tolerance"] = json!({"type": "regex", "target": "stdout", "pattern": "^42$"});
+    let experiment = json!({"title": "t", "description": "d",
+        "steady-state-hypothesis": {"title": "h", "probes": [probe]},
+        "method": [sh("action", "a", "true")]});
+    let (out, _) = run(dir.path(), &experiment, &[], &[]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(r#"Probe 'answer' returned {"status":0,"stdout":"41\n","stderr":""}, which is not within the tolerance {"type":"regex""#),
+        "{err}"
+    );
+    experiment_passes_quietly(dir.path());
+    let colored = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(args)
+            .args([
+                "-v",
+                "query",
+                "up",
+                "--url",
+                "http://127.0.0.1:1",
+                "--client-timeout",
+                "1",
+            ])
+            .output()
+            .unwrap();
+        text(&o.stderr).contains('\u{1b}')
+    };
+    assert!(colored(&["--color", "always"]));
+    assert!(!colored(&["--color", "never"]));
+    assert!(!colored(&[]), "not a terminal: no colour");
+}
+
+fn experiment_passes_quietly(dir: &Path) {
+    let experiment =
+        json!({"title": "t", "description": "d", "method": [sh("action", "a", "true")]});
+    let (out, j) = run(dir, &experiment, &["-q"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(j["status"], "completed");
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}

@@ -127,6 +127,18 @@ impl Context<'_> {
                 }
             };
             entry["tolerance_met"] = json!(within);
+            if !within && entry["status"] != view::FAILED && entry.get("tolerance_error").is_none()
+            {
+                self.say(
+                    "WARNING",
+                    &format!(
+                        "Probe '{}' returned {}, which is not within the tolerance {}",
+                        Activity(&definition).name(),
+                        one_line(&entry["output"], 160),
+                        one_line(Activity(&definition).tolerance(), 160)
+                    ),
+                );
+            }
             if !within {
                 met = false;
                 break;
@@ -157,4 +169,14 @@ impl Context<'_> {
             Err(_) => false,
         }
     }
+}
+
+/// A JSON value on one line, cut to about `max` characters.
+fn one_line(value: &Value, max: usize) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= max {
+        return text;
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{cut}… ({} characters)", text.chars().count())
 }
