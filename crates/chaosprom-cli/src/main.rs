@@ -2,8 +2,9 @@
 //! pushes from a shell.
 //!
 //! Exit codes: 0 success; 1 the query or push failed (the reason on
-//! stderr); 2 bad usage, or a time expression or argument that does not
-//! parse.
+//! stderr), or a run did not complete without deviating; 2 bad usage, or
+//! a time expression or argument that does not parse; 3 `run --strict`
+//! whose steady state was not met before or after the method.
 
 use std::io::Read as _;
 use std::path::PathBuf;
@@ -173,6 +174,11 @@ struct RunArgs {
     /// default ~/.chaostoolkit/settings.yaml when it exists.
     #[arg(long, value_name = "FILE")]
     settings: Option<PathBuf>,
+    /// Exit 3 unless the steady state was met both before and after the
+    /// method (by default, as with chaos run, a steady state already
+    /// broken before the method ends the run "completed", exit 0).
+    #[arg(long)]
+    strict: bool,
 }
 
 /// Where Prometheus is and how to reach it.
@@ -991,6 +997,16 @@ async fn run_experiment(args: RunArgs, quiet: bool) -> Result<(), Failure> {
     journal_file.write(&journal)?;
     if !quiet {
         eprintln!("The journal is in {}", args.journal_path.display());
+    }
+    let unmet = |phase: &str| journal["steady_states"][phase]["steady_state_met"] == json!(false);
+    if args.strict && journal["status"] == "completed" && (unmet("before") || unmet("after")) {
+        return Err(Failure {
+            code: 3,
+            message: format!(
+                "--strict: the steady state was not met {} the method",
+                if unmet("before") { "before" } else { "after" }
+            ),
+        });
     }
     if journal["status"] == "completed" && journal["deviated"] == json!(false) {
         Ok(())

@@ -389,3 +389,28 @@ fn experiment_passes_quietly(dir: &Path) {
     assert_eq!(j["status"], "completed");
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
+
+#[test]
+fn strict_runs_fail_when_the_steady_state_was_already_broken() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut probe = sh("probe", "broken", "exit 1");
+    probe["tolerance"] = json!(0);
+    let experiment = json!({"title": "t", "description": "d",
+        "steady-state-hypothesis": {"title": "h", "probes": [probe]},
+        "method": [sh("action", "a", "true")]});
+    let (out, j) = run(dir.path(), &experiment, &[], &[]);
+    assert_eq!(j["status"], "completed");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "as chaos run: {}",
+        text(&out.stderr)
+    );
+    let (out, _) = run(dir.path(), &experiment, &["--strict"], &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not met before the method"),
+        "{}",
+        text(&out.stderr)
+    );
+}
