@@ -92,8 +92,8 @@ pub use types::{
     Sample, StringSample,
 };
 
-pub use chaosprom_http::Proxy;
 pub use chaosprom_http::redact as redact_url;
+pub use chaosprom_http::{Bytes, Proxy};
 pub use jiff::Timestamp;
 
 /// Checks that bytes you already hold are a successful Prometheus API

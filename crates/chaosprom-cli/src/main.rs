@@ -117,6 +117,53 @@ enum Command {
         #[command(flatten)]
         group: Group,
     },
+    /// Print the series matching selectors (/api/v1/series), as-is.
+    Series {
+        /// Series selectors, e.g. 'up{job="api"}'.
+        #[arg(required = true)]
+        selectors: Vec<String>,
+        #[command(flatten)]
+        window: Window,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print every label name (/api/v1/labels), as-is.
+    Labels {
+        #[command(flatten)]
+        window: Window,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print every value of a label (/api/v1/label/NAME/values), as-is.
+    LabelValues {
+        /// The label name, e.g. job.
+        name: String,
+        #[command(flatten)]
+        window: Window,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print the scrape targets (/api/v1/targets), as-is.
+    Targets {
+        /// active, dropped or any.
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print the active alerts (/api/v1/alerts), as-is.
+    Alerts {
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print the alerting and recording rules (/api/v1/rules), as-is.
+    Rules {
+        /// alert or record.
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        #[command(flatten)]
+        server: Server,
+    },
     /// Print the extension's activities as JSON, like `chaos discover`.
     Discover,
     /// Run a Chaos Toolkit experiment file (JSON or YAML) and write its
@@ -195,6 +242,47 @@ struct Server {
     password: Option<String>,
     #[command(flatten)]
     connection: Connection,
+}
+
+/// Narrowing a metadata query (series, labels, label values).
+#[derive(Debug, Args)]
+struct Window {
+    /// Only series matching this selector (repeatable; labels and values).
+    #[arg(long = "match", value_name = "SELECTOR")]
+    matchers: Vec<String>,
+    /// Only data from this time on: "1 hour ago", RFC 3339…
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    start: Option<String>,
+    /// Only data up to this time.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    end: Option<String>,
+}
+
+impl Window {
+    /// Applies the window to a request.
+    fn apply<'c, T: serde::de::DeserializeOwned>(
+        &self,
+        mut request: chaosprometheus::api::Request<'c, chaosprometheus::api::Plain<T>>,
+    ) -> Result<chaosprometheus::api::Request<'c, chaosprometheus::api::Plain<T>>, Failure> {
+        use chaosprometheus::when::{local_zone, parse_time_from};
+        let now = jiff::Timestamp::now();
+        let at = |flag: &str, text: &str| {
+            parse_time_from(text, now, local_zone).map_err(|e| Failure {
+                code: 2,
+                message: format!("{flag}: {e}"),
+            })
+        };
+        for m in &self.matchers {
+            request = request.matcher(m.clone());
+        }
+        if let Some(start) = &self.start {
+            request = request.start(at("--start", start)?);
+        }
+        if let Some(end) = &self.end {
+            request = request.end(at("--end", end)?);
+        }
+        Ok(request)
+    }
 }
 
 /// How to reach a server: auth, TLS, headers, proxy, limits (shared by the
@@ -350,6 +438,13 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 }
 
 impl Server {
+    /// A Prometheus client for these flags.
+    fn client(&self) -> Result<chaosprometheus::api::Client, Failure> {
+        let (configuration, secrets) = self.chaos();
+        let settings = chaosprometheus::Settings::from_chaos(&configuration, &secrets)?;
+        Ok(settings.shared_client(None)?)
+    }
+
     /// The experiment-style configuration and secrets these flags mean.
     fn chaos(&self) -> (Value, Value) {
         let mut configuration = Map::new();
@@ -671,6 +766,49 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
                     message: format!("{} problem(s) in {file}", problems.len()),
                 })
             }
+        }
+        Command::Series {
+            selectors,
+            window,
+            server,
+        } => {
+            let client = server.client()?;
+            let request = window.apply(client.series(selectors))?;
+            print_answer(request.raw().await).await
+        }
+        Command::Labels { window, server } => {
+            let client = server.client()?;
+            let request = window.apply(client.labels())?;
+            print_answer(request.raw().await).await
+        }
+        Command::LabelValues {
+            name,
+            window,
+            server,
+        } => {
+            let client = server.client()?;
+            let request = window.apply(client.label_values(&name))?;
+            print_answer(request.raw().await).await
+        }
+        Command::Targets { state, server } => {
+            let client = server.client()?;
+            let mut request = client.targets();
+            if let Some(state) = state {
+                request = request.param("state", state);
+            }
+            print_answer(request.raw().await).await
+        }
+        Command::Alerts { server } => {
+            let client = server.client()?;
+            print_answer(client.alerts().raw().await).await
+        }
+        Command::Rules { kind, server } => {
+            let client = server.client()?;
+            let mut request = client.rules();
+            if let Some(kind) = kind {
+                request = request.param("type", kind);
+            }
+            print_answer(request.raw().await).await
         }
         Command::Discover => {
             let text =
@@ -1077,6 +1215,25 @@ fn push_failure(what: &str, e: &chaosprometheus::pushgateway::Error, gateway: &s
         code: if e.is_invalid_input() { 2 } else { 1 },
         message: format!("{what} failed: {e}{hint}"),
     }
+}
+
+/// Prints an answer's payload as-is, with a newline.
+async fn print_answer(
+    answer: Result<chaosprometheus::api::Bytes, chaosprometheus::api::Error>,
+) -> Result<(), Failure> {
+    let bytes = answer.map_err(|e| Failure::from(Error::Client(Box::new(e))))?;
+    let mut out = Stdout::new();
+    out.write_all(&bytes).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::closed_pipe()
+        } else {
+            Failure {
+                code: 1,
+                message: format!("writing to stdout: {e}"),
+            }
+        }
+    })?;
+    newline(&mut out).await
 }
 
 /// Ends the payload with a newline, as a shell expects.

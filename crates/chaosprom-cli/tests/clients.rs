@@ -438,3 +438,29 @@ fn query_range_defaults_like_promtool() {
     let o = chaosprom(&["query-range", "up", "--url", &url, "--start", "2 mns ago"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
 }
+
+#[test]
+fn metadata_commands_print_prometheus_answers() {
+    let prom = Prometheus::start().unwrap();
+    let url = prom.url();
+    for args in [
+        vec!["labels"],
+        vec!["labels", "--match", "up", "--start", "-1h"],
+        vec!["label-values", "job"],
+        vec!["series", "up", "--end", "now"],
+        vec!["targets", "--state", "active"],
+        vec!["alerts"],
+        vec!["rules", "--type", "alert"],
+    ] {
+        let mut all = args.clone();
+        all.extend(["--url", url]);
+        let o = chaosprom(&all);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+        let answer: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(answer["status"], "success", "{args:?}");
+    }
+    let o = chaosprom(&["label-values", "bad-name", "--url", url]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    let o = chaosprom(&["series", "--url", url]);
+    assert_eq!(o.status.code(), Some(2), "a selector is required");
+}
