@@ -1,0 +1,378 @@
+//! The experiment commands: run, validate, discover; the runner with
+//! this extension registered.
+
+use std::path::PathBuf;
+
+use serde_json::{Map, Value, json};
+
+use crate::Failure;
+use crate::flags::{RunArgs, seconds_arg};
+
+/// `validate`.
+pub(crate) async fn validate(file: &str) -> Result<(), Failure> {
+    let experiment = load_experiment(file).await?;
+    let problems = runner().validate(&experiment);
+    if problems.is_empty() {
+        println!("{file} is a valid experiment");
+        Ok(())
+    } else {
+        for p in &problems {
+            println!("{p}");
+        }
+        Err(Failure {
+            code: 1,
+            message: format!("{} problem(s) in {file}", problems.len()),
+        })
+    }
+}
+
+/// `discover`.
+pub(crate) fn discover() {
+    let text = serde_json::to_string_pretty(&chaosprometheus::discover()).unwrap_or_default();
+    println!("{text}");
+}
+
+/// The runner, with this extension's probes and control registered.
+fn runner() -> chaos_runner::Runner {
+    let metrics: chaos_runner::ControlFactory = std::sync::Arc::new(|| {
+        std::sync::Arc::new(chaosprometheus::MetricsControl::new())
+            as std::sync::Arc<dyn chaosprometheus::controls::Control>
+    });
+    chaos_runner::Runner::new()
+        .extension(chaosprometheus::PROBES_MODULE, std::sync::Arc::new(Probes))
+        .control_module(chaosprometheus::METRICS_MODULE, metrics)
+}
+
+/// The settings: the file given, or ~/.chaostoolkit/settings.yaml when it
+/// exists, or none.
+fn settings(path: Option<&std::path::Path>) -> Result<Value, Failure> {
+    let default =
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".chaostoolkit/settings.yaml"));
+    let path = match (path, default) {
+        (Some(p), _) => p.to_path_buf(),
+        (None, Some(d)) if d.is_file() => d,
+        _ => return Ok(json!({})),
+    };
+    load(&path)
+}
+
+/// Interrupts the run as `chaos run` does: SIGINT, SIGTERM and SIGUSR1
+/// gracefully (rollbacks per strategy; a second one stops rollbacks that
+/// hang), SIGUSR2 at once (no rollbacks). Every signal counts, not only
+/// the first.
+fn on_signals(interrupter: &chaos_runner::Interrupter) {
+    use tokio::signal::unix::{SignalKind, signal};
+    for (kind, name, now) in [
+        (SignalKind::interrupt(), "SIGINT", false),
+        (SignalKind::terminate(), "SIGTERM", false),
+        (SignalKind::user_defined1(), "SIGUSR1", false),
+        (SignalKind::user_defined2(), "SIGUSR2", true),
+    ] {
+        let Ok(mut stream) = signal(kind) else {
+            continue;
+        };
+        let interrupter = interrupter.clone();
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                let reason = format!("received {name}");
+                if now {
+                    interrupter.interrupt_now(reason);
+                } else {
+                    interrupter.interrupt(reason);
+                }
+            }
+        });
+    }
+}
+
+/// `chaosprometheus.probes` for the runner.
+struct Probes;
+
+#[async_trait::async_trait]
+impl chaos_runner::Extension for Probes {
+    fn has_function(&self, function: &str) -> bool {
+        chaosprometheus::has_function(chaosprometheus::PROBES_MODULE, function)
+    }
+
+    fn check_call(&self, function: &str, arguments: &Value) -> Result<(), String> {
+        chaosprometheus::check_call(chaosprometheus::PROBES_MODULE, function, arguments)
+            .map_err(|e| e.to_string())
+    }
+
+    /// The `prometheus_*` keys given as plain values, checked as a probe
+    /// reads them.
+    fn check_configuration(&self, configuration: &Value) -> Vec<(String, String)> {
+        let Some(map) = configuration.as_object() else {
+            return Vec::new();
+        };
+        let mut problems = Vec::new();
+        for (key, value) in map {
+            if !key.starts_with("prometheus_") || value.is_object() && key != "prometheus_headers" {
+                continue;
+            }
+            if value.as_str().is_some_and(|s| s.contains('$')) {
+                continue;
+            }
+            let single = json!({ key.clone(): value.clone() });
+            if let Err(e) = chaosprometheus::Settings::from_chaos(&single, &json!({})) {
+                problems.push((key.clone(), e.to_string()));
+            }
+        }
+        problems
+    }
+
+    async fn call(
+        &self,
+        function: &str,
+        arguments: &Value,
+        configuration: &Value,
+        secrets: &Value,
+    ) -> Result<Value, String> {
+        match chaosprometheus::dispatch(
+            chaosprometheus::PROBES_MODULE,
+            function,
+            arguments,
+            configuration,
+            secrets,
+        )
+        .await
+        {
+            Ok(chaosprometheus::Activity::Output(v)) => Ok(v),
+            Ok(_) => Err(format!("{function} is not a probe")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+/// How a run goes: each from its flag, else the experiment's `runtime`,
+/// else the settings' `runtime`, else the default (as `chaos run`).
+struct Runtime {
+    rollback_strategy: chaos_runner::RollbackStrategy,
+    hypothesis_strategy: chaos_runner::HypothesisStrategy,
+    hypothesis_frequency: f64,
+    fail_fast: bool,
+}
+
+impl Runtime {
+    fn read(experiment: &Value, settings: &Value, args: &RunArgs) -> Result<Self, Failure> {
+        let get = |path: &[&str]| -> Option<(String, &Value)> {
+            for (source, root) in [
+                ("the experiment's", experiment),
+                ("the settings'", settings),
+            ] {
+                let mut value = root.get("runtime");
+                for key in path {
+                    value = value.and_then(|v| v.get(*key));
+                }
+                if let Some(v) = value.filter(|v| !v.is_null()) {
+                    return Some((format!("{source} runtime.{}", path.join(".")), v));
+                }
+            }
+            None
+        };
+        let bad = |name: &str, reason: String| Failure {
+            code: 2,
+            message: format!("{name}: {reason}"),
+        };
+        let parse = |path: &[&str]| -> Result<Option<(String, String)>, Failure> {
+            match get(path) {
+                None => Ok(None),
+                Some((name, Value::String(s))) => Ok(Some((name, s.clone()))),
+                Some((name, other)) => Err(bad(&name, format!("expected a string, found {other}"))),
+            }
+        };
+        let rollback_strategy = match (args.rollback_strategy, parse(&["rollbacks", "strategy"])?) {
+            (Some(flag), _) => flag,
+            (None, Some((name, text))) => text.parse().map_err(|e| bad(&name, e))?,
+            (None, None) => chaos_runner::RollbackStrategy::default(),
+        };
+        let hypothesis_strategy = match (
+            args.hypothesis_strategy,
+            parse(&["hypothesis", "strategy"])?,
+        ) {
+            (Some(flag), _) => flag,
+            (None, Some((name, text))) => text.parse().map_err(|e| bad(&name, e))?,
+            (None, None) => chaos_runner::HypothesisStrategy::default(),
+        };
+        let hypothesis_frequency =
+            match (args.hypothesis_frequency, get(&["hypothesis", "frequency"])) {
+                (Some(flag), _) => flag,
+                (None, Some((name, value))) => {
+                    let text = match value {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    seconds_arg(&text).map_err(|e| bad(&name, e))?
+                }
+                (None, None) => 1.0,
+            };
+        let fail_fast = args.fail_fast
+            || match get(&["hypothesis", "fail_fast"]) {
+                None => false,
+                Some((_, Value::Bool(b))) => *b,
+                Some((name, other)) => {
+                    return Err(bad(&name, format!("expected true or false, found {other}")));
+                }
+            };
+        Ok(Self {
+            rollback_strategy,
+            hypothesis_strategy,
+            hypothesis_frequency,
+            fail_fast,
+        })
+    }
+}
+
+/// Where the journal goes: checked before the run (so that nothing is
+/// injected when it could not be written), written atomically after it (a
+/// temporary file in the same folder, then renamed over the path), so that
+/// a crash or a second run never leaves a truncated journal.
+struct JournalFile {
+    path: PathBuf,
+    folder: PathBuf,
+}
+
+impl JournalFile {
+    fn check(path: &std::path::Path) -> Result<Self, Failure> {
+        let fail = |reason: String| Failure {
+            code: 1,
+            message: format!(
+                "cannot write the journal to {}: {reason}; nothing was run",
+                path.display()
+            ),
+        };
+        if path.is_dir() {
+            return Err(fail("it is a folder".into()));
+        }
+        let folder = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if path.exists() {
+            std::fs::OpenOptions::new()
+                .append(true)
+                .open(path)
+                .map_err(|e| fail(e.to_string()))?;
+        }
+        // Proves the folder takes a new file (the rename needs it).
+        tempfile::Builder::new()
+            .prefix(".chaosprom-journal-")
+            .tempfile_in(&folder)
+            .map_err(|e| fail(format!("cannot create a file in {}: {e}", folder.display())))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            folder,
+        })
+    }
+
+    fn write(&self, journal: &Value) -> Result<(), Failure> {
+        use std::io::Write as _;
+        let fail = |reason: String| Failure {
+            code: 1,
+            message: format!(
+                "cannot write the journal to {}: {reason}",
+                self.path.display()
+            ),
+        };
+        let text = serde_json::to_vec_pretty(journal).map_err(|e| fail(e.to_string()))?;
+        let mut file = tempfile::Builder::new()
+            .prefix(".chaosprom-journal-")
+            .tempfile_in(&self.folder)
+            .map_err(|e| fail(e.to_string()))?;
+        file.write_all(&text)
+            .and_then(|()| file.as_file().sync_all())
+            .map_err(|e| fail(e.to_string()))?;
+        file.persist(&self.path)
+            .map_err(|e| fail(e.error.to_string()))?;
+        Ok(())
+    }
+}
+
+async fn load_experiment(source: &str) -> Result<Value, Failure> {
+    chaos_runner::load_experiment(source)
+        .await
+        .map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })
+}
+
+fn load(file: &std::path::Path) -> Result<Value, Failure> {
+    chaos_runner::load_file(file).map_err(|e| Failure {
+        code: 1,
+        message: e.to_string(),
+    })
+}
+
+pub(crate) async fn run_experiment(args: RunArgs, quiet: bool) -> Result<(), Failure> {
+    let config_error = |e: chaos_runner::Error| Failure {
+        code: 1,
+        message: e.to_string(),
+    };
+    let experiment = load_experiment(&args.file).await?;
+    let journal_file = JournalFile::check(&args.journal_path)?;
+    let mut configuration = Map::new();
+    let mut secrets = Map::new();
+    let mut environment = Map::new();
+    for file in &args.var_files {
+        let vars = chaos_runner::load_var_file(file).map_err(config_error)?;
+        configuration.extend(vars.configuration);
+        secrets.extend(vars.secrets);
+        environment.extend(vars.environment);
+    }
+    for var in &args.vars {
+        let (key, value) = chaos_runner::parse_var(var).map_err(|e| Failure {
+            code: 2,
+            message: e.to_string(),
+        })?;
+        configuration.insert(key, value);
+    }
+    let settings = settings(args.settings.as_deref())?;
+    let runtime = Runtime::read(&experiment, &settings, &args)?;
+    let runner = runner()
+        .settings(settings)
+        .configuration(configuration)
+        .secrets(secrets)
+        .environment(environment)
+        .rollback_strategy(runtime.rollback_strategy)
+        .hypothesis_strategy(
+            runtime.hypothesis_strategy,
+            std::time::Duration::try_from_secs_f64(runtime.hypothesis_frequency)
+                .unwrap_or(chaosprometheus::MAX_TIMEOUT),
+            runtime.fail_fast,
+        )
+        .dry(args.dry)
+        .progress(!quiet);
+    on_signals(&runner.interrupter());
+    let journal = runner.run(&experiment).await.map_err(config_error)?;
+    journal_file.write(&journal)?;
+    if !quiet {
+        eprintln!("The journal is in {}", args.journal_path.display());
+    }
+    let unmet = |phase: &str| journal["steady_states"][phase]["steady_state_met"] == json!(false);
+    if args.strict && journal["status"] == "completed" && (unmet("before") || unmet("after")) {
+        return Err(Failure {
+            code: 3,
+            message: format!(
+                "--strict: the steady state was not met {} the method",
+                if unmet("before") { "before" } else { "after" }
+            ),
+        });
+    }
+    if journal["status"] == "completed" && journal["deviated"] == json!(false) {
+        Ok(())
+    } else {
+        Err(Failure {
+            code: 1,
+            message: format!(
+                "the experiment ended with status {}{}",
+                journal["status"].as_str().unwrap_or("unknown"),
+                if journal["deviated"] == json!(true) {
+                    " and deviated"
+                } else {
+                    ""
+                }
+            ),
+        })
+    }
+}

@@ -1,0 +1,415 @@
+//! The command line's flags (clap derive types) and how they read.
+
+use std::path::PathBuf;
+
+use chaosprometheus::pushgateway::PushMethod;
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Map, Value, json};
+
+use crate::Failure;
+
+/// Ask Prometheus how a system is doing, and push metrics to a Pushgateway,
+/// as the Chaos Toolkit's Prometheus extension does.
+#[derive(Debug, Parser)]
+#[command(name = "chaosprom", version, about)]
+pub(crate) struct Cli {
+    /// More logs on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// Only errors on stderr (a run's progress too).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
+    /// Colours in logs: auto (on a terminal, unless NO_COLOR is set),
+    /// always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    pub(crate) color: Color,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run an instant query; print Prometheus' payload as-is.
+    Query {
+        /// The PromQL expression.
+        promql: String,
+        /// When to evaluate it: "now", "10 seconds ago", RFC 3339, unix seconds…
+        #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+        when: Option<String>,
+        /// Prometheus' evaluation timeout: seconds or a duration (30s, 1m30s).
+        #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
+        timeout: Option<f64>,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Run a range query; print Prometheus' payload as-is, streamed.
+    QueryRange {
+        /// The PromQL expression.
+        promql: String,
+        /// Where the range starts: "1 hour ago", RFC 3339… (default: one
+        /// hour before the end).
+        #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+        start: Option<String>,
+        /// Where it ends: "now"… (default: now).
+        #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+        end: Option<String>,
+        /// Seconds, or a duration such as 15s (default: a round step that
+        /// gives about 250 points, never more than Prometheus' 11,000).
+        #[arg(long, value_name = "S")]
+        step: Option<String>,
+        /// Prometheus' evaluation timeout: seconds or a duration (30s, 1m30s).
+        #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
+        timeout: Option<f64>,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print the mean of every point a range query returns over a window.
+    Mean {
+        /// The PromQL expression.
+        promql: String,
+        /// How far back from now, e.g. 1h or 1d.
+        #[arg(
+            long,
+            value_name = "D",
+            default_value = "1d",
+            allow_hyphen_values = true
+        )]
+        window: String,
+        /// arithmetic, geometric or harmonic.
+        #[arg(long, value_name = "T", default_value = "arithmetic")]
+        mean_type: String,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Push text-format metrics from FILE (or stdin) to a Pushgateway.
+    Push {
+        #[command(flatten)]
+        group: Group,
+        /// put replaces the group; post replaces only the families pushed.
+        #[arg(long, value_name = "put|post", default_value = "put")]
+        method: PushMethod,
+        /// Push even when there are no metrics (a PUT of nothing empties the
+        /// group).
+        #[arg(long)]
+        allow_empty: bool,
+        /// The metrics, in the Prometheus text format; stdin if absent.
+        file: Option<PathBuf>,
+    },
+    /// Delete a group from a Pushgateway.
+    Delete {
+        #[command(flatten)]
+        group: Group,
+    },
+    /// Print the series matching selectors (/api/v1/series), as-is.
+    Series {
+        /// Series selectors, e.g. 'up{job="api"}'.
+        #[arg(required = true)]
+        selectors: Vec<String>,
+        #[command(flatten)]
+        window: Window,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print every label name (/api/v1/labels), as-is.
+    Labels {
+        #[command(flatten)]
+        window: Window,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print every value of a label (/api/v1/label/NAME/values), as-is.
+    LabelValues {
+        /// The label name, e.g. job.
+        name: String,
+        #[command(flatten)]
+        window: Window,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print the scrape targets (/api/v1/targets), as-is.
+    Targets {
+        /// active, dropped or any.
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print the active alerts (/api/v1/alerts), as-is.
+    Alerts {
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print the alerting and recording rules (/api/v1/rules), as-is.
+    Rules {
+        /// alert or record.
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<String>,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print the extension's activities as JSON, like `chaos discover`.
+    Discover,
+    /// Run a Chaos Toolkit experiment file (JSON or YAML) and write its
+    /// journal; exit 1 unless it completed without deviating.
+    Run(RunArgs),
+    /// Check an experiment file; print every problem with its JSON path.
+    Validate {
+        /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or
+        /// - for standard input.
+        #[arg(value_name = "FILE|URL|-")]
+        file: String,
+    },
+}
+
+/// `chaosprom run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or -
+    /// for standard input.
+    #[arg(value_name = "FILE|URL|-")]
+    pub(crate) file: String,
+    /// Where to write the journal.
+    #[arg(long, value_name = "FILE", default_value = "./journal.json")]
+    pub(crate) journal_path: PathBuf,
+    /// A configuration value, as key=value or key:type=value (type: str,
+    /// int, float, bool, json); repeatable.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub(crate) vars: Vec<String>,
+    /// A JSON or YAML file with `configuration` and `secrets` mappings, or
+    /// a .env file of KEY=VALUE environment variables; repeatable.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub(crate) var_files: Vec<PathBuf>,
+    /// When to play rollbacks: default, always, never, deviated (else the
+    /// experiment's or the settings' runtime.rollbacks.strategy).
+    #[arg(long, value_name = "STRATEGY")]
+    pub(crate) rollback_strategy: Option<chaos_runner::RollbackStrategy>,
+    /// When to check the steady-state hypothesis: default,
+    /// before-method-only, after-method-only, during-method-only,
+    /// continuously (else runtime.hypothesis.strategy).
+    #[arg(long, value_name = "STRATEGY")]
+    pub(crate) hypothesis_strategy: Option<chaos_runner::HypothesisStrategy>,
+    /// Time between hypothesis checks during the method: seconds or a
+    /// duration (5s, 1m30s); else runtime.hypothesis.frequency, else 1 s.
+    #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
+    pub(crate) hypothesis_frequency: Option<f64>,
+    /// Stop the method after the running activity as soon as a check during
+    /// it is out of tolerance (else runtime.hypothesis.fail_fast).
+    #[arg(long)]
+    pub(crate) fail_fast: bool,
+    /// Run without executing: probes, actions, activities, or pause (skip
+    /// pauses).
+    #[arg(long, value_name = "WHAT")]
+    pub(crate) dry: Option<chaos_runner::Dry>,
+    /// The Chaos Toolkit settings file (its `controls` apply to every run);
+    /// default ~/.chaostoolkit/settings.yaml when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) settings: Option<PathBuf>,
+    /// Exit 3 unless the steady state was met both before and after the
+    /// method (by default, as with chaos run, a steady state already
+    /// broken before the method ends the run "completed", exit 0).
+    #[arg(long)]
+    pub(crate) strict: bool,
+}
+
+/// Where Prometheus is and how to reach it.
+#[derive(Debug, Args)]
+pub(crate) struct Server {
+    /// Prometheus' base URL (may carry a path prefix).
+    #[arg(long, env = "PROMETHEUS_URL", default_value = chaosprometheus::DEFAULT_BASE_URL)]
+    pub(crate) url: String,
+    /// A bearer token [env: PROMETHEUS_TOKEN].
+    #[arg(long)]
+    pub(crate) token: Option<String>,
+    /// Basic auth password [env: PROMETHEUS_PASSWORD].
+    #[arg(long, requires = "user")]
+    pub(crate) password: Option<String>,
+    #[command(flatten)]
+    pub(crate) connection: Connection,
+}
+
+/// Narrowing a metadata query (series, labels, label values).
+#[derive(Debug, Args)]
+pub(crate) struct Window {
+    /// Only series matching this selector (repeatable; labels and values).
+    #[arg(long = "match", value_name = "SELECTOR")]
+    pub(crate) matchers: Vec<String>,
+    /// Only data from this time on: "1 hour ago", RFC 3339…
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub(crate) start: Option<String>,
+    /// Only data up to this time.
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub(crate) end: Option<String>,
+}
+
+impl Window {
+    /// Applies the window to a request.
+    pub(crate) fn apply<'c, T: serde::de::DeserializeOwned>(
+        &self,
+        mut request: chaosprometheus::api::Request<'c, chaosprometheus::api::Plain<T>>,
+    ) -> Result<chaosprometheus::api::Request<'c, chaosprometheus::api::Plain<T>>, Failure> {
+        use chaosprometheus::when::{local_zone, parse_time_from};
+        let now = jiff::Timestamp::now();
+        let at = |flag: &str, text: &str| {
+            parse_time_from(text, now, local_zone).map_err(|e| Failure {
+                code: 2,
+                message: format!("{flag}: {e}"),
+            })
+        };
+        for m in &self.matchers {
+            request = request.matcher(m.clone());
+        }
+        if let Some(start) = &self.start {
+            request = request.start(at("--start", start)?);
+        }
+        if let Some(end) = &self.end {
+            request = request.end(at("--end", end)?);
+        }
+        Ok(request)
+    }
+}
+
+/// How to reach a server: auth, TLS, headers, proxy, limits (shared by the
+/// Prometheus and Pushgateway commands).
+#[derive(Debug, Args)]
+pub(crate) struct Connection {
+    /// A header for every request, as NAME=VALUE (repeatable).
+    #[arg(long = "header", value_name = "K=V", value_parser = key_value)]
+    pub(crate) headers: Vec<(String, String)>,
+    /// Basic auth user.
+    #[arg(long)]
+    pub(crate) user: Option<String>,
+    /// Do not verify the server's TLS certificate.
+    #[arg(long)]
+    pub(crate) insecure: bool,
+    /// Extra trusted CA certificates (PEM); a self-signed server
+    /// certificate in it is trusted as itself.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ca_file: Option<String>,
+    /// The client's timeout for one attempt: seconds or a duration (5s,
+    /// 1m30s); default 30 s (10 s for a Pushgateway), at most one day.
+    #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
+    pub(crate) client_timeout: Option<f64>,
+    /// An http:// proxy for every request ("" goes direct); default:
+    /// HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY.
+    #[arg(long, value_name = "URL")]
+    pub(crate) proxy: Option<String>,
+    /// The most bytes an answer held in memory may have (default 256 MiB).
+    #[arg(long, value_name = "BYTES")]
+    pub(crate) max_body_size: Option<usize>,
+}
+
+/// A Pushgateway group, and how to reach the gateway.
+#[derive(Debug, Args)]
+pub(crate) struct Group {
+    /// The Pushgateway's base URL.
+    #[arg(long, value_name = "URL", env = "PUSHGATEWAY_URL")]
+    pub(crate) gateway: String,
+    /// The job.
+    #[arg(long, value_name = "J")]
+    pub(crate) job: String,
+    /// A grouping label, as NAME=VALUE (repeatable).
+    #[arg(long = "grouping-key", value_name = "K=V", value_parser = key_value)]
+    pub(crate) grouping_key: Vec<(String, String)>,
+    /// A bearer token.
+    #[arg(long)]
+    pub(crate) token: Option<String>,
+    /// Basic auth password.
+    #[arg(long, requires = "user")]
+    pub(crate) password: Option<String>,
+    #[command(flatten)]
+    pub(crate) connection: Connection,
+}
+
+/// A time span flag: seconds (`2.5`) or a duration (`5s`, `1m30s`),
+/// positive and at most a day.
+pub(crate) fn seconds_arg(s: &str) -> Result<f64, String> {
+    let max = chaosprometheus::MAX_TIMEOUT;
+    let seconds = match s.trim().parse::<f64>() {
+        Ok(seconds) => seconds,
+        Err(_) => match chaosprometheus::when::parse_duration(s) {
+            Ok(d) => d.as_secs_f64(),
+            Err(e) => {
+                return Err(format!(
+                    "expected seconds or a duration such as 30s or 1m30s: {e}"
+                ));
+            }
+        },
+    };
+    match std::time::Duration::try_from_secs_f64(seconds) {
+        Ok(d) if !d.is_zero() && d <= max => Ok(seconds),
+        _ => Err(format!(
+            "expected a positive time span of at most {} s (one day), found '{s}'",
+            max.as_secs()
+        )),
+    }
+}
+
+pub(crate) fn key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("expected NAME=VALUE, found '{s}'")),
+    }
+}
+
+impl Server {
+    /// A Prometheus client for these flags.
+    pub(crate) fn client(&self) -> Result<chaosprometheus::api::Client, Failure> {
+        let (configuration, secrets) = self.chaos();
+        let settings = chaosprometheus::Settings::from_chaos(&configuration, &secrets)?;
+        Ok(settings.shared_client(None)?)
+    }
+
+    /// The experiment-style configuration and secrets these flags mean.
+    pub(crate) fn chaos(&self) -> (Value, Value) {
+        let mut configuration = Map::new();
+        configuration.insert("prometheus_base_url".into(), json!(self.url));
+        let c = &self.connection;
+        if let Some(t) = c.client_timeout {
+            configuration.insert("prometheus_timeout".into(), json!(t));
+        }
+        if !c.headers.is_empty() {
+            let headers: Map<String, Value> = c
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v)))
+                .collect();
+            configuration.insert("prometheus_headers".into(), Value::Object(headers));
+        }
+        if let Some(ca) = &c.ca_file {
+            configuration.insert("prometheus_ca_file".into(), json!(ca));
+        }
+        if c.insecure {
+            configuration.insert("prometheus_verify_tls".into(), json!(false));
+        }
+        if let Some(proxy) = &c.proxy {
+            configuration.insert("prometheus_proxy".into(), json!(proxy));
+        }
+        if let Some(limit) = c.max_body_size {
+            configuration.insert("prometheus_max_body_size".into(), json!(limit));
+        }
+        let mut secrets = Map::new();
+        let from_env = |flag: &Option<String>, var: &str| {
+            flag.clone()
+                .or_else(|| std::env::var(var).ok().filter(|v| !v.is_empty()))
+        };
+        if let Some(token) = from_env(&self.token, "PROMETHEUS_TOKEN") {
+            secrets.insert("prometheus_token".into(), json!(token));
+        }
+        if let Some(user) = &c.user {
+            secrets.insert("prometheus_username".into(), json!(user));
+            secrets.insert(
+                "prometheus_password".into(),
+                json!(from_env(&self.password, "PROMETHEUS_PASSWORD").unwrap_or_default()),
+            );
+        }
+        (Value::Object(configuration), Value::Object(secrets))
+    }
+}

@@ -1,0 +1,269 @@
+//! The Prometheus commands: query, query-range, mean, and the metadata
+//! endpoints; their answers go to stdout as-is.
+
+use chaosprometheus::Error;
+use chaosprometheus::probes::{self, ComputeMeanArgs, QueryArgs, QueryIntervalArgs, StepArg};
+use tokio::io::AsyncWriteExt;
+
+use crate::Failure;
+use crate::flags::{Server, Window};
+
+/// `query`.
+pub(crate) async fn query(
+    promql: String,
+    when: Option<String>,
+    timeout: Option<f64>,
+    server: &Server,
+) -> Result<(), Failure> {
+    let (configuration, secrets) = server.chaos();
+    let args = QueryArgs {
+        query: promql,
+        when,
+        timeout,
+        verify_tls: None,
+    };
+    let mut out = Stdout::new();
+    probes::query_to(&args, &configuration, &secrets, &mut out).await?;
+    newline(&mut out).await
+}
+
+/// `query-range`.
+pub(crate) async fn query_range(
+    promql: String,
+    start: Option<&str>,
+    end: Option<&str>,
+    step: Option<String>,
+    timeout: Option<f64>,
+    server: &Server,
+) -> Result<(), Failure> {
+    let (configuration, secrets) = server.chaos();
+    let (start, end, step) = range_defaults(start, end, step)?;
+    let step = match step.trim().parse::<f64>() {
+        Ok(seconds) => StepArg::Seconds(seconds),
+        Err(_) => StepArg::Duration(step),
+    };
+    let args = QueryIntervalArgs {
+        query: promql,
+        start,
+        end,
+        step,
+        timeout,
+        verify_tls: None,
+    };
+    let mut out = Stdout::new();
+    probes::query_interval_to(&args, &configuration, &secrets, &mut out).await?;
+    newline(&mut out).await
+}
+
+/// `mean`.
+pub(crate) async fn mean(
+    promql: String,
+    window: String,
+    mean_type: String,
+    server: &Server,
+) -> Result<(), Failure> {
+    let (configuration, secrets) = server.chaos();
+    let args = ComputeMeanArgs {
+        query: promql,
+        window,
+        mean_type,
+    };
+    let mean = probes::compute_mean(&args, &configuration, &secrets).await?;
+    println!("{mean}");
+    Ok(())
+}
+
+/// `series`.
+pub(crate) async fn series(
+    selectors: Vec<String>,
+    window: &Window,
+    server: &Server,
+) -> Result<(), Failure> {
+    let client = server.client()?;
+    let request = window.apply(client.series(selectors))?;
+    print_answer(request.raw().await).await
+}
+
+/// `labels`.
+pub(crate) async fn labels(window: &Window, server: &Server) -> Result<(), Failure> {
+    let client = server.client()?;
+    let request = window.apply(client.labels())?;
+    print_answer(request.raw().await).await
+}
+
+/// `label-values`.
+pub(crate) async fn label_values(
+    name: &str,
+    window: &Window,
+    server: &Server,
+) -> Result<(), Failure> {
+    let client = server.client()?;
+    let request = window.apply(client.label_values(name))?;
+    print_answer(request.raw().await).await
+}
+
+/// `targets`.
+pub(crate) async fn targets(state: Option<String>, server: &Server) -> Result<(), Failure> {
+    let client = server.client()?;
+    let mut request = client.targets();
+    if let Some(state) = state {
+        request = request.param("state", state);
+    }
+    print_answer(request.raw().await).await
+}
+
+/// `alerts`.
+pub(crate) async fn alerts(server: &Server) -> Result<(), Failure> {
+    let client = server.client()?;
+    print_answer(client.alerts().raw().await).await
+}
+
+/// `rules`.
+pub(crate) async fn rules(kind: Option<String>, server: &Server) -> Result<(), Failure> {
+    let client = server.client()?;
+    let mut request = client.rules();
+    if let Some(kind) = kind {
+        request = request.param("type", kind);
+    }
+    print_answer(request.raw().await).await
+}
+
+/// `query-range`'s start, end and step, with promtool's defaults: the end
+/// is now, the start an hour before the end, and the step a round
+/// duration giving about 250 points (never above Prometheus' 11,000).
+fn range_defaults(
+    start: Option<&str>,
+    end: Option<&str>,
+    step: Option<String>,
+) -> Result<(String, String, String), Failure> {
+    use chaosprometheus::when::{local_zone, parse_time_from};
+    use jiff::{SignedDuration, Timestamp};
+    let now = Timestamp::now();
+    let parse = |flag: &str, text: &str| {
+        parse_time_from(text, now, local_zone).map_err(|e| Failure {
+            code: 2,
+            message: format!("{flag}: {e}"),
+        })
+    };
+    let end_at = match end {
+        Some(text) => parse("--end", text)?,
+        None => now,
+    };
+    let start_at = match start {
+        Some(text) => parse("--start", text)?,
+        None => end_at
+            .checked_sub(SignedDuration::from_hours(1))
+            .map_err(|e| Failure {
+                code: 2,
+                message: format!("--end: {e}"),
+            })?,
+    };
+    let step = step.unwrap_or_else(|| default_step(end_at.duration_since(start_at).as_secs_f64()));
+    Ok((start_at.to_string(), end_at.to_string(), step))
+}
+
+/// A round step that cuts `range` seconds into about 250 points, and never
+/// into more than 11,000.
+fn default_step(range: f64) -> String {
+    const ROUND: [(u64, &str); 20] = [
+        (1, "1s"),
+        (2, "2s"),
+        (5, "5s"),
+        (10, "10s"),
+        (15, "15s"),
+        (30, "30s"),
+        (60, "1m"),
+        (120, "2m"),
+        (300, "5m"),
+        (600, "10m"),
+        (900, "15m"),
+        (1800, "30m"),
+        (3600, "1h"),
+        (7200, "2h"),
+        (10800, "3h"),
+        (21600, "6h"),
+        (43200, "12h"),
+        (86400, "1d"),
+        (172_800, "2d"),
+        (604_800, "1w"),
+    ];
+    let wanted = (range / 250.0).max(range / 11_000.0).max(1.0);
+    ROUND
+        .iter()
+        .find(|(seconds, _)| *seconds as f64 >= wanted)
+        .map_or_else(
+            || format!("{}s", wanted.ceil()),
+            |(_, text)| (*text).to_owned(),
+        )
+}
+
+/// Stdout as an `AsyncWrite` that writes directly. tokio's own `stdout()`
+/// hands every write to a blocking-pool thread; a CLI with one task has
+/// nothing to block, and the thread costs more than the write.
+struct Stdout(std::io::StdoutLock<'static>);
+
+impl Stdout {
+    fn new() -> Self {
+        Self(std::io::stdout().lock())
+    }
+}
+
+impl tokio::io::AsyncWrite for Stdout {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(std::io::Write::write(&mut self.0, buf))
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(std::io::Write::flush(&mut self.0))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        self.poll_flush(cx)
+    }
+}
+
+/// Prints an answer's payload as-is, with a newline.
+async fn print_answer(
+    answer: Result<chaosprometheus::api::Bytes, chaosprometheus::api::Error>,
+) -> Result<(), Failure> {
+    let bytes = answer.map_err(|e| Failure::from(Error::Client(Box::new(e))))?;
+    let mut out = Stdout::new();
+    out.write_all(&bytes).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::closed_pipe()
+        } else {
+            Failure {
+                code: 1,
+                message: format!("writing to stdout: {e}"),
+            }
+        }
+    })?;
+    newline(&mut out).await
+}
+
+/// Ends the payload with a newline, as a shell expects.
+async fn newline(out: &mut Stdout) -> Result<(), Failure> {
+    out.write_all(b"\n")
+        .await
+        .and(out.flush().await)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Failure::closed_pipe()
+            } else {
+                Failure {
+                    code: 1,
+                    message: format!("writing to stdout: {e}"),
+                }
+            }
+        })
+}
