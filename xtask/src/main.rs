@@ -4,6 +4,7 @@
 //! - `test`: the one command that checks everything.
 //! - `servers`: runs Prometheus, a Pushgateway and VictoriaMetrics until Ctrl-C.
 //! - `demo`: the project's main job on real local servers.
+//! - `man`: chaosprom's man page, generated from its flags.
 //! - `release <version> [--dry-run]`: bumps versions, dates the changelog,
 //!   packages every crate.
 
@@ -12,6 +13,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod man;
 mod release;
 mod servers;
 mod setup;
@@ -38,6 +40,8 @@ enum Command {
     Servers,
     /// Run the project's main job against real local servers.
     Demo,
+    /// Write chaosprom's man page to target/man/chaosprom.1.
+    Man,
     /// Bump every crate to VERSION, date the changelog, package every crate.
     Release {
         /// The new version, greater than the current one.
@@ -58,6 +62,7 @@ fn main() -> ExitCode {
         Command::Test => test::run(),
         Command::Servers => servers::run(),
         Command::Demo => demo::run(),
+        Command::Man => man::run(),
         Command::Release { version, dry_run } => release::run(&version, dry_run),
     };
     match outcome {

@@ -155,6 +155,15 @@ pub(crate) enum Command {
         #[command(flatten)]
         server: Server,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish,
+    /// powershell), e.g. `chaosprom completions bash > /etc/bash_completion.d/chaosprom`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff); `cargo xtask man` writes it to a file.
+    #[command(hide = true)]
+    Man,
     /// Print the extension's activities as JSON, like `chaos discover`.
     Discover,
     /// Run a Chaos Toolkit experiment file (JSON or YAML) and write its

@@ -187,5 +187,25 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             experiments::discover();
             Ok(())
         }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "chaosprom", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command)
+                .render(&mut std::io::stdout())
+                .map_err(|e| {
+                    if e.kind() == std::io::ErrorKind::BrokenPipe {
+                        Failure::closed_pipe()
+                    } else {
+                        Failure {
+                            code: 1,
+                            message: format!("writing the man page: {e}"),
+                        }
+                    }
+                })
+        }
     }
 }

@@ -464,3 +464,24 @@ fn metadata_commands_print_prometheus_answers() {
     let o = chaosprom(&["series", "--url", url]);
     assert_eq!(o.status.code(), Some(2), "a selector is required");
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_flags() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = chaosprom(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let script = text(&o.stdout);
+        assert!(
+            script.contains("query-range") && script.contains("client-timeout"),
+            "{shell}"
+        );
+    }
+    assert_eq!(chaosprom(&["completions", "tcsh"]).status.code(), Some(2));
+    let o = chaosprom(&["man"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        text(&o.stdout).contains(".TH chaosprom 1"),
+        "{}",
+        text(&o.stdout)
+    );
+}
