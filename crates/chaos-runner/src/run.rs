@@ -286,6 +286,62 @@ impl Runner {
     /// not start (invalid, or configuration missing); whatever happens once
     /// it runs is in the journal.
     pub async fn run(&self, experiment: &Value) -> Result<Value, Error> {
+        let (as_run, configuration, secrets) = self.prepare(experiment).await?;
+        let controls = Controls::new(&as_run, &self.settings["controls"], &self.control_factories);
+        let ctx = self.context(&as_run, configuration, secrets, controls);
+        Ok(ctx.run().await)
+    }
+
+    /// Runs one activity of the experiment, named `name` in its hypothesis,
+    /// method or rollbacks, with the configuration, secrets and substitution
+    /// a run gives it, and, for a probe with a tolerance, judges its output;
+    /// nothing else runs: no other activity, no control, no pause. Returns
+    /// the activity's run entry (with `tolerance_met` when it has a
+    /// tolerance). The quickest way to debug a tolerance.
+    pub async fn run_activity(&self, experiment: &Value, name: &str) -> Result<Value, Error> {
+        let (as_run, configuration, secrets) = self.prepare(experiment).await?;
+        let lists = ["steady-state-hypothesis", "method", "rollbacks"].map(|key| match key {
+            "steady-state-hypothesis" => as_run[key]["probes"].as_array(),
+            _ => as_run[key].as_array(),
+        });
+        let Some(found) = lists
+            .into_iter()
+            .flatten()
+            .flatten()
+            .find(|a| a.get("ref").is_none() && a["name"] == name)
+        else {
+            return Err(Error::Invalid(vec![Problem {
+                path: "$".into(),
+                message: format!("no activity is named '{name}'"),
+            }]));
+        };
+        let mut activity = found.clone();
+        if let Some(map) = activity.as_object_mut() {
+            map.remove("pauses");
+            map.remove("background");
+        }
+        let controls = Controls::new(&json!({}), &json!({}), &self.control_factories);
+        let ctx = self.context(&as_run, configuration, secrets, controls);
+        let mut runs = Vec::new();
+        if let Err(Stop::Interrupted(reason)) = ctx.activity(&activity, &mut runs).await {
+            return Err(Error::Config {
+                key: name.to_owned(),
+                reason: format!("interrupted: {reason}"),
+            });
+        }
+        let mut entry = runs.pop().unwrap_or(Value::Null);
+        if activity.get("tolerance").is_some() {
+            ctx.judge(&activity, &mut entry, false).await;
+        }
+        Ok(entry)
+    }
+
+    /// What a run starts from: the experiment as it runs (title
+    /// substituted, `dry` set), its configuration and its secrets.
+    async fn prepare(
+        &self,
+        experiment: &Value,
+    ) -> Result<(Value, Map<String, Value>, Map<String, Value>), Error> {
         let problems = self.validate(experiment);
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
@@ -314,7 +370,6 @@ impl Runner {
             configuration: &configuration,
             secrets: &secrets,
         };
-        // The experiment as Python runs it: title substituted, "dry" added.
         let mut as_run = experiment.clone();
         if let Some(title) = experiment.get("title") {
             as_run["title"] = substitute(title, &lookup);
@@ -326,10 +381,19 @@ impl Runner {
             Some(Dry::Activities) => json!("activities"),
             Some(Dry::Pause) => json!("pause"),
         };
-        let controls = Controls::new(&as_run, &self.settings["controls"], &self.control_factories);
-        let ctx = Context {
+        Ok((as_run, configuration, secrets))
+    }
+
+    fn context<'a>(
+        &'a self,
+        as_run: &'a Value,
+        configuration: Map<String, Value>,
+        secrets: Map<String, Value>,
+        controls: Controls,
+    ) -> Context<'a> {
+        Context {
             runner: self,
-            experiment: &as_run,
+            experiment: as_run,
             configuration_value: Value::Object(configuration.clone()),
             secrets_value: Value::Object(secrets.clone()),
             configuration,
@@ -338,8 +402,7 @@ impl Runner {
             interrupt: self.interrupt.subscribe(),
             rolling_back: std::sync::atomic::AtomicBool::new(false),
             fail_fast_tripped: std::sync::atomic::AtomicBool::new(false),
-        };
-        Ok(ctx.run().await)
+        }
     }
 }
 

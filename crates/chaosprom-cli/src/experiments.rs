@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::Failure;
 use crate::flags::{RunArgs, seconds_arg};
@@ -304,6 +304,80 @@ fn load(file: &std::path::Path) -> Result<Value, Failure> {
     })
 }
 
+/// The configuration, secrets and environment of `--var` and
+/// `--var-file` flags (a `--var` wins over a file).
+fn vars(vars: &[String], files: &[PathBuf]) -> Result<chaos_runner::VarFile, Failure> {
+    let mut all = chaos_runner::VarFile::default();
+    for file in files {
+        let loaded = chaos_runner::load_var_file(file).map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })?;
+        all.configuration.extend(loaded.configuration);
+        all.secrets.extend(loaded.secrets);
+        all.environment.extend(loaded.environment);
+    }
+    for var in vars {
+        let (key, value) = chaos_runner::parse_var(var).map_err(|e| Failure {
+            code: 2,
+            message: e.to_string(),
+        })?;
+        all.configuration.insert(key, value);
+    }
+    Ok(all)
+}
+
+/// `probe`: one activity, with what a run would give it; its output on
+/// stdout, the verdict on stderr.
+pub(crate) async fn probe(
+    file: &str,
+    name: &str,
+    var_flags: &[String],
+    var_files: &[PathBuf],
+    quiet: bool,
+) -> Result<(), Failure> {
+    let experiment = load_experiment(file).await?;
+    let vars = vars(var_flags, var_files)?;
+    let runner = runner()
+        .configuration(vars.configuration)
+        .secrets(vars.secrets)
+        .environment(vars.environment)
+        .progress(!quiet);
+    on_signals(&runner.interrupter());
+    let entry = runner
+        .run_activity(&experiment, name)
+        .await
+        .map_err(|e| Failure {
+            code: 1,
+            message: e.to_string(),
+        })?;
+    let shown = if entry["status"] == "succeeded" {
+        &entry["output"]
+    } else {
+        &entry["exception"]
+    };
+    println!(
+        "{}",
+        serde_json::to_string_pretty(shown).unwrap_or_default()
+    );
+    match (entry["status"].as_str(), entry.get("tolerance_met")) {
+        (Some("succeeded"), None | Some(Value::Bool(true))) => {
+            if entry.get("tolerance_met").is_some() && !quiet {
+                eprintln!("chaosprom: '{name}' is within its tolerance");
+            }
+            Ok(())
+        }
+        (Some("succeeded"), _) => Err(Failure {
+            code: 1,
+            message: format!("'{name}' is not within its tolerance"),
+        }),
+        _ => Err(Failure {
+            code: 1,
+            message: format!("'{name}' failed"),
+        }),
+    }
+}
+
 pub(crate) async fn run_experiment(args: RunArgs, quiet: bool) -> Result<(), Failure> {
     let config_error = |e: chaos_runner::Error| Failure {
         code: 1,
@@ -311,29 +385,14 @@ pub(crate) async fn run_experiment(args: RunArgs, quiet: bool) -> Result<(), Fai
     };
     let experiment = load_experiment(&args.file).await?;
     let journal_file = JournalFile::check(&args.journal_path)?;
-    let mut configuration = Map::new();
-    let mut secrets = Map::new();
-    let mut environment = Map::new();
-    for file in &args.var_files {
-        let vars = chaos_runner::load_var_file(file).map_err(config_error)?;
-        configuration.extend(vars.configuration);
-        secrets.extend(vars.secrets);
-        environment.extend(vars.environment);
-    }
-    for var in &args.vars {
-        let (key, value) = chaos_runner::parse_var(var).map_err(|e| Failure {
-            code: 2,
-            message: e.to_string(),
-        })?;
-        configuration.insert(key, value);
-    }
+    let vars = vars(&args.vars, &args.var_files)?;
     let settings = settings(args.settings.as_deref())?;
     let runtime = Runtime::read(&experiment, &settings, &args)?;
     let runner = runner()
         .settings(settings)
-        .configuration(configuration)
-        .secrets(secrets)
-        .environment(environment)
+        .configuration(vars.configuration)
+        .secrets(vars.secrets)
+        .environment(vars.environment)
         .rollback_strategy(runtime.rollback_strategy)
         .hypothesis_strategy(
             runtime.hypothesis_strategy,

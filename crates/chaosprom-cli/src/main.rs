@@ -183,6 +183,12 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
         Command::Delete { group } => pushgateway::delete(&group).await,
         Command::Run(args) => experiments::run_experiment(args, quiet).await,
         Command::Validate { file } => experiments::validate(&file).await,
+        Command::Probe {
+            file,
+            name,
+            vars,
+            var_files,
+        } => experiments::probe(&file, &name, &vars, &var_files, quiet).await,
         Command::Discover => {
             experiments::discover();
             Ok(())

@@ -414,3 +414,49 @@ fn strict_runs_fail_when_the_steady_state_was_already_broken() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn probe_runs_one_activity_and_judges_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("injected");
+    let mut answer = sh("probe", "answer", "echo ${answer}");
+    answer["tolerance"] = json!({"type": "regex", "target": "stdout", "pattern": "^42$"});
+    answer["pauses"] = json!({"after": 60});
+    let experiment = json!({"title": "t", "description": "d",
+        "configuration": {"answer": 41},
+        "steady-state-hypothesis": {"title": "h", "probes": [answer]},
+        "method": [sh("action", "inject", &format!("touch {}", marker.display()))]});
+    let file = dir.path().join("e.json");
+    std::fs::write(&file, experiment.to_string()).unwrap();
+    let probe = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(["probe", file.to_str().unwrap(), "answer"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let started = std::time::Instant::now();
+    let o = probe(&[]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "no pause"
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let output: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(output["stdout"], "41\n");
+    assert!(
+        text(&o.stderr).contains("which is not within the tolerance"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = probe(&["--var", "answer:int=42"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("'answer' is within its tolerance"));
+    assert!(!marker.exists(), "nothing else runs");
+    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["probe", file.to_str().unwrap(), "missing"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("no activity is named 'missing'"));
+}

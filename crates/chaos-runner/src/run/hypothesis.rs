@@ -87,58 +87,7 @@ impl Context<'_> {
             let Some(entry) = probes.last_mut() else {
                 break;
             };
-            let within = if entry["status"] == view::FAILED {
-                self.say(
-                    "WARNING",
-                    "Probe terminated unexpectedly, so its tolerance could not be validated",
-                );
-                false
-            } else if skip_tolerance {
-                true
-            } else {
-                let tolerance = Activity(&definition).tolerance();
-                let probe_tolerance = |value: Value| -> std::pin::Pin<
-                    Box<dyn std::future::Future<Output = bool> + Send + '_>,
-                > {
-                    Box::pin(self.probe_tolerance(tolerance, value))
-                };
-                match tolerance::compile_error(tolerance, &self.lookup()) {
-                    Some(reason) => {
-                        // Not a silent "not met": the journal and the log say why.
-                        self.say(
-                            "ERROR",
-                            &format!(
-                                "the tolerance of probe '{}' cannot be used: {reason}",
-                                Activity(&definition).name()
-                            ),
-                        );
-                        entry["tolerance_error"] = json!(reason);
-                        false
-                    }
-                    None => {
-                        tolerance::within(
-                            tolerance,
-                            &entry["output"],
-                            &self.lookup(),
-                            &probe_tolerance,
-                        )
-                        .await
-                    }
-                }
-            };
-            entry["tolerance_met"] = json!(within);
-            if !within && entry["status"] != view::FAILED && entry.get("tolerance_error").is_none()
-            {
-                self.say(
-                    "WARNING",
-                    &format!(
-                        "Probe '{}' returned {}, which is not within the tolerance {}",
-                        Activity(&definition).name(),
-                        one_line(&entry["output"], 160),
-                        one_line(Activity(&definition).tolerance(), 160)
-                    ),
-                );
-            }
+            let within = self.judge(&definition, entry, skip_tolerance).await;
             if !within {
                 met = false;
                 break;
@@ -152,6 +101,64 @@ impl Context<'_> {
             .after_hypothesis(&self.hooks(), hypothesis, &result)
             .await?;
         Ok(result)
+    }
+
+    /// Judges a probe's run entry against its tolerance and records the
+    /// verdict in it (`tolerance_met`, and `tolerance_error` when the
+    /// tolerance cannot be used); a miss is logged with the value.
+    pub(super) async fn judge(&self, definition: &Value, entry: &mut Value, skip: bool) -> bool {
+        let within = if entry["status"] == view::FAILED {
+            self.say(
+                "WARNING",
+                "Probe terminated unexpectedly, so its tolerance could not be validated",
+            );
+            false
+        } else if skip {
+            true
+        } else {
+            let tolerance = Activity(definition).tolerance();
+            let probe_tolerance = |value: Value| -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = bool> + Send + '_>,
+            > {
+                Box::pin(self.probe_tolerance(tolerance, value))
+            };
+            match tolerance::compile_error(tolerance, &self.lookup()) {
+                Some(reason) => {
+                    // Not a silent "not met": the journal and the log say why.
+                    self.say(
+                        "ERROR",
+                        &format!(
+                            "the tolerance of probe '{}' cannot be used: {reason}",
+                            Activity(definition).name()
+                        ),
+                    );
+                    entry["tolerance_error"] = json!(reason);
+                    false
+                }
+                None => {
+                    tolerance::within(
+                        tolerance,
+                        &entry["output"],
+                        &self.lookup(),
+                        &probe_tolerance,
+                    )
+                    .await
+                }
+            }
+        };
+        entry["tolerance_met"] = json!(within);
+        if !within && entry["status"] != view::FAILED && entry.get("tolerance_error").is_none() {
+            self.say(
+                "WARNING",
+                &format!(
+                    "Probe '{}' returned {}, which is not within the tolerance {}",
+                    Activity(definition).name(),
+                    one_line(&entry["output"], 160),
+                    one_line(Activity(definition).tolerance(), 160)
+                ),
+            );
+        }
+        within
     }
 
     /// A `"type": "probe"` tolerance: the probe runs with the output as its
