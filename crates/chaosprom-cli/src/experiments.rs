@@ -8,22 +8,91 @@ use serde_json::{Value, json};
 use crate::Failure;
 use crate::flags::{RunArgs, seconds_arg};
 
-/// `validate`.
-pub(crate) async fn validate(file: &str) -> Result<(), Failure> {
+/// `validate`, and with `check_servers` the servers' answers.
+pub(crate) async fn validate(file: &str, check_servers: bool) -> Result<(), Failure> {
     let experiment = load_experiment(file).await?;
     let problems = runner().validate(&experiment);
-    if problems.is_empty() {
-        println!("{file} is a valid experiment");
-        Ok(())
-    } else {
+    if !problems.is_empty() {
         for p in &problems {
             println!("{p}");
         }
-        Err(Failure {
+        return Err(Failure {
             code: 1,
             message: format!("{} problem(s) in {file}", problems.len()),
-        })
+        });
     }
+    if check_servers {
+        let failures = check_servers_of(&experiment).await;
+        if !failures.is_empty() {
+            for f in &failures {
+                println!("{f}");
+            }
+            return Err(Failure {
+                code: 1,
+                message: format!("{} server check(s) failed for {file}", failures.len()),
+            });
+        }
+    }
+    println!("{file} is a valid experiment");
+    Ok(())
+}
+
+/// Sends every `chaosprometheus.probes` activity once (they only read)
+/// and asks every metrics control's Pushgateway whether it is ready; what
+/// failed, one line each.
+async fn check_servers_of(experiment: &Value) -> Vec<String> {
+    let mut failures = Vec::new();
+    let runner = runner();
+    let lists = [
+        &experiment["steady-state-hypothesis"]["probes"],
+        &experiment["method"],
+        &experiment["rollbacks"],
+    ];
+    let mut seen = std::collections::HashSet::new();
+    for activity in lists.into_iter().filter_map(Value::as_array).flatten() {
+        let Some(name) = activity["name"].as_str() else {
+            continue;
+        };
+        if activity.get("ref").is_some()
+            || activity["provider"]["module"] != chaosprometheus::PROBES_MODULE
+            || !seen.insert(name.to_owned())
+        {
+            continue;
+        }
+        match runner.run_activity(experiment, name).await {
+            Ok(entry) if entry["status"] == "succeeded" => {}
+            Ok(entry) => failures.push(format!(
+                "activity '{name}': {}",
+                entry["exception"]
+                    .as_array()
+                    .and_then(|lines| lines.first())
+                    .and_then(Value::as_str)
+                    .unwrap_or("failed")
+                    .trim()
+            )),
+            Err(e) => failures.push(format!("activity '{name}': {e}")),
+        }
+    }
+    let controls = experiment["controls"].as_array().into_iter().flatten();
+    for control in controls.filter(|c| c["provider"]["module"] == chaosprometheus::METRICS_MODULE) {
+        let name = control["name"].as_str().unwrap_or("metrics");
+        let url = control["provider"]["arguments"]["pushgateway_url"]
+            .as_str()
+            .unwrap_or("http://localhost:9091");
+        let ready = match chaosprometheus::api::Client::new(url) {
+            Ok(client) => client.ready().await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match ready {
+            Ok(true) => {}
+            Ok(false) => failures.push(format!(
+                "control '{name}': the Pushgateway at {} is not ready",
+                chaosprometheus::api::redact_url(url)
+            )),
+            Err(e) => failures.push(format!("control '{name}': {e}")),
+        }
+    }
+    failures
 }
 
 /// `discover`.

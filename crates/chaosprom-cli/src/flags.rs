@@ -192,6 +192,12 @@ pub(crate) enum Command {
         /// - for standard input.
         #[arg(value_name = "FILE|URL|-")]
         file: String,
+        /// Also send each Prometheus probe's query once (bad PromQL, an
+        /// unreachable server or a failing login is reported with the
+        /// activity's name) and check that each metrics control's
+        /// Pushgateway answers. Nothing is injected.
+        #[arg(long)]
+        check_servers: bool,
     },
 }
 

@@ -182,7 +182,10 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
         } => pushgateway::push(&group, method, allow_empty, file).await,
         Command::Delete { group } => pushgateway::delete(&group).await,
         Command::Run(args) => experiments::run_experiment(args, quiet).await,
-        Command::Validate { file } => experiments::validate(&file).await,
+        Command::Validate {
+            file,
+            check_servers,
+        } => experiments::validate(&file, check_servers).await,
         Command::Probe {
             file,
             name,

@@ -460,3 +460,56 @@ fn probe_runs_one_activity_and_judges_it() {
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("no activity is named 'missing'"));
 }
+
+#[test]
+fn validate_check_servers_asks_them_without_injecting_anything() {
+    let prom = Prometheus::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("injected");
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let query = |name: &str, promql: &str| {
+        json!({"type": "probe", "name": name, "tolerance": true,
+               "provider": {"type": "python", "module": "chaosprometheus.probes", "func": "query", "arguments": {"query": promql}}})
+    };
+    let experiment = |controls: Value, second: Value| {
+        json!({"title": "t", "description": "d",
+            "configuration": {"prometheus_base_url": prom.url()},
+            "controls": controls,
+            "steady-state-hypothesis": {"title": "h", "probes": [query("fine", "up"), second]},
+            "method": [sh("action", "inject", &format!("touch {}", marker.display()))]})
+    };
+    let check = |e: &Value| {
+        let file = dir.path().join("e.json");
+        std::fs::write(&file, e.to_string()).unwrap();
+        Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(["validate", "--check-servers", file.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let o = check(&experiment(json!([]), query("also-fine", "1+1")));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        text(&o.stdout),
+        text(&o.stderr)
+    );
+    let control = json!([{"name": "prometheus", "provider": {"type": "python", "module": "chaosprometheus.metrics",
+        "arguments": {"pushgateway_url": format!("http://{dead}")}}}]);
+    let o = check(&experiment(control, query("broken", "up{")));
+    let out = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("activity 'broken':") && out.contains("bad_data"),
+        "{out}"
+    );
+    assert!(
+        out.contains("control 'prometheus':") && out.contains("connection failed"),
+        "{out}"
+    );
+    assert!(!out.contains("activity 'fine'"), "{out}");
+    assert!(!marker.exists(), "nothing is injected");
+}
