@@ -370,23 +370,14 @@ pub(crate) fn seconds(v: Option<&Value>, what: &str) -> Result<Option<Duration>,
     }
 }
 
-/// An executable: the path itself if it has a slash, else PATH's.
+/// An executable, as `which` finds it: a path (with `~/` expanded) or a
+/// name on PATH.
 pub(crate) fn which(path: &str) -> Option<std::path::PathBuf> {
     let expanded = match path.strip_prefix("~/") {
-        Some(rest) => std::path::PathBuf::from(std::env::var_os("HOME")?).join(rest),
+        Some(rest) => home::home_dir()?.join(rest),
         None => std::path::PathBuf::from(path),
     };
-    if path.contains('/') {
-        return expanded.is_file().then_some(expanded);
-    }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(path))
-        .find(|candidate| {
-            use std::os::unix::fs::PermissionsExt;
-            candidate
-                .metadata()
-                .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
+    which::which(expanded).ok()
 }
 
 #[cfg(test)]

@@ -115,8 +115,7 @@ fn runner() -> chaos_runner::Runner {
 /// The settings: the file given, or ~/.chaostoolkit/settings.yaml when it
 /// exists, or none.
 fn settings(path: Option<&std::path::Path>) -> Result<Value, Failure> {
-    let default =
-        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".chaostoolkit/settings.yaml"));
+    let default = home::home_dir().map(|h| h.join(".chaostoolkit/settings.yaml"));
     let path = match (path, default) {
         (Some(p), _) => p.to_path_buf(),
         (None, Some(d)) if d.is_file() => d,
