@@ -291,21 +291,22 @@ impl Runtime {
     }
 }
 
-/// Where the journal goes: checked before the run (so that nothing is
+/// Where the journal (or another report of the run) goes: checked before the run (so that nothing is
 /// injected when it could not be written), written atomically after it (a
 /// temporary file in the same folder, then renamed over the path), so that
 /// a crash or a second run never leaves a truncated journal.
-struct JournalFile {
+struct OutputFile {
+    what: &'static str,
     path: PathBuf,
     folder: PathBuf,
 }
 
-impl JournalFile {
-    fn check(path: &std::path::Path) -> Result<Self, Failure> {
+impl OutputFile {
+    fn check(what: &'static str, path: &std::path::Path) -> Result<Self, Failure> {
         let fail = |reason: String| Failure {
             code: 1,
             message: format!(
-                "cannot write the journal to {}: {reason}; nothing was run",
+                "cannot write {what} to {}: {reason}; nothing was run",
                 path.display()
             ),
         };
@@ -328,26 +329,27 @@ impl JournalFile {
             .tempfile_in(&folder)
             .map_err(|e| fail(format!("cannot create a file in {}: {e}", folder.display())))?;
         Ok(Self {
+            what,
             path: path.to_path_buf(),
             folder,
         })
     }
 
-    fn write(&self, journal: &Value) -> Result<(), Failure> {
+    fn write(&self, text: &[u8]) -> Result<(), Failure> {
         use std::io::Write as _;
         let fail = |reason: String| Failure {
             code: 1,
             message: format!(
-                "cannot write the journal to {}: {reason}",
+                "cannot write {} to {}: {reason}",
+                self.what,
                 self.path.display()
             ),
         };
-        let text = serde_json::to_vec_pretty(journal).map_err(|e| fail(e.to_string()))?;
         let mut file = tempfile::Builder::new()
             .prefix(".chaosprom-journal-")
             .tempfile_in(&self.folder)
             .map_err(|e| fail(e.to_string()))?;
-        file.write_all(&text)
+        file.write_all(text)
             .and_then(|()| file.as_file().sync_all())
             .map_err(|e| fail(e.to_string()))?;
         file.persist(&self.path)
@@ -452,7 +454,12 @@ pub(crate) async fn run_experiment(args: RunArgs, quiet: bool) -> Result<(), Fai
         message: e.to_string(),
     };
     let experiment = load_experiment(&args.file).await?;
-    let journal_file = JournalFile::check(&args.journal_path)?;
+    let journal_file = OutputFile::check("the journal", &args.journal_path)?;
+    let junit_file = args
+        .junit
+        .as_deref()
+        .map(|path| OutputFile::check("the JUnit report", path))
+        .transpose()?;
     let vars = vars(&args.vars, &args.var_files)?;
     let settings = settings(args.settings.as_deref())?;
     let runtime = Runtime::read(&experiment, &settings, &args)?;
@@ -472,7 +479,10 @@ pub(crate) async fn run_experiment(args: RunArgs, quiet: bool) -> Result<(), Fai
         .progress(!quiet);
     on_signals(&runner.interrupter());
     let journal = runner.run(&experiment).await.map_err(config_error)?;
-    journal_file.write(&journal)?;
+    journal_file.write(&serde_json::to_vec_pretty(&journal).unwrap_or_default())?;
+    if let Some(file) = junit_file {
+        file.write(crate::junit::junit(&journal).as_bytes())?;
+    }
     if !quiet {
         eprintln!("The journal is in {}", args.journal_path.display());
     }

@@ -244,6 +244,11 @@ pub(crate) struct RunArgs {
     /// default ~/.chaostoolkit/settings.yaml when it exists.
     #[arg(long, value_name = "FILE")]
     pub(crate) settings: Option<PathBuf>,
+    /// Also write the run as JUnit XML to FILE: one test case per
+    /// steady-state probe and per activity, failures with the value and
+    /// the tolerance.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
     /// Exit 3 unless the steady state was met both before and after the
     /// method (by default, as with chaos run, a steady state already
     /// broken before the method ends the run "completed", exit 0).

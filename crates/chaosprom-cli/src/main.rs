@@ -13,6 +13,7 @@ use clap::Parser;
 
 mod experiments;
 mod flags;
+mod junit;
 mod prometheus;
 mod pushgateway;
 

@@ -513,3 +513,64 @@ fn validate_check_servers_asks_them_without_injecting_anything() {
     assert!(!out.contains("activity 'fine'"), "{out}");
     assert!(!marker.exists(), "nothing is injected");
 }
+
+#[test]
+fn junit_reports_a_run_like_a_test_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let counter = dir.path().join("n");
+    let mut probe = sh(
+        "probe",
+        "healthy",
+        &format!(
+            "n=$(cat {c} 2>/dev/null || echo 0); echo $((n+1)) > {c}; [ $n -eq 0 ]",
+            c = counter.display()
+        ),
+    );
+    probe["tolerance"] = json!(0);
+    let experiment = json!({"title": "Does it <hold>?", "description": "d",
+        "steady-state-hypothesis": {"title": "h", "probes": [probe]},
+        "method": [sh("action", "fault", "true"), sh("probe", "look", "echo fine")]});
+    let report = dir.path().join("junit.xml");
+    let (out, _) = run(
+        dir.path(),
+        &experiment,
+        &["--junit", report.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "it deviates: {}",
+        text(&out.stderr)
+    );
+    let xml = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        xml.contains(r#"<testsuite name="Does it &lt;hold&gt;?" tests="4" failures="1""#),
+        "{xml}"
+    );
+    for case in [
+        r#"classname="steady-state-before" name="healthy""#,
+        r#"classname="method" name="fault""#,
+        r#"classname="method" name="look""#,
+        r#"classname="steady-state-after" name="healthy""#,
+    ] {
+        assert!(xml.contains(case), "{case} in {xml}");
+    }
+    assert!(
+        xml.contains("<failure message=\"not within the tolerance\" type=\"tolerance\">value: {"),
+        "{xml}"
+    );
+    let (out, _) = run(
+        dir.path(),
+        &experiment,
+        &["--junit", "/no/such/dir/junit.xml"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot write the JUnit report to /no/such/dir/junit.xml")
+            && err.contains("nothing was run"),
+        "{err}"
+    );
+}
