@@ -27,6 +27,27 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// `-o`: how a query's answer is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Output {
+    Json,
+    Table,
+    Csv,
+}
+
+impl Output {
+    /// The format asked for, else a table on a terminal and JSON elsewhere.
+    pub(crate) fn or_default(format: Option<Output>) -> Output {
+        format.unwrap_or_else(|| {
+            if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                Output::Table
+            } else {
+                Output::Json
+            }
+        })
+    }
+}
+
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum Color {
@@ -47,6 +68,11 @@ pub(crate) enum Command {
         /// Prometheus' evaluation timeout: seconds or a duration (30s, 1m30s).
         #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
         timeout: Option<f64>,
+        /// json (Prometheus' payload as-is, the default when stdout is not a
+        /// terminal), table (one line per sample, as promtool prints them;
+        /// the default on a terminal) or csv.
+        #[arg(short = 'o', long = "output", value_name = "FORMAT")]
+        output: Option<Output>,
         #[command(flatten)]
         server: Server,
     },
@@ -68,6 +94,11 @@ pub(crate) enum Command {
         /// Prometheus' evaluation timeout: seconds or a duration (30s, 1m30s).
         #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
         timeout: Option<f64>,
+        /// json (Prometheus' payload as-is, the default when stdout is not a
+        /// terminal), table (one line per sample, as promtool prints them;
+        /// the default on a terminal) or csv.
+        #[arg(short = 'o', long = "output", value_name = "FORMAT")]
+        output: Option<Output>,
         #[command(flatten)]
         server: Server,
     },

@@ -135,25 +135,20 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             promql,
             when,
             timeout,
+            output,
             server,
-        } => prometheus::query(promql, when, timeout, &server).await,
+        } => prometheus::query(promql, when, timeout, output, &server).await,
         Command::QueryRange {
             promql,
             start,
             end,
             step,
             timeout,
+            output,
             server,
         } => {
-            prometheus::query_range(
-                promql,
-                start.as_deref(),
-                end.as_deref(),
-                step,
-                timeout,
-                &server,
-            )
-            .await
+            let range = (start.as_deref(), end.as_deref(), step);
+            prometheus::query_range(promql, range, timeout, output, &server).await
         }
         Command::Mean {
             promql,

@@ -6,13 +6,14 @@ use chaosprometheus::probes::{self, ComputeMeanArgs, QueryArgs, QueryIntervalArg
 use tokio::io::AsyncWriteExt;
 
 use crate::Failure;
-use crate::flags::{Server, Window};
+use crate::flags::{Output, Server, Window};
 
 /// `query`.
 pub(crate) async fn query(
     promql: String,
     when: Option<String>,
     timeout: Option<f64>,
+    output: Option<Output>,
     server: &Server,
 ) -> Result<(), Failure> {
     let (configuration, secrets) = server.chaos();
@@ -22,6 +23,11 @@ pub(crate) async fn query(
         timeout,
         verify_tls: None,
     };
+    let format = Output::or_default(output);
+    if format != Output::Json {
+        let payload = probes::query(&args, &configuration, &secrets).await?;
+        return print_text(&render(&payload, format)).await;
+    }
     let mut out = Stdout::new();
     probes::query_to(&args, &configuration, &secrets, &mut out).await?;
     newline(&mut out).await
@@ -30,10 +36,9 @@ pub(crate) async fn query(
 /// `query-range`.
 pub(crate) async fn query_range(
     promql: String,
-    start: Option<&str>,
-    end: Option<&str>,
-    step: Option<String>,
+    (start, end, step): (Option<&str>, Option<&str>, Option<String>),
     timeout: Option<f64>,
+    output: Option<Output>,
     server: &Server,
 ) -> Result<(), Failure> {
     let (configuration, secrets) = server.chaos();
@@ -50,9 +55,117 @@ pub(crate) async fn query_range(
         timeout,
         verify_tls: None,
     };
+    let format = Output::or_default(output);
+    if format != Output::Json {
+        let payload = probes::query_interval(&args, &configuration, &secrets).await?;
+        return print_text(&render(&payload, format)).await;
+    }
     let mut out = Stdout::new();
     probes::query_interval_to(&args, &configuration, &secrets, &mut out).await?;
     newline(&mut out).await
+}
+
+/// A query's payload as a table (promtool's `name{labels} => value
+/// @[time]`, a matrix's points indented under their series) or as CSV
+/// (`series,timestamp,value`).
+fn render(payload: &serde_json::Value, format: Output) -> String {
+    use serde_json::Value;
+    let data = &payload["data"];
+    let series_name = |metric: &Value| {
+        let mut labels: Vec<(&String, &Value)> = metric
+            .as_object()
+            .map(|m| m.iter().filter(|(k, _)| *k != "__name__").collect())
+            .unwrap_or_default();
+        labels.sort_by(|a, b| a.0.cmp(b.0));
+        let name = metric["__name__"].as_str().unwrap_or_default();
+        let inner: Vec<String> = labels
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "{k}={}",
+                    Value::String(v.as_str().unwrap_or_default().to_owned())
+                )
+            })
+            .collect();
+        format!("{name}{{{}}}", inner.join(", "))
+    };
+    let point = |p: &Value| {
+        (
+            p[0].to_string(),
+            p[1].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    let csv_field = |text: &str| {
+        if text.contains([',', '"', '\n']) {
+            format!("\"{}\"", text.replace('"', "\"\""))
+        } else {
+            text.to_owned()
+        }
+    };
+    let mut rows: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    match data["resultType"].as_str() {
+        Some("vector") => {
+            for s in data["result"].as_array().into_iter().flatten() {
+                rows.push((series_name(&s["metric"]), vec![point(&s["value"])]));
+            }
+        }
+        Some("matrix") => {
+            for s in data["result"].as_array().into_iter().flatten() {
+                let points = s["values"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(point)
+                    .collect();
+                rows.push((series_name(&s["metric"]), points));
+            }
+        }
+        Some("scalar" | "string") => rows.push((String::new(), vec![point(&data["result"])])),
+        _ => {}
+    }
+    let mut text = String::new();
+    if format == Output::Csv {
+        text.push_str("series,timestamp,value\n");
+        for (name, points) in &rows {
+            for (at, value) in points {
+                text.push_str(&format!("{},{at},{}\n", csv_field(name), csv_field(value)));
+            }
+        }
+        return text;
+    }
+    for (name, points) in &rows {
+        match (data["resultType"].as_str(), points.as_slice()) {
+            (Some("matrix"), _) => {
+                text.push_str(&format!("{name} =>\n"));
+                for (at, value) in points {
+                    text.push_str(&format!("{value} @[{at}]\n"));
+                }
+            }
+            (_, [(at, value)]) if name.is_empty() => text.push_str(&format!("{value} @[{at}]\n")),
+            (_, [(at, value)]) => text.push_str(&format!("{name} => {value} @[{at}]\n")),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// Prints text as it is.
+async fn print_text(text: &str) -> Result<(), Failure> {
+    let mut out = Stdout::new();
+    out.write_all(text.as_bytes()).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::closed_pipe()
+        } else {
+            Failure {
+                code: 1,
+                message: format!("writing to stdout: {e}"),
+            }
+        }
+    })?;
+    out.flush().await.map_err(|e| Failure {
+        code: 1,
+        message: format!("writing to stdout: {e}"),
+    })
 }
 
 /// `mean`.

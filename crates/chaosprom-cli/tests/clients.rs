@@ -485,3 +485,46 @@ fn completions_and_the_man_page_come_from_the_flags() {
         text(&o.stdout)
     );
 }
+
+#[test]
+fn answers_print_as_json_tables_or_csv() {
+    let vector = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"a,b","instance":"x"},"value":[1700000000.5,"1"]}]}}"#;
+    let matrix = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"p"},"values":[[1,"NaN"],[2,"+Inf"]]}]}}"#;
+    let scalar = r#"{"status":"success","data":{"resultType":"scalar","result":[1700000000,"2"]}}"#;
+    let server = FaultServer::start(vec![
+        Reply::json(vector),
+        Reply::json(vector),
+        Reply::json(matrix),
+        Reply::json(matrix),
+        Reply::json(scalar),
+        Reply::json(vector),
+    ])
+    .unwrap();
+    let url = server.url();
+    let out = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--url", url.as_str()]);
+        let o = chaosprom(&all);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
+        text(&o.stdout)
+    };
+    assert_eq!(
+        out(&["query", "up", "-o", "table"]),
+        "up{instance=\"x\", job=\"a,b\"} => 1 @[1700000000.5]\n"
+    );
+    assert_eq!(
+        out(&["query", "up", "-o", "csv"]),
+        "series,timestamp,value\n\"up{instance=\"\"x\"\", job=\"\"a,b\"\"}\",1700000000.5,1\n"
+    );
+    assert_eq!(
+        out(&["query-range", "up", "-o", "table"]),
+        "{job=\"p\"} =>\nNaN @[1]\n+Inf @[2]\n"
+    );
+    assert_eq!(
+        out(&["query-range", "up", "--output", "csv"]),
+        "series,timestamp,value\n\"{job=\"\"p\"\"}\",1,NaN\n\"{job=\"\"p\"\"}\",2,+Inf\n"
+    );
+    assert_eq!(out(&["query", "1+1", "-o", "table"]), "2 @[1700000000]\n");
+    // Not a terminal: JSON as-is by default.
+    assert_eq!(out(&["query", "up"]), format!("{vector}\n"));
+}
