@@ -34,6 +34,18 @@ impl Failure {
             message: String::new(),
         }
     }
+
+    /// A failed write to stdout: quiet when the reader went away.
+    pub(crate) fn writing(what: &str, e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::closed_pipe()
+        } else {
+            Failure {
+                code: 1,
+                message: format!("writing {what}: {e}"),
+            }
+        }
+    }
 }
 
 /// Whether an error comes from writing to a pipe whose reader has gone.
@@ -201,16 +213,7 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             let command = <Cli as clap::CommandFactory>::command();
             clap_mangen::Man::new(command)
                 .render(&mut std::io::stdout())
-                .map_err(|e| {
-                    if e.kind() == std::io::ErrorKind::BrokenPipe {
-                        Failure::closed_pipe()
-                    } else {
-                        Failure {
-                            code: 1,
-                            message: format!("writing the man page: {e}"),
-                        }
-                    }
-                })
+                .map_err(|e| Failure::writing("the man page", &e))
         }
     }
 }

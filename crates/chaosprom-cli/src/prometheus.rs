@@ -152,20 +152,10 @@ fn render(payload: &serde_json::Value, format: Output) -> String {
 /// Prints text as it is.
 async fn print_text(text: &str) -> Result<(), Failure> {
     let mut out = Stdout::new();
-    out.write_all(text.as_bytes()).await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Failure::closed_pipe()
-        } else {
-            Failure {
-                code: 1,
-                message: format!("writing to stdout: {e}"),
-            }
-        }
-    })?;
-    out.flush().await.map_err(|e| Failure {
-        code: 1,
-        message: format!("writing to stdout: {e}"),
-    })
+    out.write_all(text.as_bytes())
+        .await
+        .and(out.flush().await)
+        .map_err(|e| Failure::writing("to stdout", &e))
 }
 
 /// `mean`.
@@ -351,16 +341,9 @@ async fn print_answer(
 ) -> Result<(), Failure> {
     let bytes = answer.map_err(|e| Failure::from(Error::Client(Box::new(e))))?;
     let mut out = Stdout::new();
-    out.write_all(&bytes).await.map_err(|e| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            Failure::closed_pipe()
-        } else {
-            Failure {
-                code: 1,
-                message: format!("writing to stdout: {e}"),
-            }
-        }
-    })?;
+    out.write_all(&bytes)
+        .await
+        .map_err(|e| Failure::writing("to stdout", &e))?;
     newline(&mut out).await
 }
 
@@ -369,14 +352,5 @@ async fn newline(out: &mut Stdout) -> Result<(), Failure> {
     out.write_all(b"\n")
         .await
         .and(out.flush().await)
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                Failure::closed_pipe()
-            } else {
-                Failure {
-                    code: 1,
-                    message: format!("writing to stdout: {e}"),
-                }
-            }
-        })
+        .map_err(|e| Failure::writing("to stdout", &e))
 }
