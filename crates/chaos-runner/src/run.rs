@@ -250,19 +250,12 @@ impl Runner {
                 secrets,
             };
             let provider = substitute(&probe["provider"], &lookup);
-            let mut merged = Map::new();
-            if let Some(Value::Array(scopes)) = provider.get("secrets") {
-                for scope in scopes.iter().filter_map(Value::as_str) {
-                    if let Some(Value::Object(values)) = secrets.get(scope) {
-                        merged.extend(values.clone());
-                    }
-                }
-            }
+            let merged = activity::provider_secrets(&provider, secrets);
             let output = isolated(
                 provider,
                 self.extensions.clone(),
                 Value::Object(configuration.clone()),
-                Value::Object(merged),
+                merged,
                 self.environment.clone(),
             )
             .await
@@ -299,41 +292,61 @@ impl Runner {
     /// the activity's run entry (with `tolerance_met` when it has a
     /// tolerance). The quickest way to debug a tolerance.
     pub async fn run_activity(&self, experiment: &Value, name: &str) -> Result<Value, Error> {
+        let mut entries = self.run_activities(experiment, &[name]).await?;
+        Ok(entries.pop().unwrap_or(Value::Null))
+    }
+
+    /// [`run_activity`](Self::run_activity) for several activities, in
+    /// order, with the experiment validated and its configuration and
+    /// secrets resolved (configuration probes run) once for all of them.
+    pub async fn run_activities(
+        &self,
+        experiment: &Value,
+        names: &[&str],
+    ) -> Result<Vec<Value>, Error> {
         let (as_run, configuration, secrets) = self.prepare(experiment).await?;
         let lists = ["steady-state-hypothesis", "method", "rollbacks"].map(|key| match key {
             "steady-state-hypothesis" => as_run[key]["probes"].as_array(),
             _ => as_run[key].as_array(),
         });
-        let Some(found) = lists
-            .into_iter()
-            .flatten()
-            .flatten()
-            .find(|a| a.get("ref").is_none() && a["name"] == name)
-        else {
-            return Err(Error::Invalid(vec![Problem {
-                path: "$".into(),
-                message: format!("no activity is named '{name}'"),
-            }]));
-        };
-        let mut activity = found.clone();
-        if let Some(map) = activity.as_object_mut() {
-            map.remove("pauses");
-            map.remove("background");
+        let mut activities = Vec::new();
+        for name in names {
+            let Some(found) = lists
+                .iter()
+                .flatten()
+                .flat_map(|list| list.iter())
+                .find(|a| a.get("ref").is_none() && a["name"] == *name)
+            else {
+                return Err(Error::Invalid(vec![Problem {
+                    path: "$".into(),
+                    message: format!("no activity is named '{name}'"),
+                }]));
+            };
+            let mut activity = found.clone();
+            if let Some(map) = activity.as_object_mut() {
+                map.remove("pauses");
+                map.remove("background");
+            }
+            activities.push(activity);
         }
         let controls = Controls::new(&json!({}), &json!({}), &self.control_factories);
         let ctx = self.context(&as_run, configuration, secrets, controls);
-        let mut runs = Vec::new();
-        if let Err(Stop::Interrupted(reason)) = ctx.activity(&activity, &mut runs).await {
-            return Err(Error::Config {
-                key: name.to_owned(),
-                reason: format!("interrupted: {reason}"),
-            });
+        let mut entries = Vec::new();
+        for activity in &activities {
+            let mut runs = Vec::new();
+            if let Err(Stop::Interrupted(reason)) = ctx.activity(activity, &mut runs).await {
+                return Err(Error::Config {
+                    key: activity["name"].as_str().unwrap_or_default().to_owned(),
+                    reason: format!("interrupted: {reason}"),
+                });
+            }
+            let mut entry = runs.pop().unwrap_or(Value::Null);
+            if activity.get("tolerance").is_some() {
+                ctx.judge(activity, &mut entry, false).await;
+            }
+            entries.push(entry);
         }
-        let mut entry = runs.pop().unwrap_or(Value::Null);
-        if activity.get("tolerance").is_some() {
-            ctx.judge(&activity, &mut entry, false).await;
-        }
-        Ok(entry)
+        Ok(entries)
     }
 
     /// What a run starts from: the experiment as it runs (title

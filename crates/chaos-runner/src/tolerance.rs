@@ -406,4 +406,13 @@ mod dialect_tests {
         assert!(search("a\\Z", "a"));
         assert!(compile_regex("[0-9").is_err());
     }
+
+    proptest::proptest! {
+        /// Any pattern translates without panicking; the translation
+        /// compiles or is refused with a message.
+        #[test]
+        fn python_regex_translation_never_panics(pattern in "[\\\\$^{}()\\[\\],0-9a-z.*+?|-]{0,24}") {
+            let _ = compile_regex(&pattern);
+        }
+    }
 }

@@ -48,30 +48,37 @@ async fn check_servers_of(experiment: &Value) -> Vec<String> {
         &experiment["method"],
         &experiment["rollbacks"],
     ];
-    let mut seen = std::collections::HashSet::new();
+    let mut names: Vec<&str> = Vec::new();
     for activity in lists.into_iter().filter_map(Value::as_array).flatten() {
-        let Some(name) = activity["name"].as_str() else {
-            continue;
-        };
-        if activity.get("ref").is_some()
-            || activity["provider"]["module"] != chaosprometheus::PROBES_MODULE
-            || !seen.insert(name.to_owned())
-        {
-            continue;
+        match activity["name"].as_str() {
+            Some(name)
+                if activity.get("ref").is_none()
+                    && activity["provider"]["module"] == chaosprometheus::PROBES_MODULE
+                    && !names.contains(&name) =>
+            {
+                names.push(name);
+            }
+            _ => {}
         }
-        match runner.run_activity(experiment, name).await {
-            Ok(entry) if entry["status"] == "succeeded" => {}
-            Ok(entry) => failures.push(format!(
-                "activity '{name}': {}",
-                entry["exception"]
-                    .as_array()
-                    .and_then(|lines| lines.first())
-                    .and_then(Value::as_str)
-                    .unwrap_or("failed")
-                    .trim()
-            )),
-            Err(e) => failures.push(format!("activity '{name}': {e}")),
+    }
+    // One preparation (configuration probes run once) for all of them.
+    match runner.run_activities(experiment, &names).await {
+        Ok(entries) => {
+            for (name, entry) in names.iter().zip(&entries) {
+                if entry["status"] != "succeeded" {
+                    failures.push(format!(
+                        "activity '{name}': {}",
+                        entry["exception"]
+                            .as_array()
+                            .and_then(|lines| lines.first())
+                            .and_then(Value::as_str)
+                            .unwrap_or("failed")
+                            .trim()
+                    ));
+                }
+            }
         }
+        Err(e) => failures.push(e.to_string()),
     }
     let controls = experiment["controls"].as_array().into_iter().flatten();
     for control in controls.filter(|c| c["provider"]["module"] == chaosprometheus::METRICS_MODULE) {
@@ -414,6 +421,23 @@ pub(crate) async fn probe(
         .environment(vars.environment)
         .progress(!quiet);
     on_signals(&runner.interrupter());
+    let is_action = ["steady-state-hypothesis", "method", "rollbacks"]
+        .iter()
+        .filter_map(|key| match *key {
+            "steady-state-hypothesis" => experiment[key]["probes"].as_array(),
+            _ => experiment[key].as_array(),
+        })
+        .flatten()
+        .any(|a| a.get("ref").is_none() && a["name"] == name && a["type"] == "action");
+    if is_action {
+        // Run alone, an action would inject its fault with no rollback.
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "'{name}' is an action: probe runs only probes (use run for the whole experiment)"
+            ),
+        });
+    }
     let entry = runner
         .run_activity(&experiment, name)
         .await

@@ -200,15 +200,15 @@ pub(crate) enum Command {
     /// Run a Chaos Toolkit experiment file (JSON or YAML) and write its
     /// journal; exit 1 unless it completed without deviating.
     Run(RunArgs),
-    /// Run one activity of an experiment (with its configuration, secrets
-    /// and substitution) and print its output and, for a probe with a
-    /// tolerance, the verdict; nothing else runs. Exit 1 unless it
-    /// succeeded within its tolerance.
+    /// Run one probe of an experiment (with its configuration, secrets and
+    /// substitution) and print its output and, with a tolerance, the
+    /// verdict; nothing else runs, and an action is refused. Exit 1 unless
+    /// it succeeded within its tolerance.
     Probe {
         /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or -.
         #[arg(value_name = "FILE|URL|-")]
         file: String,
-        /// The activity's name.
+        /// The probe's name.
         name: String,
         /// A configuration value, as key=value or key:type=value; repeatable.
         #[arg(long = "var", value_name = "KEY=VALUE")]

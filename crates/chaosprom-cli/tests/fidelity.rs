@@ -459,6 +459,20 @@ fn probe_runs_one_activity_and_judges_it() {
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("no activity is named 'missing'"));
+    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["probe", file.to_str().unwrap(), "inject"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("'inject' is an action"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(
+        !marker.exists(),
+        "an action run alone would inject its fault"
+    );
 }
 
 #[test]
@@ -474,9 +488,12 @@ fn validate_check_servers_asks_them_without_injecting_anything() {
         json!({"type": "probe", "name": name, "tolerance": true,
                "provider": {"type": "python", "module": "chaosprometheus.probes", "func": "query", "arguments": {"query": promql}}})
     };
+    let counter = dir.path().join("configuration-probe-runs");
     let experiment = |controls: Value, second: Value| {
         json!({"title": "t", "description": "d",
-            "configuration": {"prometheus_base_url": prom.url()},
+            "configuration": {"prometheus_base_url": prom.url(),
+                "computed": {"type": "probe", "name": "c", "provider": {"type": "process", "path": "sh",
+                    "arguments": ["-c", format!("echo x >> {}", counter.display())]}}},
             "controls": controls,
             "steady-state-hypothesis": {"title": "h", "probes": [query("fine", "up"), second]},
             "method": [sh("action", "inject", &format!("touch {}", marker.display()))]})
@@ -497,6 +514,8 @@ fn validate_check_servers_asks_them_without_injecting_anything() {
         text(&o.stdout),
         text(&o.stderr)
     );
+    // Prepared once for both probes: the configuration probe ran once.
+    assert_eq!(std::fs::read_to_string(&counter).unwrap(), "x\n");
     let control = json!([{"name": "prometheus", "provider": {"type": "python", "module": "chaosprometheus.metrics",
         "arguments": {"pushgateway_url": format!("http://{dead}")}}}]);
     let o = check(&experiment(control, query("broken", "up{")));

@@ -87,9 +87,26 @@ impl Settings {
         let key = |k: &str| configuration.get(k).filter(|v| !v.is_null());
         let secret = |k: &str| secrets.get(k).filter(|v| !v.is_null());
         let text = |v: &Value, name: &str| -> Result<String, Error> {
-            v.as_str()
-                .map(str::to_owned)
-                .ok_or_else(|| Error::invalid(name, format!("expected a string, found {v}")))
+            v.as_str().map(str::to_owned).ok_or_else(|| {
+                // Secrets and header values may be credentials: their type
+                // is named, never their value.
+                let found = match name {
+                    "prometheus_headers"
+                    | "prometheus_token"
+                    | "prometheus_username"
+                    | "prometheus_password" => match v {
+                        Value::Null => "null",
+                        Value::Bool(_) => "a boolean",
+                        Value::Number(_) => "a number",
+                        Value::String(_) => "a string",
+                        Value::Array(_) => "a list",
+                        Value::Object(_) => "a mapping",
+                    }
+                    .to_owned(),
+                    _ => v.to_string(),
+                };
+                Error::invalid(name, format!("expected a string, found {found}"))
+            })
         };
         let base_url = match key("prometheus_base_url") {
             Some(v) => text(v, "prometheus_base_url")?,

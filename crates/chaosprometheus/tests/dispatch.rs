@@ -224,3 +224,27 @@ fn discovery_has_the_shape_of_chaos_discover() {
         }
     }
 }
+
+/// A secret or header of the wrong type is refused without its value.
+#[test]
+fn settings_errors_never_show_a_secret() {
+    use chaosprometheus::Settings;
+    use serde_json::json;
+    for (configuration, secrets) in [
+        (json!({}), json!({"prometheus_token": 313_374_242})),
+        (
+            json!({}),
+            json!({"prometheus_username": "u", "prometheus_password": 313_374_242}),
+        ),
+        (
+            json!({"prometheus_headers": {"Authorization": 313_374_242}}),
+            json!({}),
+        ),
+    ] {
+        let err = Settings::from_chaos(&configuration, &secrets)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected a string, found a number"), "{err}");
+        assert!(!err.contains("313374242"), "{err}");
+    }
+}

@@ -28,18 +28,7 @@ impl Context<'_> {
     /// The values of the secret scopes an activity's provider names
     /// (`provider.secrets`, as chaoslib reads them), merged.
     pub(super) fn secrets_for(&self, activity: &Value) -> Value {
-        let mut merged = Map::new();
-        let scopes: Vec<&str> = match activity.get("provider").and_then(|p| p.get("secrets")) {
-            Some(Value::String(s)) => vec![s.as_str()],
-            Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
-            _ => Vec::new(),
-        };
-        for scope in scopes {
-            if let Some(Value::Object(values)) = self.secrets.get(scope) {
-                merged.extend(values.clone());
-            }
-        }
-        Value::Object(merged)
+        provider_secrets(&activity["provider"], &self.secrets)
     }
 
     pub(super) async fn activity_owned(&self, activity: Value) -> (Vec<Value>, Step) {
@@ -223,4 +212,21 @@ impl<T> Drop for AbortOnDrop<T> {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// The values of the secret scopes a provider names (`provider.secrets`,
+/// one scope or a list), merged.
+pub(super) fn provider_secrets(provider: &Value, secrets: &Map<String, Value>) -> Value {
+    let mut merged = Map::new();
+    let scopes: Vec<&str> = match provider.get("secrets") {
+        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    for scope in scopes {
+        if let Some(Value::Object(values)) = secrets.get(scope) {
+            merged.extend(values.clone());
+        }
+    }
+    Value::Object(merged)
 }
