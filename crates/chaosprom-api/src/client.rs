@@ -3,14 +3,13 @@
 use std::sync::Arc;
 
 use chaosprom_http::{Bytes, HttpOptions, Method, Transport};
-use jiff::Timestamp;
 
 use crate::Error;
 use crate::meta::{
     Alertmanagers, Alerts, BuildInfo, Config, ExemplarSeries, Flags, Metadata, RuleGroups,
     RuntimeInfo, TargetMetadata, Targets, TsdbStatus,
 };
-use crate::request::{Instant, Plain, Range, Request, Step};
+use crate::request::{Instant, Plain, Range, Request, Step, Time};
 use crate::types::Labels;
 
 /// A Prometheus HTTP API client: a cheap-to-clone handle on one connection
@@ -149,10 +148,11 @@ impl Client {
     pub fn query_range(
         &self,
         promql: impl Into<String>,
-        start: Timestamp,
-        end: Timestamp,
+        start: impl Into<Time>,
+        end: impl Into<Time>,
         step: impl Into<Step>,
     ) -> Request<'_, Range> {
+        let (start, end) = (start.into(), end.into());
         let promql = promql.into();
         let mut request = Request::new(self, "api/v1/query_range", true);
         if promql.trim().is_empty() {
@@ -253,8 +253,8 @@ impl Client {
     pub fn query_exemplars(
         &self,
         promql: impl Into<String>,
-        start: Timestamp,
-        end: Timestamp,
+        start: impl Into<Time>,
+        end: impl Into<Time>,
     ) -> Request<'_, Plain<Vec<ExemplarSeries>>> {
         Request::new(self, "api/v1/query_exemplars", true)
             .param("query", promql)

@@ -86,7 +86,7 @@ pub use meta::{
     Exemplar, ExemplarSeries, Flags, Metadata, MetricMetadata, NameCount, Rule, RuleGroup,
     RuleGroups, RuntimeInfo, TargetMetadata, Targets, TsdbStatus,
 };
-pub use request::{Endpoint, Instant, Plain, Range, Request, Step};
+pub use request::{Endpoint, Instant, Plain, Range, Request, Step, Time};
 pub use types::{
     Bucket, Histogram, HistogramSample, InstantSeries, Labels, QueryData, RangeSeries, Response,
     Sample, StringSample,

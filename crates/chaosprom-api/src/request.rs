@@ -75,6 +75,62 @@ impl<T: DeserializeOwned> sealed::Decode for Plain<T> {
     }
 }
 
+/// An instant for a `time`, `start` or `end` parameter, sent as RFC 3339 in
+/// UTC. From a [`Timestamp`], or from Unix seconds for the instants a
+/// `Timestamp` cannot hold (the last 26 hours of year 9999, which
+/// `chaosprom_when::Instant` can).
+///
+/// ```
+/// use chaosprom_api::Time;
+///
+/// let last = Time::from_unix(253_402_300_799, 0).unwrap();
+/// assert_eq!(last.to_string(), "9999-12-31T23:59:59Z");
+/// assert!(Time::from_unix(253_402_300_800, 0).is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time {
+    second: i64,
+    nanosecond: i32,
+}
+
+impl Time {
+    /// The instant `second` seconds and `nanosecond` nanoseconds after the
+    /// Unix epoch, if it lies in the years 0000 to 9999 (what RFC 3339 can
+    /// write) and `nanosecond` is below 1,000,000,000.
+    pub fn from_unix(second: i64, nanosecond: i32) -> Option<Time> {
+        ((-62_167_219_200..=253_402_300_799).contains(&second)
+            && (0..1_000_000_000).contains(&nanosecond))
+        .then_some(Time { second, nanosecond })
+    }
+}
+
+impl From<Timestamp> for Time {
+    /// Instants before year 0000 are sent as they are and refused by the
+    /// server.
+    fn from(t: Timestamp) -> Time {
+        Time {
+            second: t.as_second(),
+            nanosecond: t.subsec_nanosecond(),
+        }
+    }
+}
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match Timestamp::new(self.second, self.nanosecond) {
+            Ok(t) => t.fmt(f),
+            Err(_) => {
+                // Past jiff's last Timestamp: civil arithmetic reaches it.
+                let epoch = jiff::civil::DateTime::constant(1970, 1, 1, 0, 0, 0, 0);
+                match epoch.checked_add(jiff::SignedDuration::new(self.second, self.nanosecond)) {
+                    Ok(at) => write!(f, "{at}Z"),
+                    Err(_) => write!(f, "{}.{:09}", self.second, self.nanosecond),
+                }
+            }
+        }
+    }
+}
+
 /// A step for a range query: seconds or a Prometheus duration, sent as
 /// given.
 #[derive(Debug, Clone, PartialEq)]
@@ -513,8 +569,8 @@ fn offset(bytes: &[u8], e: &serde_json::Error) -> usize {
 
 impl Request<'_, Instant> {
     /// Evaluates at this instant (default: the server's now).
-    pub fn time(self, at: Timestamp) -> Self {
-        self.param("time", at.to_string())
+    pub fn time(self, at: impl Into<Time>) -> Self {
+        self.param("time", at.into().to_string())
     }
 
     /// Prometheus' evaluation timeout (the `timeout` parameter, capped by
@@ -567,14 +623,14 @@ impl Request<'_, Range> {
 impl<T: DeserializeOwned> Request<'_, Plain<T>> {
     /// Only data from this instant on (series, labels, label values,
     /// exemplars).
-    pub fn start(self, at: Timestamp) -> Self {
-        self.param("start", at.to_string())
+    pub fn start(self, at: impl Into<Time>) -> Self {
+        self.param("start", at.into().to_string())
     }
 
     /// Only data up to this instant (series, labels, label values,
     /// exemplars).
-    pub fn end(self, at: Timestamp) -> Self {
-        self.param("end", at.to_string())
+    pub fn end(self, at: impl Into<Time>) -> Self {
+        self.param("end", at.into().to_string())
     }
 
     /// A series selector (`match[]`), for series, labels and label values.

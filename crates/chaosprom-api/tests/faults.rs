@@ -368,3 +368,36 @@ async fn invalid_arguments_are_refused_before_any_io() {
     ));
     let _ = QueryData::Vector(Vec::new());
 }
+
+#[tokio::test]
+async fn the_last_and_first_instants_rfc_3339_can_write_are_sent_as_such() {
+    let mut server = mockito::Server::new_async().await;
+    let mock = server
+        .mock("GET", "/api/v1/query_range")
+        .match_query(Matcher::AllOf(vec![
+            Matcher::UrlEncoded("start".into(), "0000-01-01T00:00:00Z".into()),
+            Matcher::UrlEncoded("end".into(), "9999-12-31T23:59:59.5Z".into()),
+        ]))
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#)
+        .create_async()
+        .await;
+    let client = fast(server.url());
+    let first = chaosprom_api::Time::from_unix(-62_167_219_200, 0).unwrap();
+    let last = chaosprom_api::Time::from_unix(253_402_300_799, 500_000_000).unwrap();
+    client
+        .query_range("up", first, last, "1y")
+        .send()
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    let err = client
+        .query_range("up", last, first, "1y")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("expected an end after the start"),
+        "{err}"
+    );
+}

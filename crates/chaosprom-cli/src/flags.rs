@@ -326,10 +326,12 @@ impl Window {
         use chaosprometheus::when::{local_zone, parse_time_from};
         let now = jiff::Timestamp::now();
         let at = |flag: &str, text: &str| {
-            parse_time_from(text, now, local_zone).map_err(|e| Failure {
-                code: 2,
-                message: format!("{flag}: {e}"),
-            })
+            parse_time_from(text, now, local_zone)
+                .map(chaosprometheus::api_time)
+                .map_err(|e| Failure {
+                    code: 2,
+                    message: format!("{flag}: {e}"),
+                })
         };
         for m in &self.matchers {
             request = request.matcher(m.clone());

@@ -239,7 +239,7 @@ fn range_defaults(
     end: Option<&str>,
     step: Option<String>,
 ) -> Result<(String, String, String), Failure> {
-    use chaosprometheus::when::{local_zone, parse_time_from};
+    use chaosprometheus::when::{Instant, local_zone, parse_time_from};
     use jiff::{SignedDuration, Timestamp};
     let now = Timestamp::now();
     let parse = |flag: &str, text: &str| {
@@ -250,15 +250,15 @@ fn range_defaults(
     };
     let end_at = match end {
         Some(text) => parse("--end", text)?,
-        None => now,
+        None => Instant::from_timestamp(now).unwrap_or(Instant::MAX),
     };
     let start_at = match start {
         Some(text) => parse("--start", text)?,
         None => end_at
             .checked_sub(SignedDuration::from_hours(1))
-            .map_err(|e| Failure {
+            .ok_or_else(|| Failure {
                 code: 2,
-                message: format!("--end: {e}"),
+                message: format!("--end: {end_at} is less than an hour after 0000-01-01"),
             })?,
     };
     let step = step.unwrap_or_else(|| default_step(end_at.duration_since(start_at).as_secs_f64()));

@@ -74,7 +74,10 @@
 //!   (for [`parse_time`], the machine's zone, which honours `TZ`), as the
 //!   Python extension does; with `Z` or an offset it is exact.
 //! - The resulting instant must lie within the years 0000 to 9999, which is
-//!   what RFC 3339 can express; anything else is an [`ErrorKind::OutOfRange`].
+//!   what RFC 3339 can express, both ends included (`9999-12-31T23:59:59Z`
+//!   is the last whole second); anything else is an
+//!   [`ErrorKind::OutOfRange`]. Instants are [`Instant`]s, since a
+//!   `jiff::Timestamp` stops 26 hours before the end of year 9999.
 //!
 //! # Durations
 //!
@@ -89,12 +92,15 @@
 
 mod error;
 mod grammar;
+mod instant;
 
+use jiff::civil::DateTime;
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Span, Timestamp, Zoned};
 use nom::Parser;
 
 pub use error::{Error, ErrorKind};
+pub use instant::Instant;
 
 /// The README's examples, run as doc tests.
 #[doc = include_str!("../README.md")]
@@ -108,10 +114,10 @@ use grammar::{Dur, Expr, PErr, Problem};
 ///
 /// ```
 /// let t = chaosprom_when::parse_time("5 minutes ago")?;
-/// assert!(t < jiff::Timestamp::now());
+/// assert!(t < chaosprom_when::Instant::now());
 /// # Ok::<(), chaosprom_when::Error>(())
 /// ```
-pub fn parse_time(input: &str) -> Result<Timestamp, Error> {
+pub fn parse_time(input: &str) -> Result<Instant, Error> {
     parse_time_from(input, Timestamp::now(), local_zone)
 }
 
@@ -133,7 +139,7 @@ pub fn parse_time_from(
     input: &str,
     now: Timestamp,
     zone: impl FnOnce() -> TimeZone,
-) -> Result<Timestamp, Error> {
+) -> Result<Instant, Error> {
     let (start, text) = trim(input);
     let expr = complete(input, start, text, grammar::expression.parse(text))?;
     evaluate(expr, now, zone).map_err(|kind| Error::new(input, start, kind))
@@ -164,7 +170,7 @@ pub fn local_zone() -> TimeZone {
 /// assert_eq!(t.as_second(), 1_764_072_000 + 86_400);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn parse_time_at(input: &str, now: &Zoned) -> Result<Timestamp, Error> {
+pub fn parse_time_at(input: &str, now: &Zoned) -> Result<Instant, Error> {
     parse_time_from(input, now.timestamp(), || now.time_zone().clone())
 }
 
@@ -188,14 +194,14 @@ pub fn parse_duration(input: &str) -> Result<SignedDuration, Error> {
 }
 
 /// Formats an instant the way Prometheus accepts it: RFC 3339 in UTC, with
-/// as many fractional digits as it has (none for whole seconds).
+/// as many fractional digits as it has (none for whole seconds); the same
+/// as `t.to_string()`.
 ///
 /// ```
-/// let t = jiff::Timestamp::new(1_704_157_445, 600_000_000)?;
+/// let t = chaosprom_when::Instant::new(1_704_157_445, 600_000_000).unwrap();
 /// assert_eq!(chaosprom_when::format_time(t), "2024-01-02T01:04:05.6Z");
-/// # Ok::<(), jiff::Error>(())
 /// ```
-pub fn format_time(t: Timestamp) -> String {
+pub fn format_time(t: Instant) -> String {
     t.to_string()
 }
 
@@ -244,56 +250,73 @@ fn complete<'a, T>(
     }
 }
 
-/// Computes the instant an expression names.
+/// Computes the instant an expression names. The arithmetic runs on UTC
+/// civil date-times, which reach the last instant of year 9999 (a
+/// `Timestamp` stops 26 hours short of it).
 fn evaluate(
     expr: Expr<'_>,
     now: Timestamp,
     zone: impl FnOnce() -> TimeZone,
-) -> Result<Timestamp, ErrorKind> {
+) -> Result<Instant, ErrorKind> {
     let t = match expr {
-        Expr::Relative { sign, dur } => shift(now, i64::from(sign), dur)?,
+        Expr::Relative { sign, dur } => {
+            let now = Instant::from_timestamp(now).ok_or(ErrorKind::OutOfRange)?;
+            shift(now, i64::from(sign), dur)?
+        }
         Expr::DateTime {
             at,
             offset_seconds: Some(seconds),
-        } => Offset::from_seconds(seconds)
-            .and_then(|offset| offset.to_timestamp(at))
-            .map_err(|_| ErrorKind::OutOfRange)?,
+        } => at
+            .checked_sub(SignedDuration::from_secs(i64::from(seconds)))
+            .ok()
+            .and_then(Instant::from_datetime)
+            .ok_or(ErrorKind::OutOfRange)?,
         Expr::DateTime {
             at,
             offset_seconds: None,
-        } => at
-            .to_zoned(zone())
-            .map_err(|_| ErrorKind::OutOfRange)?
-            .timestamp(),
+        } => in_zone(at, &zone())?,
         Expr::Epoch { seconds, nanos } => {
-            Timestamp::new(seconds, nanos).map_err(|_| ErrorKind::OutOfRange)?
+            Instant::new(seconds, nanos).ok_or(ErrorKind::OutOfRange)?
         }
     };
-    if t < YEAR_0 {
-        return Err(ErrorKind::OutOfRange);
-    }
     Ok(t)
 }
 
-/// 0000-01-01T00:00:00Z, the first instant RFC 3339 can write.
-const YEAR_0: Timestamp = Timestamp::constant(-62_167_219_200, 0);
+/// A civil date-time read in `zone`: the earlier instant when a clock
+/// change makes it ambiguous, the later offset across a gap, as jiff's
+/// `to_zoned` does. Past jiff's last timestamp, the zone's last offset.
+fn in_zone(at: DateTime, zone: &TimeZone) -> Result<Instant, ErrorKind> {
+    if let Ok(zoned) = at.to_zoned(zone.clone()) {
+        return Instant::from_timestamp(zoned.timestamp()).ok_or(ErrorKind::OutOfRange);
+    }
+    let offset = zone.to_offset(Timestamp::MAX);
+    at.checked_sub(offset.duration_since(Offset::UTC))
+        .ok()
+        .and_then(Instant::from_datetime)
+        .ok_or(ErrorKind::OutOfRange)
+}
 
 /// Moves `t` by `sign` × the duration: months in UTC first, then the rest.
-fn shift(t: Timestamp, sign: i64, dur: Dur<'_>) -> Result<Timestamp, ErrorKind> {
+fn shift(t: Instant, sign: i64, dur: Dur<'_>) -> Result<Instant, ErrorKind> {
     let t = if dur.months == 0 {
         t
     } else {
         let months = Span::new()
             .try_months(sign * dur.months)
             .map_err(|_| ErrorKind::OutOfRange)?;
-        t.to_zoned(TimeZone::UTC)
+        t.to_datetime()
             .checked_add(months)
-            .map_err(|_| ErrorKind::OutOfRange)?
-            .timestamp()
+            .ok()
+            .and_then(Instant::from_datetime)
+            .ok_or(ErrorKind::OutOfRange)?
     };
     let nanos = to_signed_duration(dur.nanos).ok_or(ErrorKind::OutOfRange)?;
-    let nanos = if sign < 0 { -nanos } else { nanos };
-    t.checked_add(nanos).map_err(|_| ErrorKind::OutOfRange)
+    let moved = if sign < 0 {
+        t.checked_sub(nanos)
+    } else {
+        t.checked_add(nanos)
+    };
+    moved.ok_or(ErrorKind::OutOfRange)
 }
 
 /// A non-negative number of nanoseconds as a duration, if it fits.

@@ -176,6 +176,17 @@ const ACCEPTED: &[(&str, &str)] = &[
     ("1970-01-01T00:00:00Z", "1970-01-01T00:00:00Z"),
     ("0000-01-01T00:00:00Z", "0000-01-01T00:00:00Z"),
     ("9999-12-30T00:00:00Z", "9999-12-30T00:00:00Z"),
+    // the last instants RFC 3339 can write, past jiff's last Timestamp
+    ("9999-12-31T23:59:59Z", "9999-12-31T23:59:59Z"),
+    (
+        "9999-12-31T23:59:59.999999999Z",
+        "9999-12-31T23:59:59.999999999Z",
+    ),
+    ("9999-12-31T23:59:59", "9999-12-31T23:59:59Z"),
+    ("9999-12-31T22:59:59-01:00", "9999-12-31T23:59:59Z"),
+    ("253402300799", "9999-12-31T23:59:59Z"),
+    ("253402300799.5", "9999-12-31T23:59:59.5Z"),
+    ("0000-01-01T01:00:00+01:00", "0000-01-01T00:00:00Z"),
     // without a zone: the zone of "now" (UTC here)
     ("2026-01-02", "2026-01-02T00:00:00Z"),
     ("2026-01-02 03:04", "2026-01-02T03:04:00Z"),
@@ -237,7 +248,15 @@ const REJECTED: &[(&str, &str)] = &[
     ("in 8000 years", "outside the years 0000 to 9999"),
     ("in 99999999999 years", "outside the years 0000 to 9999"),
     ("3000000 days ago", "outside the years 0000 to 9999"),
-    ("253402300799", "outside the years 0000 to 9999"),
+    ("253402300800", "outside the years 0000 to 9999"),
+    (
+        "9999-12-31T23:59:59-00:01",
+        "outside the years 0000 to 9999",
+    ),
+    (
+        "0000-01-01T00:59:59+01:00",
+        "outside the years 0000 to 9999",
+    ),
     (
         "1.5 months ago",
         "expected a whole number of months or years at byte 0",
@@ -481,4 +500,17 @@ fn durations() {
         "{}",
         err("9999999999999999999w")
     );
+}
+
+#[test]
+fn the_end_of_year_9999_is_read_in_the_zone_of_now() {
+    let west = TimeZone::fixed(Offset::from_seconds(-3600).unwrap());
+    let now = "2026-03-31T12:00:00Z"
+        .parse::<Timestamp>()
+        .unwrap()
+        .to_zoned(west);
+    let at = |s| parse_time_at(s, &now).map(|t| t.to_string());
+    assert_eq!(at("9999-12-31 22:59:59").unwrap(), "9999-12-31T23:59:59Z");
+    let late = at("9999-12-31 23:00").unwrap_err().to_string();
+    assert!(late.contains("outside the years 0000 to 9999"), "{late}");
 }

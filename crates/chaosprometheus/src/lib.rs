@@ -75,3 +75,20 @@ pub use chaos_controls as controls;
 pub use chaosprom_api as api;
 pub use chaosprom_pushgateway as pushgateway;
 pub use chaosprom_when as when;
+
+/// A parsed time expression as a Prometheus `time`, `start` or `end`
+/// parameter. Both types hold every instant of the years 0000 to 9999,
+/// which a `jiff::Timestamp` does not quite (it stops on 9999-12-30).
+///
+/// ```
+/// let at = chaosprometheus::when::parse_time("9999-12-31T23:59:59Z")?;
+/// let time = chaosprometheus::api_time(at);
+/// assert_eq!(time.to_string(), "9999-12-31T23:59:59Z");
+/// # Ok::<(), chaosprometheus::when::Error>(())
+/// ```
+pub fn api_time(at: when::Instant) -> api::Time {
+    api::Time::from_unix(at.as_second(), at.subsec_nanosecond()).unwrap_or_else(|| {
+        // Unreachable: Instant::MIN..=MAX is exactly Time's range.
+        api::Time::from(jiff::Timestamp::MAX)
+    })
+}

@@ -267,11 +267,12 @@ fn time(
     input: &str,
     now: Timestamp,
     zone: &std::cell::OnceCell<jiff::tz::TimeZone>,
-) -> Result<Timestamp, Error> {
-    chaosprom_when::parse_time_from(input, now, || {
+) -> Result<chaosprom_api::Time, Error> {
+    let at = chaosprom_when::parse_time_from(input, now, || {
         zone.get_or_init(chaosprom_when::local_zone).clone()
     })
-    .map_err(|source| Error::Time { name, source })
+    .map_err(|source| Error::Time { name, source })?;
+    Ok(crate::api_time(at))
 }
 
 fn timeout(value: Option<f64>) -> Result<Option<Duration>, Error> {
