@@ -4,6 +4,8 @@
 //! - `test`: the one command that checks everything.
 //! - `servers`: runs Prometheus, a Pushgateway and VictoriaMetrics until Ctrl-C.
 //! - `demo`: the project's main job on real local servers.
+//! - `bench`: chaosprom side by side with curl, a Rust peer and the Python
+//!   extension, one hyperfine run per workload.
 //! - `man`: chaosprom's man page, generated from its flags.
 //! - `release <version> [--dry-run]`: bumps versions, dates the changelog,
 //!   packages every crate.
@@ -12,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
 mod demo;
 mod man;
 mod release;
@@ -40,6 +43,21 @@ enum Command {
     Servers,
     /// Run the project's main job against real local servers.
     Demo,
+    /// Time chaosprom beside curl, a Rust peer (prometheus-http-query) and
+    /// the Python extension (when CTK_PYTHON names a Python that has it),
+    /// on real servers with a generated 66 MB dataset; one hyperfine run
+    /// per workload, tables in target/bench/summary.md.
+    Bench {
+        /// Timed runs per command.
+        #[arg(long, default_value_t = 10)]
+        runs: u32,
+        /// Untimed runs per command first.
+        #[arg(long, default_value_t = 2)]
+        warmup: u32,
+        /// Only these workloads (instant, range_small, range_large, run).
+        #[arg(value_name = "WORKLOAD")]
+        workloads: Vec<String>,
+    },
     /// Write chaosprom's man page to target/man/chaosprom.1.
     Man,
     /// Bump every crate to VERSION, date the changelog, package every crate.
@@ -62,6 +80,19 @@ fn main() -> ExitCode {
         Command::Test => test::run(),
         Command::Servers => servers::run(),
         Command::Demo => demo::run(),
+        Command::Bench {
+            runs,
+            warmup,
+            workloads,
+        } => bench::run(&bench::Options {
+            runs,
+            warmup,
+            workloads: if workloads.is_empty() {
+                bench::WORKLOADS.iter().map(|w| (*w).to_owned()).collect()
+            } else {
+                workloads
+            },
+        }),
         Command::Man => man::run(),
         Command::Release { version, dry_run } => release::run(&version, dry_run),
     };
