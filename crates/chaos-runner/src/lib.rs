@@ -39,7 +39,7 @@ pub use controls::ControlFactory;
 pub use error::Error;
 pub use load::{MAX_DEPTH, MAX_FILE_SIZE, load_experiment, load_file};
 pub use providers::{Extension, Extensions, MAX_PROCESS_OUTPUT, MAX_SECONDS};
-pub use run::{Dry, HypothesisStrategy, Interrupter, RollbackStrategy, Runner};
+pub use run::{Dry, HypothesisStrategy, Interrupter, PROGRESS_TARGET, RollbackStrategy, Runner};
 pub use substitute::{Lookup, substitute};
 pub use tolerance::{ProbeTolerance, within};
 pub use validate::{Problem, validate};

@@ -33,6 +33,10 @@ use record::State;
 pub use strategy::{Dry, HypothesisStrategy, RollbackStrategy};
 use view::{Activity, Status};
 
+/// The `tracing` target of a run's progress events (see
+/// [`Runner::progress`]).
+pub const PROGRESS_TARGET: &str = "chaostoolkit";
+
 /// Runs Chaos Toolkit experiments.
 ///
 /// ```no_run
@@ -188,7 +192,11 @@ impl Runner {
         self
     }
 
-    /// Prints the run's progress on stderr, as `chaos run` does.
+    /// Reports the run's progress, the lines `chaos run` prints, as
+    /// [`tracing`] events with the target [`PROGRESS_TARGET`]: INFO,
+    /// WARN, and ERROR where `chaos run` says CRITICAL. Whatever
+    /// subscriber the program installs shows them (the `chaosprom` command
+    /// prints them on stderr unless `-q`, and in its `--log-file`).
     pub fn progress(mut self, on: bool) -> Self {
         self.progress = on;
         self
@@ -270,8 +278,11 @@ impl Runner {
 
     fn say(&self, level: &str, message: &str) {
         if self.progress {
-            let now = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
-            eprintln!("[{} {level}] {message}", now.strftime("%Y-%m-%d %H:%M:%S"));
+            match level {
+                "INFO" => tracing::info!(target: PROGRESS_TARGET, "{message}"),
+                "WARNING" => tracing::warn!(target: PROGRESS_TARGET, "{message}"),
+                _ => tracing::error!(target: PROGRESS_TARGET, "{message}"),
+            }
         }
     }
 

@@ -419,7 +419,7 @@ pub(crate) async fn probe(
         .configuration(vars.configuration)
         .secrets(vars.secrets)
         .environment(vars.environment)
-        .progress(!quiet);
+        .progress(true);
     on_signals(&runner.interrupter());
     let is_action = ["steady-state-hypothesis", "method", "rollbacks"]
         .iter()
@@ -472,7 +472,7 @@ pub(crate) async fn probe(
     }
 }
 
-pub(crate) async fn run_experiment(args: RunArgs, quiet: bool) -> Result<(), Failure> {
+pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
     let config_error = |e: chaos_runner::Error| Failure {
         code: 1,
         message: e.to_string(),
@@ -500,16 +500,18 @@ pub(crate) async fn run_experiment(args: RunArgs, quiet: bool) -> Result<(), Fai
             runtime.fail_fast,
         )
         .dry(args.dry)
-        .progress(!quiet);
+        .progress(true);
     on_signals(&runner.interrupter());
     let journal = runner.run(&experiment).await.map_err(config_error)?;
     journal_file.write(&serde_json::to_vec_pretty(&journal).unwrap_or_default())?;
     if let Some(file) = junit_file {
         file.write(crate::junit::junit(&journal).as_bytes())?;
     }
-    if !quiet {
-        eprintln!("The journal is in {}", args.journal_path.display());
-    }
+    tracing::info!(
+        target: chaos_runner::PROGRESS_TARGET,
+        "The journal is in {}",
+        args.journal_path.display()
+    );
     let unmet = |phase: &str| journal["steady_states"][phase]["steady_state_met"] == json!(false);
     if args.strict && journal["status"] == "completed" && (unmet("before") || unmet("after")) {
         return Err(Failure {

@@ -23,6 +23,14 @@ pub(crate) struct Cli {
     /// always, never.
     #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
     pub(crate) color: Color,
+    /// Also write every log line, at debug level, to this file (appended),
+    /// as `chaos --log-file` does.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) log_file: Option<PathBuf>,
+    /// Log lines as text (`[time LEVEL] message`, as `chaos` prints them)
+    /// or as JSON objects, one a line, for machines.
+    #[arg(long, global = true, value_name = "FORMAT", default_value = "text")]
+    pub(crate) log_format: LogFormat,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -46,6 +54,13 @@ impl Output {
             }
         })
     }
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    Text,
+    Json,
 }
 
 /// `--color`.

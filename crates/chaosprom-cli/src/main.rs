@@ -14,10 +14,11 @@ use clap::Parser;
 mod experiments;
 mod flags;
 mod junit;
+mod logs;
 mod prometheus;
 mod pushgateway;
 
-use flags::{Cli, Color, Command};
+use flags::{Cli, Command};
 
 /// A failure and the exit code it gives.
 pub(crate) struct Failure {
@@ -86,7 +87,17 @@ impl From<Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logs(cli.verbose, cli.quiet, cli.color);
+    let logs = logs::LogOptions {
+        verbose: cli.verbose,
+        quiet: cli.quiet,
+        color: cli.color,
+        format: cli.log_format,
+        file: cli.log_file.as_deref(),
+    };
+    if let Err(Failure { code, message }) = logs::init(&logs) {
+        eprintln!("chaosprom: {message}");
+        return ExitCode::from(code);
+    }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -105,38 +116,6 @@ fn main() -> ExitCode {
             }
             ExitCode::from(code)
         }
-    }
-}
-
-/// Logs on stderr: `RUST_LOG` when set, else the level -v/-q ask for. (A
-/// plain level filter is cheaper to set up than `EnvFilter`, and startup
-/// time counts for a command run once per probe.)
-fn init_logs(verbose: u8, quiet: bool, color: Color) {
-    let ansi = match color {
-        Color::Always => true,
-        Color::Never => false,
-        Color::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::IsTerminal::is_terminal(&std::io::stderr())
-        }
-    };
-    use tracing_subscriber::filter::LevelFilter;
-    let builder = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .with_target(false);
-    if std::env::var_os("RUST_LOG").is_some() {
-        builder
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .init();
-    } else {
-        let level = match (quiet, verbose) {
-            (true, _) => LevelFilter::ERROR,
-            (false, 0) => LevelFilter::WARN,
-            (false, 1) => LevelFilter::INFO,
-            (false, _) => LevelFilter::DEBUG,
-        };
-        builder.with_max_level(level).init();
     }
 }
 
@@ -189,7 +168,7 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             file,
         } => pushgateway::push(&group, method, allow_empty, file).await,
         Command::Delete { group } => pushgateway::delete(&group).await,
-        Command::Run(args) => experiments::run_experiment(args, quiet).await,
+        Command::Run(args) => experiments::run_experiment(args).await,
         Command::Validate {
             file,
             check_servers,

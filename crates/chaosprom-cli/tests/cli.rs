@@ -106,6 +106,13 @@ fn query_query_range_and_mean_against_a_real_prometheus() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).trim(), "3");
+    // -v names the series it averaged and how many points each gave.
+    let out = chaosprom(&["-v", "mean", "cli_const", "--url", url, "--window", "1h"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "3");
+    let err = stderr(&out);
+    assert!(err.contains("INFO] averaging cli_const{"), "{err}");
+    assert!(err.contains(" points in all, every 12s from "), "{err}");
 
     // The URL from the environment, with a trailing slash.
     let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))

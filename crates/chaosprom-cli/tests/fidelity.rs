@@ -593,3 +593,63 @@ fn junit_reports_a_run_like_a_test_run() {
         "{err}"
     );
 }
+
+#[test]
+fn logs_have_one_format_a_file_and_a_json_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut probe = sh("probe", "p", "true");
+    probe["tolerance"] = json!(0);
+    let experiment = json!({"title": "t", "description": "d",
+        "steady-state-hypothesis": {"title": "h", "probes": [probe]},
+        "method": [sh("action", "a", "true")]});
+    // Progress and every other line share chaos' format.
+    let (out, _) = run(dir.path(), &experiment, &["-vv"], &[]);
+    let err = text(&out.stderr);
+    assert!(err.contains("INFO] Running experiment: t"), "{err}");
+    for line in err.lines() {
+        assert!(
+            line.starts_with("[20") && line.contains("] "),
+            "a line in another format: {line}\n{err}"
+        );
+    }
+    // -q leaves stderr empty; --log-file still gets the whole run.
+    let log = dir.path().join("run.log");
+    let log_arg = log.display().to_string();
+    let (out, _) = run(
+        dir.path(),
+        &experiment,
+        &["-q", "--log-file", &log_arg],
+        &[],
+    );
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("INFO] Probe: p"), "{logged}");
+    assert!(
+        logged.contains("Experiment ended with status: completed"),
+        "{logged}"
+    );
+    assert!(!logged.contains('\u{1b}'), "no colour in a file");
+    // JSON lines for machines.
+    let (out, _) = run(dir.path(), &experiment, &["--log-format", "json"], &[]);
+    let err = text(&out.stderr);
+    let lines: Vec<Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(lines.iter().any(|l| l["message"] == "Running experiment: t"
+        && l["level"] == "INFO"
+        && l["target"] == "chaostoolkit"));
+    // NO_COLOR is honoured even when colour would be on.
+    let (out, _) = run(dir.path(), &experiment, &[], &[("NO_COLOR", "1")]);
+    assert!(!text(&out.stderr).contains('\u{1b}'));
+    // A log file that cannot be opened is a usage error, before anything runs.
+    let (out, j) = run(
+        dir.path(),
+        &experiment,
+        &["--log-file", "/nonexistent/dir/run.log"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--log-file /nonexistent/dir/run.log"));
+    assert_eq!(j, Value::Null);
+}

@@ -241,6 +241,21 @@ pub async fn compute_mean(
         }
         QueryData::String(_) => Vec::new(),
     };
+    if tracing::enabled!(tracing::Level::INFO) {
+        if let QueryData::Matrix(series) = &answer.data {
+            for s in series {
+                tracing::info!(
+                    "averaging {} ({} points)",
+                    series_name(&s.metric),
+                    s.values.len()
+                );
+            }
+        }
+        tracing::info!(
+            "{} points in all, every {step}s from {start} to {end}",
+            values.len()
+        );
+    }
     mean(&values, mean_type).map_err(|reason| Error::Mean {
         query: describe(),
         mean_type: args.mean_type.clone(),
@@ -353,4 +368,15 @@ fn to_json(bytes: &[u8]) -> Result<Value, chaosprom_api::Error> {
         offset: bytes.len().min(e.column()),
         reason: e.to_string(),
     })
+}
+
+/// `name{label="value", ...}`, as Prometheus writes a series.
+fn series_name(labels: &chaosprom_api::Labels) -> String {
+    let name = labels.get("__name__").map_or("", String::as_str);
+    let rest: Vec<String> = labels
+        .iter()
+        .filter(|(k, _)| k.as_str() != "__name__")
+        .map(|(k, v)| format!("{k}={v:?}"))
+        .collect();
+    format!("{name}{{{}}}", rest.join(", "))
 }
