@@ -116,7 +116,7 @@ version = "0.1.0"
 [workspace.dependencies]
 jiff = "0.2"
 chaosprom-when = { path = "crates/chaosprom-when", version = "0.1.0" }
-chaosprom-testkit = { path = "tests" }
+chaosprom-testkit = { path = "crates/chaosprom-testkit" }
 "#;
 
     #[test]
@@ -137,7 +137,7 @@ chaosprom-testkit = { path = "tests" }
         );
         assert!(text.contains("jiff = \"0.2\""), "{text}");
         assert!(
-            text.contains(r#"chaosprom-testkit = { path = "tests" }"#),
+            text.contains(r#"chaosprom-testkit = { path = "crates/chaosprom-testkit" }"#),
             "{text}"
         );
     }
