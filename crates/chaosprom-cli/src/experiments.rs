@@ -539,3 +539,56 @@ pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         })
     }
 }
+
+/// The largest journal `report` reads: 1 GiB.
+const MAX_JOURNAL: u64 = 1 << 30;
+
+/// `report`: reads the journal (a file or -), writes the report to stdout
+/// or, atomically, to `output`.
+pub(crate) async fn report(
+    journal: &str,
+    format: crate::report::Format,
+    output: Option<&std::path::Path>,
+    url: Option<&str>,
+    offline: bool,
+) -> Result<(), Failure> {
+    let text = if journal == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut std::io::Read::take(std::io::stdin(), MAX_JOURNAL),
+            &mut text,
+        )
+        .map(|_| text)
+    } else {
+        match std::fs::metadata(journal) {
+            Ok(m) if m.len() > MAX_JOURNAL => Err(std::io::Error::other(format!(
+                "{} bytes, more than the {MAX_JOURNAL} a report reads",
+                m.len()
+            ))),
+            _ => std::fs::read_to_string(journal),
+        }
+    }
+    .map_err(|e| Failure {
+        code: 2,
+        message: format!("cannot read the journal {journal}: {e}"),
+    })?;
+    let report = crate::report::report(journal, &text, format, url, offline).await?;
+    let Some(path) = output else {
+        return crate::prometheus::print_text(&report).await;
+    };
+    let fail = |e: std::io::Error| Failure {
+        code: 1,
+        message: format!("cannot write the report to {}: {e}", path.display()),
+    };
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut file = tempfile::Builder::new()
+        .prefix(".chaosprom-report-")
+        .tempfile_in(&folder)
+        .map_err(fail)?;
+    std::io::Write::write_all(&mut file, report.as_bytes()).map_err(fail)?;
+    file.persist(path).map_err(|e| fail(e.error))?;
+    Ok(())
+}

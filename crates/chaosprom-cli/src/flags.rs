@@ -232,6 +232,30 @@ pub(crate) enum Command {
         #[arg(long = "var-file", value_name = "FILE")]
         var_files: Vec<PathBuf>,
     },
+    /// A run's journal as a self-contained report: status, the steady
+    /// state before and after, a timeline, and a chart of each Prometheus
+    /// probe's query over the run (re-queried when Prometheus answers,
+    /// else drawn from the journal's payloads).
+    Report {
+        /// The journal: a file written by `chaosprom run` or `chaos run`,
+        /// or - for standard input.
+        #[arg(value_name = "JOURNAL")]
+        journal: String,
+        /// html (one file, no scripts, nothing fetched) or markdown (charts
+        /// as inline SVG images).
+        #[arg(long, default_value = "html")]
+        format: crate::report::Format,
+        /// Write the report to this file instead of stdout.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Prometheus to re-query (default: the experiment's
+        /// prometheus_base_url).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// Never query Prometheus: draw the charts from the journal.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Check an experiment file; print every problem with its JSON path.
     Validate {
         /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or

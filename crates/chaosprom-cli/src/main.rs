@@ -17,6 +17,7 @@ mod junit;
 mod logs;
 mod prometheus;
 mod pushgateway;
+mod report;
 
 use flags::{Cli, Command};
 
@@ -179,6 +180,15 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             vars,
             var_files,
         } => experiments::probe(&file, &name, &vars, &var_files, quiet).await,
+        Command::Report {
+            journal,
+            format,
+            output,
+            url,
+            offline,
+        } => {
+            experiments::report(&journal, format, output.as_deref(), url.as_deref(), offline).await
+        }
         Command::Discover => {
             experiments::discover();
             Ok(())

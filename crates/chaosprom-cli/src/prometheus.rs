@@ -150,7 +150,7 @@ fn render(payload: &serde_json::Value, format: Output) -> String {
 }
 
 /// Prints text as it is.
-async fn print_text(text: &str) -> Result<(), Failure> {
+pub(crate) async fn print_text(text: &str) -> Result<(), Failure> {
     let mut out = Stdout::new();
     out.write_all(text.as_bytes())
         .await

@@ -58,13 +58,22 @@ pub const TINYPROXY: Binary = Binary {
     package: "tinyproxy",
 };
 
+/// Chromium, run headless to check that HTML reports render.
+pub const CHROMIUM: Binary = Binary {
+    name: "chromium",
+    env: "CHROMIUM_BIN",
+    candidates: &["chromium", "chromium-browser"],
+    package: "chromium",
+};
+
 /// Every binary the kit uses.
-pub const ALL: [Binary; 5] = [
+pub const ALL: [Binary; 6] = [
     PROMETHEUS,
     PROMTOOL,
     PUSHGATEWAY,
     VICTORIA_METRICS,
     TINYPROXY,
+    CHROMIUM,
 ];
 
 impl Binary {
