@@ -95,13 +95,6 @@ fn render(payload: &serde_json::Value, format: Output) -> String {
             p[1].as_str().unwrap_or_default().to_owned(),
         )
     };
-    let csv_field = |text: &str| {
-        if text.contains([',', '"', '\n']) {
-            format!("\"{}\"", text.replace('"', "\"\""))
-        } else {
-            text.to_owned()
-        }
-    };
     let mut rows: Vec<(String, Vec<(String, String)>)> = Vec::new();
     match data["resultType"].as_str() {
         Some("vector") => {
@@ -123,30 +116,36 @@ fn render(payload: &serde_json::Value, format: Output) -> String {
         Some("scalar" | "string") => rows.push((String::new(), vec![point(&data["result"])])),
         _ => {}
     }
-    let mut text = String::new();
     if format == Output::Csv {
-        text.push_str("series,timestamp,value\n");
+        let mut csv = csv::Writer::from_writer(Vec::new());
+        let _ = csv.write_record(["series", "timestamp", "value"]);
         for (name, points) in &rows {
             for (at, value) in points {
-                text.push_str(&format!("{},{at},{}\n", csv_field(name), csv_field(value)));
+                let _ = csv.write_record([name, at, value]);
             }
         }
-        return text;
+        return String::from_utf8_lossy(&csv.into_inner().unwrap_or_default()).into_owned();
     }
+    // Columns aligned with elastic tabstops, one space apart.
+    let mut table = tabwriter::TabWriter::new(Vec::new()).minwidth(0).padding(1);
+    let mut line = |text: String| {
+        let _ = std::io::Write::write_all(&mut table, text.as_bytes());
+    };
     for (name, points) in &rows {
         match (data["resultType"].as_str(), points.as_slice()) {
             (Some("matrix"), _) => {
-                text.push_str(&format!("{name} =>\n"));
+                line(format!("{name} =>\n"));
                 for (at, value) in points {
-                    text.push_str(&format!("{value} @[{at}]\n"));
+                    line(format!("{value}\t@[{at}]\n"));
                 }
             }
-            (_, [(at, value)]) if name.is_empty() => text.push_str(&format!("{value} @[{at}]\n")),
-            (_, [(at, value)]) => text.push_str(&format!("{name} => {value} @[{at}]\n")),
+            (_, [(at, value)]) if name.is_empty() => line(format!("{value}\t@[{at}]\n")),
+            (_, [(at, value)]) => line(format!("{name}\t=> {value}\t@[{at}]\n")),
             _ => {}
         }
     }
-    text
+    let _ = std::io::Write::flush(&mut table);
+    String::from_utf8_lossy(&table.into_inner().unwrap_or_default()).into_owned()
 }
 
 /// Prints text as it is.

@@ -518,7 +518,7 @@ fn answers_print_as_json_tables_or_csv() {
     );
     assert_eq!(
         out(&["query-range", "up", "-o", "table"]),
-        "{job=\"p\"} =>\nNaN @[1]\n+Inf @[2]\n"
+        "{job=\"p\"} =>\nNaN  @[1]\n+Inf @[2]\n"
     );
     assert_eq!(
         out(&["query-range", "up", "--output", "csv"]),
@@ -527,4 +527,13 @@ fn answers_print_as_json_tables_or_csv() {
     assert_eq!(out(&["query", "1+1", "-o", "table"]), "2 @[1700000000]\n");
     // Not a terminal: JSON as-is by default.
     assert_eq!(out(&["query", "up"]), format!("{vector}\n"));
+
+    // Several series: values and times in aligned columns.
+    let two = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"a"},"value":[1,"1"]},{"metric":{"job":"long-name"},"value":[10,"0.25"]}]}}"#;
+    let server = FaultServer::start(vec![Reply::json(two)]).unwrap();
+    let o = chaosprom(&["query", "up", "-o", "table", "--url", &server.url()]);
+    assert_eq!(
+        text(&o.stdout),
+        "{job=\"a\"}         => 1    @[1]\n{job=\"long-name\"} => 0.25 @[10]\n"
+    );
 }
