@@ -47,7 +47,9 @@ const STATES: [&str; 4] = ["completed", "failed", "aborted", "interrupted"];
 /// 1; after it, the run's status (`chaostoolkit_experiment_status`, one
 /// sample per state), `chaostoolkit_deviated_experiment_total` (+1 only if
 /// the run deviated), the in-progress gauge at 0, and the duration as a
-/// gauge and a histogram. A push that fails is logged with the gateway URL
+/// gauge and a histogram, with the `_created` gauges `prometheus_client`
+/// adds for the counter (when the run deviated) and the histogram, unless
+/// `PROMETHEUS_DISABLE_CREATED_SERIES` is set, as in Python. A push that fails is logged with the gateway URL
 /// and the reason; it never fails a hook or changes the run.
 #[derive(Debug, Default)]
 pub struct MetricsControl {
@@ -79,6 +81,11 @@ struct Collector {
     in_progress: GaugeVec,
     duration: GaugeVec,
     duration_dist: HistogramVec,
+    /// `_created` of the counter and the histogram, as `prometheus_client`
+    /// pushes them (gauges of the Unix time their series was created);
+    /// None when `PROMETHEUS_DISABLE_CREATED_SERIES` turns them off, as it
+    /// does in Python.
+    created: Option<(GaugeVec, GaugeVec)>,
 }
 
 /// The control's arguments, checked.
@@ -228,6 +235,33 @@ impl Collector {
         registry
             .register(Box::new(duration_dist.clone()))
             .map_err(build)?;
+        let created = if created_series_wanted() {
+            let deviated_created = GaugeVec::new(
+                Opts::new(
+                    "chaostoolkit_deviated_experiment_created",
+                    "Chaos Toolkit deviated experiments",
+                ),
+                &LABELS,
+            )
+            .map_err(build)?;
+            let duration_dist_created = GaugeVec::new(
+                Opts::new(
+                    "chaostoolkit_experiment_duration_dist_created",
+                    "Chaos Toolkit experiment duration distribution",
+                ),
+                &LABELS,
+            )
+            .map_err(build)?;
+            registry
+                .register(Box::new(deviated_created.clone()))
+                .map_err(build)?;
+            registry
+                .register(Box::new(duration_dist_created.clone()))
+                .map_err(build)?;
+            Some((deviated_created, duration_dist_created))
+        } else {
+            None
+        };
         Ok(Self {
             gateway,
             job: args.job,
@@ -246,6 +280,7 @@ impl Collector {
             in_progress,
             duration,
             duration_dist,
+            created,
         })
     }
 
@@ -264,7 +299,15 @@ impl Collector {
 
     fn finished(&self, journal: &Value) {
         let labels = self.labels();
+        let now = || {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64())
+        };
         if journal["deviated"].as_bool() == Some(true) {
+            if let Some((deviated_created, _)) = &self.created {
+                deviated_created.with_label_values(&labels).set(now());
+            }
             self.deviated.with_label_values(&labels).inc();
         }
         self.in_progress.with_label_values(&labels).dec();
@@ -277,6 +320,9 @@ impl Collector {
                 .set(if state == status { 1.0 } else { 0.0 });
         }
         if let Some(duration) = journal["duration"].as_f64() {
+            if let Some((_, duration_dist_created)) = &self.created {
+                duration_dist_created.with_label_values(&labels).set(now());
+            }
             self.duration.with_label_values(&labels).set(duration);
             self.duration_dist
                 .with_label_values(&labels)
@@ -295,6 +341,15 @@ impl Collector {
             tracing::warn!(gateway = self.gateway.url(), error = %e, "could not push the run's metrics; the run goes on");
         }
     }
+}
+
+/// Whether to push `_created` series: unless
+/// `PROMETHEUS_DISABLE_CREATED_SERIES` is `true`, `1` or `t` (any case),
+/// as `prometheus_client` reads it.
+fn created_series_wanted() -> bool {
+    std::env::var("PROMETHEUS_DISABLE_CREATED_SERIES")
+        .map(|v| !matches!(v.to_lowercase().as_str(), "true" | "1" | "t"))
+        .unwrap_or(true)
 }
 
 /// 32 random lowercase hex characters.

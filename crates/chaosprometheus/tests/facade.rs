@@ -330,6 +330,20 @@ async fn the_metrics_control_pushes_before_and_after_a_run() {
         family(group, "chaostoolkit_experiment_duration").unwrap()[0]["value"],
         "1.5"
     );
+    // prometheus_client's `_created` gauges: when the series were made.
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    for name in [
+        "chaostoolkit_deviated_experiment_created",
+        "chaostoolkit_experiment_duration_dist_created",
+    ] {
+        let created = &family(group, name).unwrap_or_else(|| panic!("{name}"))[0];
+        let at: f64 = created["value"].as_str().unwrap().parse().unwrap();
+        assert!((now - at).abs() < 60.0, "{name} = {at}, now {now}");
+        assert_eq!(created["labels"]["chaostoolkit_lib_version"], "1.44.0");
+    }
     let dist = &family(group, "chaostoolkit_experiment_duration_dist").unwrap()[0];
     assert_eq!(dist["count"], "1");
     assert_eq!(dist["sum"], "1.5");
@@ -400,6 +414,8 @@ async fn a_run_that_did_not_deviate_pushes_no_deviated_sample_and_cleanup_can_de
         .unwrap_or_else(|| panic!("{all:?}"));
     assert_eq!(group["labels"]["job"], "ctk/job");
     assert!(family(group, "chaostoolkit_deviated_experiment_total").is_none());
+    assert!(family(group, "chaostoolkit_deviated_experiment_created").is_none());
+    assert!(family(group, "chaostoolkit_experiment_duration_dist_created").is_some());
     set.cleanup().await;
     assert!(
         groups(&gateway)
