@@ -47,7 +47,8 @@ pub enum Error {
     /// the way (connection, TLS, timeout).
     #[error(transparent)]
     Http(#[from] chaosprom_http::Error),
-    /// The Pushgateway answered with a status other than 200 or 202.
+    /// The Pushgateway answered with a status other than 200 or 202, or a
+    /// remote-write receiver with one outside 2xx.
     #[error("{method} {url} answered {status}: {message}")]
     Status {
         /// The request method.

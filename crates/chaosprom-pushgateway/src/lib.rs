@@ -43,9 +43,11 @@
 mod client;
 mod error;
 mod path;
+mod remote_write;
 
 pub use chaosprom_http::Proxy;
 pub use client::{PushMethod, Pushgateway, PushgatewayBuilder};
 pub use error::Error;
+pub use remote_write::{RemoteWrite, RemoteWriteBuilder};
 
 pub use prometheus;

@@ -8,7 +8,7 @@ use chaos_controls::{ConfigureContext, Control, ControlError, HookResult, RunCon
 use chaosprom_pushgateway::prometheus::{
     CounterVec, GaugeVec, HistogramOpts, HistogramVec, Opts, Registry,
 };
-use chaosprom_pushgateway::{PushMethod, Pushgateway};
+use chaosprom_pushgateway::{PushMethod, Pushgateway, RemoteWrite};
 use serde_json::Value;
 
 use crate::experiment_hash;
@@ -49,8 +49,33 @@ const STATES: [&str; 4] = ["completed", "failed", "aborted", "interrupted"];
 /// the run deviated), the in-progress gauge at 0, and the duration as a
 /// gauge and a histogram, with the `_created` gauges `prometheus_client`
 /// adds for the counter (when the run deviated) and the histogram, unless
-/// `PROMETHEUS_DISABLE_CREATED_SERIES` is set, as in Python. A push that fails is logged with the gateway URL
-/// and the reason; it never fails a hook or changes the run.
+/// `PROMETHEUS_DISABLE_CREATED_SERIES` is set, as in Python. A push that
+/// fails is logged with the gateway URL and the reason; it never fails a
+/// hook or changes the run.
+///
+/// Opt-in, so that the default push stays Python's (every family carries
+/// the four run labels above):
+///
+/// - `activity_metrics: true`: `chaostoolkit_activity_duration_seconds`
+///   (histogram) and `chaostoolkit_activity_total` (counter) labelled
+///   `activity`, `activity_type` (`probe`/`action`), `phase`
+///   (`hypothesis_before`, `method`, `hypothesis_after`, `rollback`, and
+///   `hypothesis_during` for checks during the method) and `status`
+///   (`succeeded`/`failed`); `chaostoolkit_tolerance_met{activity, phase}`
+///   (1 or 0) for each steady-state probe.
+/// - `phase_metrics: true`: `chaostoolkit_experiment_phase{phase}`, 1 while
+///   the phase runs and 0 after it, pushed at each phase change.
+/// - `remote_write_url`: the same families, as samples timestamped at each
+///   push, sent with Prometheus' remote-write protocol 1.0 (protobuf,
+///   snappy) to e.g. `http://prometheus:9090/api/v1/write` (started with
+///   `--web.enable-remote-write-receiver`) or VictoriaMetrics'
+///   `/api/v1/write`, labelled as a scrape of the Pushgateway would be
+///   (`job` and the grouping key), beside the Pushgateway or instead of it
+///   (`pushgateway_url: null`). `remote_write_headers` (a mapping),
+///   `remote_write_token` (bearer), credentials in the URL (basic),
+///   `remote_write_ca_file` and `remote_write_verify_tls` set how it
+///   connects. A failed write is retried (5xx, 429, lost connections)
+///   within the client's deadline, then logged; it never fails the run.
 #[derive(Debug, Default)]
 pub struct MetricsControl {
     state: Mutex<Option<Collector>>,
@@ -69,7 +94,9 @@ pub struct RunIdentity {
 
 #[derive(Debug)]
 struct Collector {
-    gateway: Pushgateway,
+    /// None when `pushgateway_url` is null.
+    gateway: Option<Pushgateway>,
+    remote: Option<RemoteWrite>,
     job: String,
     grouping_key: Vec<(String, String)>,
     method: PushMethod,
@@ -86,12 +113,36 @@ struct Collector {
     /// None when `PROMETHEUS_DISABLE_CREATED_SERIES` turns them off, as it
     /// does in Python.
     created: Option<(GaugeVec, GaugeVec)>,
+    /// `activity_metrics`: per activity duration, count, and tolerances.
+    activities: Option<ActivityMetrics>,
+    /// `phase_metrics`: `chaostoolkit_experiment_phase{phase}`.
+    phase_gauge: Option<GaugeVec>,
+    /// Where the run is: the phase of the activities that run now.
+    phase: &'static str,
+    method_started: bool,
+    method_done: bool,
+}
+
+/// The families of `activity_metrics`.
+#[derive(Debug)]
+struct ActivityMetrics {
+    duration: HistogramVec,
+    total: CounterVec,
+    tolerance_met: GaugeVec,
 }
 
 /// The control's arguments, checked.
 #[derive(Debug)]
 struct Arguments {
-    pushgateway_url: String,
+    /// None when given as null: no Pushgateway.
+    pushgateway_url: Option<String>,
+    remote_write_url: Option<String>,
+    remote_write_headers: Vec<(String, String)>,
+    remote_write_token: Option<String>,
+    remote_write_ca_file: Option<String>,
+    remote_write_verify_tls: bool,
+    activity_metrics: bool,
+    phase_metrics: bool,
     job: String,
     grouping_key: Option<Vec<(String, String)>>,
     trace_id: Option<String>,
@@ -142,15 +193,54 @@ impl Arguments {
                 .parse()
                 .map_err(|e: String| format!("argument 'push_method': {e}"))?,
         };
-        let delete_on_cleanup = match map.get("delete_on_cleanup") {
-            None | Some(Value::Null) => false,
-            Some(v) => crate::config::as_bool(v).ok_or_else(|| {
-                format!("argument 'delete_on_cleanup' must be true or false, found {v}")
-            })?,
+        let flag = |name: &str, default: bool| -> Result<bool, String> {
+            match map.get(name) {
+                None | Some(Value::Null) => Ok(default),
+                Some(v) => crate::config::as_bool(v)
+                    .ok_or_else(|| format!("argument '{name}' must be true or false, found {v}")),
+            }
+        };
+        let delete_on_cleanup = flag("delete_on_cleanup", false)?;
+        let pushgateway_url = match map.get("pushgateway_url") {
+            Some(Value::Null) => None,
+            _ => {
+                Some(text("pushgateway_url")?.unwrap_or_else(|| "http://localhost:9091".to_owned()))
+            }
+        };
+        let remote_write_url = text("remote_write_url")?;
+        if pushgateway_url.is_none() && remote_write_url.is_none() {
+            return Err(
+                "argument 'pushgateway_url' is null and no 'remote_write_url' is given: \
+                 the metrics would go nowhere"
+                    .to_owned(),
+            );
+        }
+        let remote_write_headers = match map.get("remote_write_headers") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Object(h)) => h
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => Ok((k.clone(), s.clone())),
+                    other => Err(format!(
+                        "argument 'remote_write_headers': header '{k}' must be a string, found {other}"
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(other) => {
+                return Err(format!(
+                    "argument 'remote_write_headers' must be a mapping, found {other}"
+                ));
+            }
         };
         Ok(Self {
-            pushgateway_url: text("pushgateway_url")?
-                .unwrap_or_else(|| "http://localhost:9091".to_owned()),
+            pushgateway_url,
+            remote_write_url,
+            remote_write_headers,
+            remote_write_token: text("remote_write_token")?,
+            remote_write_ca_file: text("remote_write_ca_file")?,
+            remote_write_verify_tls: flag("remote_write_verify_tls", true)?,
+            activity_metrics: flag("activity_metrics", false)?,
+            phase_metrics: flag("phase_metrics", false)?,
             job: text("job")?.unwrap_or_else(|| "chaostoolkit".to_owned()),
             grouping_key,
             trace_id: text("trace_id")?,
@@ -165,8 +255,33 @@ impl Arguments {
 
 impl Collector {
     fn new(args: Arguments, experiment: &Value) -> Result<Self, String> {
-        let gateway =
-            Pushgateway::new(&args.pushgateway_url).map_err(|e| format!("pushgateway_url: {e}"))?;
+        let gateway = args
+            .pushgateway_url
+            .as_deref()
+            .map(Pushgateway::new)
+            .transpose()
+            .map_err(|e| format!("pushgateway_url: {e}"))?;
+        let remote = match &args.remote_write_url {
+            None => None,
+            Some(url) => {
+                let mut builder =
+                    RemoteWrite::builder(url.as_str()).verify_tls(args.remote_write_verify_tls);
+                for (name, value) in &args.remote_write_headers {
+                    builder = builder.header(name.as_str(), value.as_str());
+                }
+                if let Some(token) = &args.remote_write_token {
+                    builder = builder.bearer_token(token.as_str());
+                }
+                if let Some(ca) = &args.remote_write_ca_file {
+                    builder = builder.ca_file(ca.as_str());
+                }
+                Some(
+                    builder
+                        .build()
+                        .map_err(|e| format!("remote_write_url: {e}"))?,
+                )
+            }
+        };
         let trace_id = args.trace_id.unwrap_or_else(random_trace_id);
         let experiment_ref = args
             .experiment_ref
@@ -235,6 +350,67 @@ impl Collector {
         registry
             .register(Box::new(duration_dist.clone()))
             .map_err(build)?;
+        let activities = if args.activity_metrics {
+            let mut activity_labels = LABELS.to_vec();
+            activity_labels.extend(["activity", "activity_type", "phase", "status"]);
+            let duration = HistogramVec::new(
+                HistogramOpts::new(
+                    "chaostoolkit_activity_duration_seconds",
+                    "Chaos Toolkit activity duration",
+                )
+                .buckets(BUCKETS.to_vec()),
+                &activity_labels,
+            )
+            .map_err(build)?;
+            let total = CounterVec::new(
+                Opts::new(
+                    "chaostoolkit_activity_total",
+                    "Chaos Toolkit activities run",
+                ),
+                &activity_labels,
+            )
+            .map_err(build)?;
+            let mut tolerance_labels = LABELS.to_vec();
+            tolerance_labels.extend(["activity", "phase"]);
+            let tolerance_met = GaugeVec::new(
+                Opts::new(
+                    "chaostoolkit_tolerance_met",
+                    "Whether a steady-state probe was within its tolerance (1) or not (0)",
+                ),
+                &tolerance_labels,
+            )
+            .map_err(build)?;
+            registry
+                .register(Box::new(duration.clone()))
+                .map_err(build)?;
+            registry.register(Box::new(total.clone())).map_err(build)?;
+            registry
+                .register(Box::new(tolerance_met.clone()))
+                .map_err(build)?;
+            Some(ActivityMetrics {
+                duration,
+                total,
+                tolerance_met,
+            })
+        } else {
+            None
+        };
+        let phase_gauge = if args.phase_metrics {
+            let mut phase_labels = LABELS.to_vec();
+            phase_labels.push("phase");
+            let gauge = GaugeVec::new(
+                Opts::new(
+                    "chaostoolkit_experiment_phase",
+                    "1 while the phase of the experiment runs, 0 after it",
+                ),
+                &phase_labels,
+            )
+            .map_err(build)?;
+            registry.register(Box::new(gauge.clone())).map_err(build)?;
+            Some(gauge)
+        } else {
+            None
+        };
         let created = if created_series_wanted() {
             let deviated_created = GaugeVec::new(
                 Opts::new(
@@ -264,6 +440,7 @@ impl Collector {
         };
         Ok(Self {
             gateway,
+            remote,
             job: args.job,
             grouping_key,
             method: args.method,
@@ -281,6 +458,11 @@ impl Collector {
             duration,
             duration_dist,
             created,
+            activities,
+            phase_gauge,
+            phase: "hypothesis_before",
+            method_started: false,
+            method_done: false,
         })
     }
 
@@ -330,15 +512,99 @@ impl Collector {
         }
     }
 
-    /// Pushes the registry; a failure is logged, never returned.
+    /// A phase starts (`on`) or ends: the phase the next activities
+    /// belong to, and its gauge. Whether to push now.
+    fn phase_change(&mut self, phase: &'static str, on: bool) -> bool {
+        if on {
+            self.phase = phase;
+        }
+        match &self.phase_gauge {
+            Some(gauge) => {
+                let mut labels = self.labels().to_vec();
+                labels.push(phase);
+                gauge
+                    .with_label_values(&labels)
+                    .set(if on { 1.0 } else { 0.0 });
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The phase a hypothesis check belongs to, from where the method is.
+    fn hypothesis_phase(&self) -> &'static str {
+        match (self.method_started, self.method_done) {
+            (false, _) => "hypothesis_before",
+            (true, false) => "hypothesis_during",
+            (true, true) => "hypothesis_after",
+        }
+    }
+
+    /// One activity's run entry, under the current phase.
+    fn activity_ran(&self, activity: &Value, run: &Value) {
+        let Some(metrics) = &self.activities else {
+            return;
+        };
+        let name = activity["name"].as_str().unwrap_or_default();
+        let kind = activity["type"].as_str().unwrap_or_default();
+        let status = match run["status"].as_str() {
+            Some("succeeded") => "succeeded",
+            _ => "failed",
+        };
+        let mut labels = self.labels().to_vec();
+        labels.extend([name, kind, self.phase, status]);
+        metrics.total.with_label_values(&labels).inc();
+        if let Some(seconds) = run["duration"].as_f64().filter(|s| s.is_finite()) {
+            metrics.duration.with_label_values(&labels).observe(seconds);
+        }
+    }
+
+    /// The tolerance verdicts of a hypothesis check.
+    fn hypothesis_checked(&self, phase: &str, result: &Value) {
+        let Some(metrics) = &self.activities else {
+            return;
+        };
+        for probe in result["probes"].as_array().into_iter().flatten() {
+            if let Some(met) = probe["tolerance_met"].as_bool() {
+                let name = probe["activity"]["name"].as_str().unwrap_or_default();
+                let mut labels = self.labels().to_vec();
+                labels.extend([name, phase]);
+                metrics
+                    .tolerance_met
+                    .with_label_values(&labels)
+                    .set(if met { 1.0 } else { 0.0 });
+            }
+        }
+    }
+
+    /// Pushes the registry to the Pushgateway and writes it to the
+    /// remote-write receiver, each when configured; a failure is logged,
+    /// never returned.
     async fn push(&self) {
         let families = self.registry.gather();
-        let outcome = self
-            .gateway
-            .push_families(self.method, &self.job, self.grouping_key.clone(), &families)
-            .await;
-        if let Err(e) = outcome {
-            tracing::warn!(gateway = self.gateway.url(), error = %e, "could not push the run's metrics; the run goes on");
+        if let Some(gateway) = &self.gateway {
+            let outcome = gateway
+                .push_families(self.method, &self.job, self.grouping_key.clone(), &families)
+                .await;
+            if let Err(e) = outcome {
+                tracing::warn!(gateway = gateway.url(), error = %e, "could not push the run's metrics; the run goes on");
+            }
+        }
+        if let Some(remote) = &self.remote {
+            // The labels a scrape of the Pushgateway would add: the job and
+            // the grouping key.
+            let mut extra: Vec<(&str, &str)> = vec![("job", self.job.as_str())];
+            extra.extend(
+                self.grouping_key
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str())),
+            );
+            let now_ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+            if let Err(e) = remote.write(&families, &extra, now_ms).await {
+                tracing::warn!(receiver = %remote.url(), error = %e, "could not write the run's metrics; the run goes on");
+            }
         }
     }
 }
@@ -386,9 +652,9 @@ impl MetricsControl {
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Collector) -> T) -> Option<T> {
-        let state = self.state.lock().ok()?;
-        state.as_ref().map(f)
+    fn with<T>(&self, f: impl FnOnce(&mut Collector) -> T) -> Option<T> {
+        let mut state = self.state.lock().ok()?;
+        state.as_mut().map(f)
     }
 
     async fn push(&self) {
@@ -416,7 +682,7 @@ impl Control for MetricsControl {
     }
 
     async fn before_experiment(&self, _ctx: &RunContext<'_>) -> HookResult {
-        if self.with(Collector::started).is_some() {
+        if self.with(|c| c.started()).is_some() {
             self.push().await;
         }
         Ok(())
@@ -432,10 +698,99 @@ impl Control for MetricsControl {
     async fn cleanup(&self) -> HookResult {
         let collector = self.state.lock().ok().and_then(|mut s| s.take());
         if let Some(c) = collector.filter(|c| c.delete_on_cleanup) {
-            if let Err(e) = c.gateway.delete(&c.job, c.grouping_key.clone()).await {
-                tracing::warn!(gateway = c.gateway.url(), error = %e, "could not delete the run's group");
+            if let Some(gateway) = &c.gateway {
+                if let Err(e) = gateway.delete(&c.job, c.grouping_key.clone()).await {
+                    tracing::warn!(gateway = gateway.url(), error = %e, "could not delete the run's group");
+                }
             }
         }
+        Ok(())
+    }
+
+    async fn before_hypothesis(&self, _ctx: &RunContext<'_>, _hypothesis: &Value) -> HookResult {
+        if self.with(|c| c.phase_change(c.hypothesis_phase(), true)) == Some(true) {
+            self.push().await;
+        }
+        Ok(())
+    }
+
+    async fn after_hypothesis(
+        &self,
+        _ctx: &RunContext<'_>,
+        _hypothesis: &Value,
+        result: &Value,
+    ) -> HookResult {
+        let push = self.with(|c| {
+            let phase = c.hypothesis_phase();
+            c.hypothesis_checked(phase, result);
+            let push = c.phase_change(phase, false);
+            if c.method_started && !c.method_done {
+                // A check during the method: its activities go on.
+                c.phase = "method";
+            }
+            push
+        });
+        if push == Some(true) {
+            self.push().await;
+        }
+        Ok(())
+    }
+
+    async fn before_method(&self, _ctx: &RunContext<'_>, _method: &Value) -> HookResult {
+        let push = self.with(|c| {
+            c.method_started = true;
+            c.phase_change("method", true)
+        });
+        if push == Some(true) {
+            self.push().await;
+        }
+        Ok(())
+    }
+
+    async fn after_method(
+        &self,
+        _ctx: &RunContext<'_>,
+        _method: &Value,
+        _runs: &Value,
+    ) -> HookResult {
+        let push = self.with(|c| {
+            c.method_done = true;
+            let push = c.phase_change("method", false);
+            c.phase = c.hypothesis_phase();
+            push
+        });
+        if push == Some(true) {
+            self.push().await;
+        }
+        Ok(())
+    }
+
+    async fn before_rollback(&self, _ctx: &RunContext<'_>, _rollbacks: &Value) -> HookResult {
+        if self.with(|c| c.phase_change("rollback", true)) == Some(true) {
+            self.push().await;
+        }
+        Ok(())
+    }
+
+    async fn after_rollback(
+        &self,
+        _ctx: &RunContext<'_>,
+        _rollbacks: &Value,
+        _runs: &Value,
+    ) -> HookResult {
+        if self.with(|c| c.phase_change("rollback", false)) == Some(true) {
+            self.push().await;
+        }
+        Ok(())
+    }
+
+    async fn after_activity(
+        &self,
+        _ctx: &RunContext<'_>,
+        activity: &Value,
+        run: &Value,
+    ) -> HookResult {
+        self.with(|c| c.activity_ran(activity, run));
         Ok(())
     }
 }

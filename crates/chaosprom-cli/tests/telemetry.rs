@@ -1,0 +1,322 @@
+//! The metrics control's opt-in telemetry, end to end: `chaosprom run`
+//! with `activity_metrics`, `phase_metrics` and `remote_write_url`, read
+//! back from a real Pushgateway, a real Prometheus with its remote-write
+//! receiver, and a real VictoriaMetrics.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use chaosprom_testkit::{Prometheus, Pushgateway, VictoriaMetrics, http};
+use serde_json::{Value, json};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn sh(kind: &str, name: &str, script: &str) -> Value {
+    json!({"type": kind, "name": name,
+           "provider": {"type": "process", "path": "sh", "arguments": ["-c", script]}})
+}
+
+/// An experiment whose hypothesis probe reads a state file, whose method
+/// writes `after` to it (and sleeps `sleep` seconds), and whose rollback
+/// restores `ok`.
+fn experiment(state: &Path, after: &str, sleep: u32, control: &Value) -> Value {
+    let file = state.display();
+    let mut probe = sh("probe", "service-is-ok", &format!("cat {file}"));
+    probe["tolerance"] = json!({"type": "regex", "target": "stdout", "pattern": "^ok"});
+    json!({
+        "title": "telemetry", "description": "d",
+        "controls": [{"name": "prometheus", "provider": {"type": "python",
+            "module": "chaosprometheus.metrics", "arguments": control}}],
+        "steady-state-hypothesis": {"title": "ok", "probes": [probe]},
+        "method": [sh("action", "break-it", &format!("echo {after} > {file}; sleep {sleep}"))],
+        "rollbacks": [sh("action", "repair-it", &format!("echo ok > {file}"))]
+    })
+}
+
+fn run(dir: &Path, experiment: &Value) -> (Output, Value) {
+    let file = dir.join("e.json");
+    std::fs::write(&file, experiment.to_string()).unwrap();
+    let journal = dir.join("journal.json");
+    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["-q", "run", "--rollback-strategy", "always"])
+        .arg(&file)
+        .arg("--journal-path")
+        .arg(&journal)
+        .output()
+        .unwrap();
+    let journal = serde_json::from_str(&std::fs::read_to_string(&journal).unwrap()).unwrap();
+    (out, journal)
+}
+
+/// An instant query's result (vector), at now.
+fn query(url: &str, promql: &str) -> Vec<Value> {
+    let encoded: String = promql
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let answer = http::get(&format!("{url}/api/v1/query?query={encoded}")).unwrap();
+    let body: Value = serde_json::from_str(&answer.body).unwrap();
+    assert_eq!(body["status"], "success", "{body}");
+    body["data"]["result"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn value(series: &Value) -> f64 {
+    series["value"][1].as_str().unwrap().parse().unwrap()
+}
+
+/// The value of the single series a query returns.
+fn single(url: &str, promql: &str) -> f64 {
+    let result = query(url, promql);
+    assert_eq!(result.len(), 1, "{promql}: {result:?}");
+    value(&result[0])
+}
+
+#[test]
+fn activity_and_phase_metrics_reach_the_pushgateway_and_prometheus_by_remote_write() {
+    let gateway = Pushgateway::start().unwrap();
+    let prom = Prometheus::builder()
+        .arg("--web.enable-remote-write-receiver")
+        .start()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::write(&state, "ok\n").unwrap();
+    let control = json!({
+        "pushgateway_url": gateway.url(),
+        "remote_write_url": format!("{}/api/v1/write", prom.url()),
+        "trace_id": "trace-ok", "experiment_ref": "ref-1",
+        "activity_metrics": true, "phase_metrics": true
+    });
+    let (out, journal) = run(dir.path(), &experiment(&state, "ok", 0, &control));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(journal["status"], "completed");
+
+    let url = prom.url();
+    let run = r#"chaostoolkit_run_trace_id="trace-ok""#;
+    // Per activity and phase: the probe twice, the action, the rollback.
+    for (activity, kind, phase) in [
+        ("service-is-ok", "probe", "hypothesis_before"),
+        ("service-is-ok", "probe", "hypothesis_after"),
+        ("break-it", "action", "method"),
+        ("repair-it", "action", "rollback"),
+    ] {
+        let selector = format!(
+            r#"{{{run},activity="{activity}",activity_type="{kind}",phase="{phase}",status="succeeded"}}"#
+        );
+        assert_eq!(
+            single(url, &format!("chaostoolkit_activity_total{selector}")),
+            1.0,
+            "{selector}"
+        );
+        assert_eq!(
+            single(
+                url,
+                &format!("chaostoolkit_activity_duration_seconds_count{selector}")
+            ),
+            1.0
+        );
+    }
+    for phase in ["hypothesis_before", "hypothesis_after"] {
+        assert_eq!(
+            single(
+                url,
+                &format!(
+                    r#"chaostoolkit_tolerance_met{{{run},activity="service-is-ok",phase="{phase}"}}"#
+                )
+            ),
+            1.0
+        );
+    }
+    // Each phase went to 1 while it ran and back to 0.
+    for phase in [
+        "hypothesis_before",
+        "method",
+        "hypothesis_after",
+        "rollback",
+    ] {
+        let selector = format!(r#"chaostoolkit_experiment_phase{{{run},phase="{phase}"}}"#);
+        assert_eq!(single(url, &format!("max_over_time({selector}[5m])")), 1.0);
+        assert_eq!(single(url, &selector), 0.0, "{phase} ended");
+    }
+    // The run's families, with the Pushgateway's job and grouping labels.
+    let status = format!(
+        r#"chaostoolkit_experiment_status{{{run},job="chaostoolkit",chaostoolkit_experiment_ref="ref-1",chaostoolkit_experiment_status="completed"}}"#
+    );
+    assert_eq!(single(url, &status), 1.0);
+
+    // The same families at the Pushgateway.
+    let pushed = http::get(&format!("{}/api/v1/metrics", gateway.url())).unwrap();
+    let pushed = pushed.body;
+    for family in [
+        "chaostoolkit_activity_total",
+        "chaostoolkit_activity_duration_seconds",
+        "chaostoolkit_tolerance_met",
+        "chaostoolkit_experiment_phase",
+        "chaostoolkit_experiment_status",
+    ] {
+        assert!(pushed.contains(family), "{family} not pushed");
+    }
+}
+
+#[test]
+fn a_deviating_run_writes_to_victoria_metrics_without_a_pushgateway() {
+    let victoria = VictoriaMetrics::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::write(&state, "ok\n").unwrap();
+    let control = json!({
+        "pushgateway_url": null,
+        "remote_write_url": format!("{}/api/v1/write", victoria.url()),
+        "trace_id": "trace-deviated",
+        "activity_metrics": true
+    });
+    let (out, journal) = run(dir.path(), &experiment(&state, "broken", 0, &control));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(journal["deviated"], true);
+    let url = victoria.url();
+    let run = r#"chaostoolkit_run_trace_id="trace-deviated""#;
+    // VictoriaMetrics makes new series searchable within a moment of a
+    // flush: wait for them, at most ten seconds.
+    let flush = format!("{url}/internal/force_flush");
+    for _ in 0..100 {
+        http::get(&flush).unwrap();
+        if !query(url, &format!("chaostoolkit_tolerance_met{{{run}}}")).is_empty() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        single(
+            url,
+            &format!("chaostoolkit_deviated_experiment_total{{{run}}}")
+        ),
+        1.0
+    );
+    assert_eq!(
+        single(
+            url,
+            &format!(
+                r#"chaostoolkit_tolerance_met{{{run},activity="service-is-ok",phase="hypothesis_after"}}"#
+            )
+        ),
+        0.0
+    );
+    assert_eq!(
+        single(
+            url,
+            &format!(
+                r#"chaostoolkit_tolerance_met{{{run},activity="service-is-ok",phase="hypothesis_before"}}"#
+            )
+        ),
+        1.0
+    );
+}
+
+#[test]
+fn failed_and_interrupted_runs_still_report_their_status() {
+    let prom = Prometheus::builder()
+        .arg("--web.enable-remote-write-receiver")
+        .start()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let control = |trace: &str| {
+        json!({"pushgateway_url": null, "trace_id": trace,
+               "remote_write_url": format!("{}/api/v1/write", prom.url())})
+    };
+    // Failed: the hypothesis probe itself fails (it times out).
+    std::fs::write(&state, "ok\n").unwrap();
+    let mut failing = experiment(&state, "ok", 0, &control("trace-failed"));
+    failing["steady-state-hypothesis"]["probes"][0] = {
+        let mut p = sh("probe", "hangs", "sleep 5");
+        p["provider"]["timeout"] = json!(0.2);
+        p["tolerance"] = json!(0);
+        p
+    };
+    let (_, journal) = run(dir.path(), &failing);
+    assert_eq!(journal["status"], "failed", "{journal}");
+    let status = |trace: &str, s: &str| {
+        single(
+            prom.url(),
+            &format!(
+                r#"chaostoolkit_experiment_status{{chaostoolkit_run_trace_id="{trace}",chaostoolkit_experiment_status="{s}"}}"#
+            ),
+        )
+    };
+    assert_eq!(status("trace-failed", "failed"), 1.0);
+    assert_eq!(status("trace-failed", "completed"), 0.0);
+
+    // Interrupted by SIGTERM in the method: the status still arrives.
+    std::fs::write(&state, "ok\n").unwrap();
+    let file = dir.path().join("long.json");
+    std::fs::write(
+        &file,
+        experiment(&state, "ok", 30, &control("trace-interrupted")).to_string(),
+    )
+    .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["-q", "run"])
+        .arg(&file)
+        .arg("--journal-path")
+        .arg(dir.path().join("long-journal.json"))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert_eq!(status("trace-interrupted", "interrupted"), 1.0);
+    assert_eq!(
+        single(
+            prom.url(),
+            r#"chaostoolkit_inprogress_experiment{chaostoolkit_run_trace_id="trace-interrupted"}"#
+        ),
+        0.0
+    );
+}
+
+#[test]
+fn a_control_with_nowhere_to_send_says_so_and_the_run_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::write(&state, "ok\n").unwrap();
+    let file = dir.path().join("e.json");
+    std::fs::write(
+        &file,
+        experiment(&state, "ok", 0, &json!({"pushgateway_url": null})).to_string(),
+    )
+    .unwrap();
+    // A control that fails never stops the run; it says why.
+    let run = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["run"])
+        .arg(&file)
+        .arg("--journal-path")
+        .arg(dir.path().join("j.json"))
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(
+        err.contains("'pushgateway_url' is null and no 'remote_write_url' is given: the metrics would go nowhere"),
+        "{err}"
+    );
+}
