@@ -121,6 +121,8 @@ struct Collector {
     phase: &'static str,
     method_started: bool,
     method_done: bool,
+    /// The last phase push, still on its way perhaps.
+    pending: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The families of `activity_metrics`.
@@ -463,6 +465,7 @@ impl Collector {
             phase: "hypothesis_before",
             method_started: false,
             method_done: false,
+            pending: None,
         })
     }
 
@@ -577,14 +580,70 @@ impl Collector {
         }
     }
 
+    /// Where the metrics go, as a handle a task can own.
+    fn destination(&self) -> Destination {
+        Destination {
+            gateway: self.gateway.clone(),
+            remote: self.remote.clone(),
+            job: self.job.clone(),
+            grouping_key: self.grouping_key.clone(),
+        }
+    }
+
     /// Pushes the registry to the Pushgateway and writes it to the
-    /// remote-write receiver, each when configured; a failure is logged,
-    /// never returned.
-    async fn push(&self) {
-        let families = self.registry.gather();
+    /// remote-write receiver, each when configured, after any phase push
+    /// still on its way; a failure is logged, never returned.
+    async fn push(&mut self) {
+        if let Some(pending) = self.pending.take() {
+            let _ = pending.await;
+        }
+        self.destination()
+            .send(self.registry.gather(), self.method, now_ms())
+            .await;
+    }
+
+    /// At a phase change, only the phase gauge, sent in the background (in
+    /// order after the previous one) so that the run does not wait for it:
+    /// a `POST` that leaves the group's other families as they are, and
+    /// one family written, timestamped now.
+    fn push_phase(&mut self) {
+        let families: Vec<_> = self
+            .registry
+            .gather()
+            .into_iter()
+            .filter(|f| f.name() == "chaostoolkit_experiment_phase")
+            .collect();
+        let previous = self.pending.take();
+        let destination = self.destination();
+        let at = now_ms();
+        self.pending = Some(tokio::spawn(async move {
+            if let Some(previous) = previous {
+                let _ = previous.await;
+            }
+            destination.send(families, PushMethod::Post, at).await;
+        }));
+    }
+}
+
+/// The Pushgateway and remote-write receiver of a run, as configured.
+#[derive(Debug, Clone)]
+struct Destination {
+    gateway: Option<Pushgateway>,
+    remote: Option<RemoteWrite>,
+    job: String,
+    grouping_key: Vec<(String, String)>,
+}
+
+impl Destination {
+    async fn send(
+        &self,
+        families: Vec<chaosprom_pushgateway::prometheus::proto::MetricFamily>,
+        method: PushMethod,
+        at_ms: i64,
+    ) {
         if let Some(gateway) = &self.gateway {
             let outcome = gateway
-                .push_families(self.method, &self.job, self.grouping_key.clone(), &families)
+                .push_families(method, &self.job, self.grouping_key.clone(), &families)
                 .await;
             if let Err(e) = outcome {
                 tracing::warn!(gateway = gateway.url(), error = %e, "could not push the run's metrics; the run goes on");
@@ -599,14 +658,18 @@ impl Collector {
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str())),
             );
-            let now_ms = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-            if let Err(e) = remote.write(&families, &extra, now_ms).await {
+            if let Err(e) = remote.write(&families, &extra, at_ms).await {
                 tracing::warn!(receiver = %remote.url(), error = %e, "could not write the run's metrics; the run goes on");
             }
         }
     }
+}
+
+/// Now, in Unix milliseconds.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 /// Whether to push `_created` series: unless
@@ -661,7 +724,7 @@ impl MetricsControl {
         // The collector is moved out for the await and put back: a Mutex
         // guard must not be held across it.
         let collector = self.state.lock().ok().and_then(|mut s| s.take());
-        if let Some(collector) = collector {
+        if let Some(mut collector) = collector {
             collector.push().await;
             if let Ok(mut state) = self.state.lock() {
                 *state = Some(collector);
@@ -696,7 +759,10 @@ impl Control for MetricsControl {
     }
 
     async fn cleanup(&self) -> HookResult {
-        let collector = self.state.lock().ok().and_then(|mut s| s.take());
+        let mut collector = self.state.lock().ok().and_then(|mut s| s.take());
+        if let Some(pending) = collector.as_mut().and_then(|c| c.pending.take()) {
+            let _ = pending.await;
+        }
         if let Some(c) = collector.filter(|c| c.delete_on_cleanup) {
             if let Some(gateway) = &c.gateway {
                 if let Err(e) = gateway.delete(&c.job, c.grouping_key.clone()).await {
@@ -708,9 +774,11 @@ impl Control for MetricsControl {
     }
 
     async fn before_hypothesis(&self, _ctx: &RunContext<'_>, _hypothesis: &Value) -> HookResult {
-        if self.with(|c| c.phase_change(c.hypothesis_phase(), true)) == Some(true) {
-            self.push().await;
-        }
+        self.with(|c| {
+            if c.phase_change(c.hypothesis_phase(), true) {
+                c.push_phase();
+            }
+        });
         Ok(())
     }
 
@@ -731,7 +799,7 @@ impl Control for MetricsControl {
             push
         });
         if push == Some(true) {
-            self.push().await;
+            self.with(Collector::push_phase);
         }
         Ok(())
     }
@@ -742,7 +810,7 @@ impl Control for MetricsControl {
             c.phase_change("method", true)
         });
         if push == Some(true) {
-            self.push().await;
+            self.with(Collector::push_phase);
         }
         Ok(())
     }
@@ -760,15 +828,17 @@ impl Control for MetricsControl {
             push
         });
         if push == Some(true) {
-            self.push().await;
+            self.with(Collector::push_phase);
         }
         Ok(())
     }
 
     async fn before_rollback(&self, _ctx: &RunContext<'_>, _rollbacks: &Value) -> HookResult {
-        if self.with(|c| c.phase_change("rollback", true)) == Some(true) {
-            self.push().await;
-        }
+        self.with(|c| {
+            if c.phase_change("rollback", true) {
+                c.push_phase();
+            }
+        });
         Ok(())
     }
 
@@ -778,9 +848,11 @@ impl Control for MetricsControl {
         _rollbacks: &Value,
         _runs: &Value,
     ) -> HookResult {
-        if self.with(|c| c.phase_change("rollback", false)) == Some(true) {
-            self.push().await;
-        }
+        self.with(|c| {
+            if c.phase_change("rollback", false) {
+                c.push_phase();
+            }
+        });
         Ok(())
     }
 
