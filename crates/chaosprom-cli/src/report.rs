@@ -470,6 +470,30 @@ fn hypothesis_rows(run: &Run<'_>) -> Vec<[String; 5]> {
         .collect()
 }
 
+/// The activity rows: phase, name, type, verdict, start, duration, and
+/// the output (or the error) on one line.
+fn activity_rows(run: &Run<'_>) -> Vec<[String; 7]> {
+    run.entries
+        .iter()
+        .map(|e| {
+            let output = if e.value.get("exception").is_some() {
+                &e.value["exception"]
+            } else {
+                &e.value["output"]
+            };
+            [
+                short_phase(e.phase).to_owned(),
+                e.name().to_owned(),
+                e.kind().to_owned(),
+                e.verdict().to_owned(),
+                clock(e.start),
+                seconds(&e.value["duration"]),
+                one_line(output, 120),
+            ]
+        })
+        .collect()
+}
+
 fn met(run: &Run<'_>, phase: &str) -> &'static str {
     match run.journal["steady_states"][phase]["steady_state_met"].as_bool() {
         Some(true) => "met",
@@ -755,23 +779,13 @@ fn html(run: &Run<'_>) -> String {
     h.push_str(
         "<h2>Activities</h2>\n<table id=\"activities\"><tr><th>phase</th><th>activity</th><th>type</th><th>status</th><th>start</th><th>duration</th><th>output</th></tr>\n",
     );
-    for e in &run.entries {
-        let output = if e.value.get("exception").is_some() {
-            &e.value["exception"]
-        } else {
-            &e.value["output"]
-        };
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"v\">{}</td></tr>",
-            short_phase(e.phase),
-            escape(e.name()),
-            escape(e.kind()),
-            escape(e.verdict()),
-            escape(&clock(e.start)),
-            escape(&seconds(&e.value["duration"])),
-            escape(&one_line(output, 120))
-        );
+    for row in activity_rows(run) {
+        h.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            let class = if i == 6 { " class=\"v\"" } else { "" };
+            let _ = write!(h, "<td{class}>{}</td>", escape(cell));
+        }
+        h.push_str("</tr>\n");
     }
     let _ = write!(
         h,
@@ -835,22 +849,17 @@ fn markdown(run: &Run<'_>) -> String {
     m.push_str(
         "\n## Activities\n\n| phase | activity | type | status | start | duration | output |\n| --- | --- | --- | --- | --- | --- | --- |\n",
     );
-    for e in &run.entries {
-        let output = if e.value.get("exception").is_some() {
-            &e.value["exception"]
-        } else {
-            &e.value["output"]
-        };
+    for row in activity_rows(run) {
         let _ = writeln!(
             m,
             "| {} | {} | {} | {} | {} | {} | `{}` |",
-            short_phase(e.phase),
-            cell(e.name()),
-            cell(e.kind()),
-            cell(e.verdict()),
-            clock(e.start),
-            seconds(&e.value["duration"]),
-            cell(&one_line(output, 120)).replace('`', "'")
+            row[0],
+            cell(&row[1]),
+            cell(&row[2]),
+            cell(&row[3]),
+            row[4],
+            row[5],
+            cell(&row[6]).replace('`', "'")
         );
     }
     m

@@ -75,11 +75,9 @@ impl Pushgateway {
     /// How to build a client for the gateway at `url` (which may carry a
     /// path prefix and credentials).
     pub fn builder(url: impl Into<String>) -> PushgatewayBuilder {
-        let mut options = HttpOptions::default();
-        options.request_timeout = Duration::from_secs(10);
         PushgatewayBuilder {
             url: url.into(),
-            options,
+            options: default_options(),
         }
     }
 
@@ -240,6 +238,13 @@ impl Pushgateway {
             message: String::from_utf8_lossy(&snippet).trim().to_owned(),
         })
     }
+}
+
+/// The transport settings both clients start from: a 10 s request timeout.
+pub(crate) fn default_options() -> HttpOptions {
+    let mut options = HttpOptions::default();
+    options.request_timeout = Duration::from_secs(10);
+    options
 }
 
 /// Refuses families whose metrics carry `job` or a grouping label with a

@@ -3,8 +3,6 @@
 //! `--web.enable-remote-write-receiver` (`/api/v1/write`), VictoriaMetrics
 //! (`/api/v1/write`), Mimir, Thanos receive and the like.
 
-use std::time::Duration;
-
 use chaosprom_http::header::{CONTENT_ENCODING, CONTENT_TYPE, HeaderName, HeaderValue};
 use chaosprom_http::{Bytes, HttpOptions, Method, Transport};
 use prometheus::proto::{MetricFamily, MetricType};
@@ -68,11 +66,9 @@ impl RemoteWrite {
     /// How to build a client that writes to `url`, the receiver's full
     /// endpoint (e.g. `http://127.0.0.1:9090/api/v1/write`).
     pub fn builder(url: impl Into<String>) -> RemoteWriteBuilder {
-        let mut options = HttpOptions::default();
-        options.request_timeout = Duration::from_secs(10);
         RemoteWriteBuilder {
             url: url.into(),
-            options,
+            options: crate::client::default_options(),
         }
     }
 
