@@ -115,7 +115,14 @@ fn runner() -> chaos_runner::Runner {
             as std::sync::Arc<dyn chaosprometheus::controls::Control>
     });
     chaos_runner::Runner::new()
-        .extension(chaosprometheus::PROBES_MODULE, std::sync::Arc::new(Probes))
+        .extension(
+            chaosprometheus::PROBES_MODULE,
+            std::sync::Arc::new(Module(chaosprometheus::PROBES_MODULE)),
+        )
+        .extension(
+            chaosprometheus::TOLERANCES_MODULE,
+            std::sync::Arc::new(Module(chaosprometheus::TOLERANCES_MODULE)),
+        )
         .control_module(chaosprometheus::METRICS_MODULE, metrics)
 }
 
@@ -160,24 +167,28 @@ fn on_signals(interrupter: &chaos_runner::Interrupter) {
     }
 }
 
-/// `chaosprometheus.probes` for the runner.
-struct Probes;
+/// A module of this extension (`chaosprometheus.probes`,
+/// `chaosprometheus.tolerances`) for the runner.
+struct Module(&'static str);
 
 #[async_trait::async_trait]
-impl chaos_runner::Extension for Probes {
+impl chaos_runner::Extension for Module {
     fn has_function(&self, function: &str) -> bool {
-        chaosprometheus::has_function(chaosprometheus::PROBES_MODULE, function)
+        chaosprometheus::has_function(self.0, function)
     }
 
     fn check_call(&self, function: &str, arguments: &Value) -> Result<(), String> {
-        chaosprometheus::check_call(chaosprometheus::PROBES_MODULE, function, arguments)
-            .map_err(|e| e.to_string())
+        chaosprometheus::check_call(self.0, function, arguments).map_err(|e| e.to_string())
     }
 
     /// The `prometheus_*` keys given as plain values, checked as a probe
     /// reads them.
     fn check_configuration(&self, configuration: &Value) -> Vec<(String, String)> {
-        let Some(map) = configuration.as_object() else {
+        // The probes' module reads the configuration; checked once, there.
+        let Some(map) = configuration
+            .as_object()
+            .filter(|_| self.0 == chaosprometheus::PROBES_MODULE)
+        else {
             return Vec::new();
         };
         let mut problems = Vec::new();
@@ -203,15 +214,7 @@ impl chaos_runner::Extension for Probes {
         configuration: &Value,
         secrets: &Value,
     ) -> Result<Value, String> {
-        match chaosprometheus::dispatch(
-            chaosprometheus::PROBES_MODULE,
-            function,
-            arguments,
-            configuration,
-            secrets,
-        )
-        .await
-        {
+        match chaosprometheus::dispatch(self.0, function, arguments, configuration, secrets).await {
             Ok(chaosprometheus::Activity::Output(v)) => Ok(v),
             Ok(_) => Err(format!("{function} is not a probe")),
             Err(e) => Err(e.to_string()),

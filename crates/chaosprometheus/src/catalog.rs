@@ -13,6 +13,8 @@ use crate::probes::{self, ComputeMeanArgs, QueryArgs, QueryIntervalArgs, StepArg
 pub const PROBES_MODULE: &str = "chaosprometheus.probes";
 /// The control's module.
 pub const METRICS_MODULE: &str = "chaosprometheus.metrics";
+/// The tolerance functions' module.
+pub const TOLERANCES_MODULE: &str = "chaosprometheus.tolerances";
 
 /// An argument's JSON type, as discovery names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +25,10 @@ enum Kind {
     Mapping,
     /// A number of seconds or a duration string (`step`).
     Step,
+    /// Any JSON value (a tolerance's `value`).
+    Any,
+    /// A number, or a string Prometheus would write for one (`"+Inf"`).
+    Sample,
 }
 
 impl Kind {
@@ -34,6 +40,8 @@ impl Kind {
             Kind::Step => "integer",
             Kind::Boolean => "boolean",
             Kind::Mapping => "mapping",
+            Kind::Any => "object",
+            Kind::Sample => "number",
         }
     }
 
@@ -45,6 +53,8 @@ impl Kind {
             Kind::Boolean => "true or false",
             Kind::Mapping => "a mapping",
             Kind::Step => "a number of seconds or a duration string such as \"15s\"",
+            Kind::Any => "any value",
+            Kind::Sample => "a number (or \"+Inf\", \"-Inf\")",
         }
     }
 
@@ -55,6 +65,8 @@ impl Kind {
             Kind::Boolean => v.is_boolean(),
             Kind::Mapping => v.is_object(),
             Kind::Step => v.is_number() || v.is_string(),
+            Kind::Any => true,
+            Kind::Sample => v.is_number() || v.is_string(),
         }
     }
 }
@@ -91,6 +103,16 @@ struct Function {
     args: &'static [Arg],
     return_type: Option<&'static str>,
 }
+
+/// `below`'s and `above`'s parameters.
+const TOLERANCE_ARGS_THRESHOLD: &[Arg] = &[
+    optional("value", Kind::Any, || Value::Null),
+    required("threshold", Kind::Sample),
+    optional("series", Kind::String, || json!("all")),
+    optional("no_data", Kind::String, || json!("fail")),
+    optional("nan", Kind::String, || json!("fail")),
+    optional("inclusive", Kind::Boolean, || json!(false)),
+];
 
 const FUNCTIONS: &[Function] = &[
     Function {
@@ -140,6 +162,51 @@ const FUNCTIONS: &[Function] = &[
         doc: "Computes a mean of all nodes activities per minute over the given\n`window`. We use the `node_cpu_seconds_total` metric to perform this\nquery.",
         args: &[optional("window", Kind::String, || json!("1d"))],
         return_type: Some("number"),
+    },
+    Function {
+        module: TOLERANCES_MODULE,
+        name: "below",
+        activity: "probe",
+        doc: "A tolerance: true when the samples of the checked probe's Prometheus answer\n(`value`, passed by the runner) are below `threshold` (or equal, with\n`inclusive`). `series`: all, any or none must hold; `no_data`: fail or pass on\nan empty result; `nan`: fail, pass or ignore NaN samples. A matrix means every\npoint of the window.",
+        args: TOLERANCE_ARGS_THRESHOLD,
+        return_type: Some("boolean"),
+    },
+    Function {
+        module: TOLERANCES_MODULE,
+        name: "above",
+        activity: "probe",
+        doc: "A tolerance: true when the samples are above `threshold` (or equal, with\n`inclusive`); the other arguments as for `below`.",
+        args: TOLERANCE_ARGS_THRESHOLD,
+        return_type: Some("boolean"),
+    },
+    Function {
+        module: TOLERANCES_MODULE,
+        name: "between",
+        activity: "probe",
+        doc: "A tolerance: true when the samples lie between `lower` and `upper`, both\nincluded; the other arguments as for `below`.",
+        args: &[
+            optional("value", Kind::Any, || Value::Null),
+            required("lower", Kind::Sample),
+            required("upper", Kind::Sample),
+            optional("series", Kind::String, || json!("all")),
+            optional("no_data", Kind::String, || json!("fail")),
+            optional("nan", Kind::String, || json!("fail")),
+        ],
+        return_type: Some("boolean"),
+    },
+    Function {
+        module: TOLERANCES_MODULE,
+        name: "equals",
+        activity: "probe",
+        doc: "A tolerance: true when the samples equal `expected`, give or take\n`tolerance`; NaN never does. `series` and `no_data` as for `below`.",
+        args: &[
+            optional("value", Kind::Any, || Value::Null),
+            required("expected", Kind::Sample),
+            optional("series", Kind::String, || json!("all")),
+            optional("no_data", Kind::String, || json!("fail")),
+            optional("tolerance", Kind::Sample, || json!(0.0)),
+        ],
+        return_type: Some("boolean"),
     },
     Function {
         module: METRICS_MODULE,
@@ -238,6 +305,9 @@ pub async fn dispatch(
     let flag = |name: &str| args.get(name).and_then(Value::as_bool);
     let output = match (spec.module, spec.name) {
         (METRICS_MODULE, _) => return Ok(Activity::Control(Arc::new(MetricsControl::new()))),
+        (TOLERANCES_MODULE, function) => {
+            json!(crate::tolerances::evaluate(function, &Value::Object(args))?)
+        }
         (_, "query") => {
             let args = QueryArgs {
                 query: text("query").unwrap_or_default(),
@@ -307,7 +377,16 @@ pub fn has_function(module: &str, function: &str) -> bool {
 /// # Ok::<(), chaosprometheus::Error>(())
 /// ```
 pub fn check_call(module: &str, function: &str, arguments: &Value) -> Result<(), Error> {
-    check(find(module, function)?, arguments, true).map(|_| ())
+    let checked = check(find(module, function)?, arguments, true)?;
+    // A tolerance's choices and bounds, unless a placeholder stands in.
+    let placeholder = arguments.as_object().is_some_and(|m| {
+        m.values()
+            .any(|v| v.as_str().is_some_and(|s| s.contains("${")))
+    });
+    if module == TOLERANCES_MODULE && !placeholder {
+        crate::tolerances::check_from_arguments(function, &Value::Object(checked))?;
+    }
+    Ok(())
 }
 
 fn find(module: &str, function: &str) -> Result<&'static Function, Error> {

@@ -62,9 +62,11 @@ mod hash;
 mod mean;
 mod metrics;
 pub mod probes;
+pub mod tolerances;
 
 pub use catalog::{
-    Activity, METRICS_MODULE, PROBES_MODULE, check_call, discover, dispatch, has_function,
+    Activity, METRICS_MODULE, PROBES_MODULE, TOLERANCES_MODULE, check_call, discover, dispatch,
+    has_function,
 };
 pub use config::{DEFAULT_BASE_URL, MAX_TIMEOUT, Settings};
 pub use error::Error;

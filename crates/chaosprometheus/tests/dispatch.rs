@@ -188,6 +188,10 @@ fn discovery_has_the_shape_of_chaos_discover() {
             "probe chaosprometheus.probes.query_interval",
             "probe chaosprometheus.probes.compute_mean",
             "probe chaosprometheus.probes.nodes_cpu_usage_mean",
+            "probe chaosprometheus.tolerances.below",
+            "probe chaosprometheus.tolerances.above",
+            "probe chaosprometheus.tolerances.between",
+            "probe chaosprometheus.tolerances.equals",
             "control chaosprometheus.metrics.configure_control",
             "control chaosprometheus.metrics.before_experiment_control",
             "control chaosprometheus.metrics.after_experiment_control",
@@ -220,7 +224,7 @@ fn discovery_has_the_shape_of_chaos_discover() {
         assert!(a["doc"].as_str().is_some_and(|d| !d.is_empty()));
         if a["type"] == "probe" {
             let rt = a["return_type"].as_str().unwrap();
-            assert!(rt == "mapping" || rt == "number");
+            assert!(rt == "mapping" || rt == "number" || rt == "boolean");
         }
     }
 }
