@@ -164,6 +164,73 @@ const FUNCTIONS: &[Function] = &[
         return_type: Some("number"),
     },
     Function {
+        module: PROBES_MODULE,
+        name: "query_value",
+        activity: "probe",
+        doc: "Run an instant query and return its one number: a scalar, a vector of one\nsample, or several series combined by `aggregate` (min, max, avg, sum,\ncount). No data is an error unless `no_data` gives the number to return; NaN\nand infinities are errors. For the plain range tolerance `[0, 0.01]`.",
+        args: &[
+            required("query", Kind::String),
+            optional("when", Kind::String, || Value::Null),
+            optional("aggregate", Kind::String, || Value::Null),
+            optional("no_data", Kind::Number, || Value::Null),
+            optional("timeout", Kind::Number, || Value::Null),
+        ],
+        return_type: Some("number"),
+    },
+    Function {
+        module: PROBES_MODULE,
+        name: "alert_state",
+        activity: "probe",
+        doc: "The state of the alerts named `alertname` whose labels include `labels`:\n\"firing\", \"pending\" or \"inactive\" (firing wins over pending), from\n/api/v1/alerts. For a string tolerance.",
+        args: &[
+            required("alertname", Kind::String),
+            optional("labels", Kind::Mapping, || Value::Null),
+            optional("timeout", Kind::Number, || Value::Null),
+        ],
+        return_type: Some("string"),
+    },
+    Function {
+        module: PROBES_MODULE,
+        name: "sample_age",
+        activity: "probe",
+        doc: "The age in seconds of the newest sample behind the selector, the largest\nover its series, by the server's clock; an error when there is none: a guard\nagainst a dashboard that looks fine because scraping stopped.",
+        args: &[
+            required("query", Kind::String),
+            optional("timeout", Kind::Number, || Value::Null),
+        ],
+        return_type: Some("number"),
+    },
+    Function {
+        module: PROBES_MODULE,
+        name: "time_to_recover",
+        activity: "probe",
+        doc: "Poll the query every `interval` until its series are below `below` and/or\nabove `above` (`series`: all, any or none must) and return the seconds it\ntook (0 when it already holds); an error after `timeout`.",
+        args: &[
+            required("query", Kind::String),
+            optional("below", Kind::Number, || Value::Null),
+            optional("above", Kind::Number, || Value::Null),
+            optional("timeout", Kind::Step, || json!("5m")),
+            optional("interval", Kind::Step, || json!("5s")),
+            optional("series", Kind::String, || json!("all")),
+        ],
+        return_type: Some("number"),
+    },
+    Function {
+        module: PROBES_MODULE,
+        name: "compare_to_baseline",
+        activity: "probe",
+        doc: "The relative change (0.12 for +12 %) of the query's current value against\nits average over the `baseline` window that ends when the run started (the\nconfiguration's `chaosprom_run_started`, else when this process first\ncompared to a baseline); an error beyond `max_increase` or `max_decrease`.",
+        args: &[
+            required("query", Kind::String),
+            optional("max_increase", Kind::Number, || Value::Null),
+            optional("max_decrease", Kind::Number, || Value::Null),
+            optional("baseline", Kind::String, || json!("10m")),
+            optional("when", Kind::String, || Value::Null),
+            optional("timeout", Kind::Number, || Value::Null),
+        ],
+        return_type: Some("number"),
+    },
+    Function {
         module: TOLERANCES_MODULE,
         name: "below",
         activity: "probe",
@@ -333,6 +400,78 @@ pub async fn dispatch(
             };
             probes::query_interval(&args, configuration, secrets).await?
         }
+        (_, "query_value") => {
+            let args_ = QueryArgs {
+                query: text("query").unwrap_or_default(),
+                when: text("when"),
+                timeout: number("timeout"),
+                verify_tls: None,
+            };
+            let aggregate = text("aggregate").map(|a| a.parse()).transpose()?;
+            json!(
+                crate::checks::query_value(
+                    &args_,
+                    aggregate,
+                    number("no_data"),
+                    configuration,
+                    secrets
+                )
+                .await?
+            )
+        }
+        (_, "alert_state") => {
+            let labels = args
+                .get("labels")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default();
+            json!(
+                crate::checks::alert_state(
+                    &text("alertname").unwrap_or_default(),
+                    &labels,
+                    number("timeout"),
+                    configuration,
+                    secrets
+                )
+                .await?
+            )
+        }
+        (_, "sample_age") => json!(
+            crate::checks::sample_age(
+                &text("query").unwrap_or_default(),
+                number("timeout"),
+                configuration,
+                secrets
+            )
+            .await?
+        ),
+        (_, "time_to_recover") => {
+            let span = |name: &str, default: &str| match args.get(name) {
+                Some(Value::Number(n)) => format!("{n}s"),
+                Some(Value::String(s)) => s.clone(),
+                _ => default.to_owned(),
+            };
+            let args_ = crate::checks::RecoverArgs {
+                query: text("query").unwrap_or_default(),
+                below: number("below"),
+                above: number("above"),
+                timeout: span("timeout", "5m"),
+                interval: span("interval", "5s"),
+                series: text("series").unwrap_or_else(|| "all".to_owned()),
+            };
+            json!(crate::checks::time_to_recover(&args_, configuration, secrets).await?)
+        }
+        (_, "compare_to_baseline") => {
+            let args_ = crate::checks::BaselineArgs {
+                query: text("query").unwrap_or_default(),
+                max_increase: number("max_increase"),
+                max_decrease: number("max_decrease"),
+                baseline: text("baseline").unwrap_or_else(|| "10m".to_owned()),
+                when: text("when"),
+                timeout: number("timeout"),
+            };
+            json!(crate::checks::compare_to_baseline(&args_, configuration, secrets).await?)
+        }
         (_, "compute_mean") => {
             let mut args_ = ComputeMeanArgs::new(text("query").unwrap_or_default());
             if let Some(w) = text("window") {
@@ -385,6 +524,26 @@ pub fn check_call(module: &str, function: &str, arguments: &Value) -> Result<(),
     });
     if module == TOLERANCES_MODULE && !placeholder {
         crate::tolerances::check_from_arguments(function, &Value::Object(checked))?;
+    } else if module == PROBES_MODULE && !placeholder {
+        if let Some(a) = checked.get("aggregate").and_then(Value::as_str) {
+            a.parse::<crate::checks::Aggregate>()?;
+        }
+        if function == "time_to_recover" {
+            if checked.get("below").is_none() && checked.get("above").is_none() {
+                return Err(Error::invalid(
+                    "below",
+                    "give below, above or both: the condition that means recovered",
+                ));
+            }
+            let series = checked
+                .get("series")
+                .and_then(Value::as_str)
+                .unwrap_or("all");
+            crate::tolerances::check_from_arguments(
+                "below",
+                &json!({"threshold": 0, "series": series}),
+            )?;
+        }
     }
     Ok(())
 }

@@ -56,6 +56,7 @@
 struct ReadmeDoctests;
 
 mod catalog;
+pub mod checks;
 mod config;
 mod error;
 mod hash;

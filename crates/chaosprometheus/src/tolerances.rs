@@ -176,21 +176,7 @@ type Point = (f64, f64);
 /// # Ok::<(), chaosprometheus::Error>(())
 /// ```
 pub fn judge(value: &Value, check: &Check) -> Result<Verdict, Error> {
-    let data = if value.get("resultType").is_some() {
-        value
-    } else {
-        &value["data"]
-    };
-    if value.get("status").is_some_and(|s| s != "success") {
-        return Err(Error::invalid(
-            "value",
-            format!(
-                "expected a successful Prometheus answer, found status {}",
-                value["status"]
-            ),
-        ));
-    }
-    let series = samples(data)?;
+    let series = series_of(value)?;
     // Each series: its name and its first failing point, if any; series
     // with no point left after NaN handling are skipped.
     let mut judged: Vec<(String, Option<Point>)> = Vec::new();
@@ -249,6 +235,26 @@ pub fn judge(value: &Value, check: &Check) -> Result<Verdict, Error> {
         holds,
         reason: if holds { None } else { reason },
     })
+}
+
+/// The series of a Prometheus answer (the payload or its `data`) with
+/// their points; a failed answer is an error.
+pub(crate) fn series_of(value: &Value) -> Result<Vec<(String, Vec<Point>)>, Error> {
+    let data = if value.get("resultType").is_some() {
+        value
+    } else {
+        &value["data"]
+    };
+    if value.get("status").is_some_and(|s| s != "success") {
+        return Err(Error::invalid(
+            "value",
+            format!(
+                "expected a successful Prometheus answer, found status {}",
+                value["status"]
+            ),
+        ));
+    }
+    samples(data)
 }
 
 fn offender(name: &str, (t, v): Point, wanted: &str) -> String {

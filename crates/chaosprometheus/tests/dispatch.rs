@@ -32,7 +32,7 @@ async fn dispatch_errors_name_what_was_wrong() {
         ),
         (
             error(p, "querry", json!({})).await,
-            "unknown function 'querry' in chaosprometheus.probes: expected one of query, query_interval, compute_mean, nodes_cpu_usage_mean",
+            "unknown function 'querry' in chaosprometheus.probes: expected one of query, query_interval, compute_mean, nodes_cpu_usage_mean, query_value, alert_state, sample_age, time_to_recover, compare_to_baseline",
         ),
         (
             error(p, "query", json!({})).await,
@@ -188,6 +188,11 @@ fn discovery_has_the_shape_of_chaos_discover() {
             "probe chaosprometheus.probes.query_interval",
             "probe chaosprometheus.probes.compute_mean",
             "probe chaosprometheus.probes.nodes_cpu_usage_mean",
+            "probe chaosprometheus.probes.query_value",
+            "probe chaosprometheus.probes.alert_state",
+            "probe chaosprometheus.probes.sample_age",
+            "probe chaosprometheus.probes.time_to_recover",
+            "probe chaosprometheus.probes.compare_to_baseline",
             "probe chaosprometheus.tolerances.below",
             "probe chaosprometheus.tolerances.above",
             "probe chaosprometheus.tolerances.between",
@@ -224,7 +229,7 @@ fn discovery_has_the_shape_of_chaos_discover() {
         assert!(a["doc"].as_str().is_some_and(|d| !d.is_empty()));
         if a["type"] == "probe" {
             let rt = a["return_type"].as_str().unwrap();
-            assert!(rt == "mapping" || rt == "number" || rt == "boolean");
+            assert!(["mapping", "number", "boolean", "string"].contains(&rt));
         }
     }
 }

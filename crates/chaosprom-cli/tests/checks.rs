@@ -1,0 +1,195 @@
+//! The probes that answer with a number or a state (`query_value`,
+//! `alert_state`, `sample_age`, `time_to_recover`, `compare_to_baseline`),
+//! judged by plain tolerances through `chaosprom probe`, against a real
+//! Prometheus with recorded data and alerting rules.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use chaosprom_testkit::{Prometheus, http};
+use serde_json::{Value, json};
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+const RULES: &str = r#"groups:
+  - name: chaos
+    rules:
+      - alert: AlwaysFiring
+        expr: vector(1)
+        labels: {severity: page}
+      - alert: StaysPending
+        expr: vector(1)
+        for: 1h
+        labels: {severity: ticket}
+"#;
+
+/// `chk_value{job="a"}` 5 and `{job="b"}` 7 every 15 s for an hour up to
+/// now; `chk_stale` 1 until five minutes ago.
+fn prometheus() -> Prometheus {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let recent = now / 15 * 15 - 15;
+    let mut om = String::from("# TYPE chk_value gauge\n");
+    for (job, v) in [("a", 5), ("b", 7)] {
+        for t in (recent - 3600..=recent).step_by(15) {
+            om.push_str(&format!("chk_value{{job=\"{job}\"}} {v} {t}\n"));
+        }
+    }
+    om.push_str("# TYPE chk_stale gauge\n");
+    for t in (recent - 3600..=recent - 300).step_by(15) {
+        om.push_str(&format!("chk_stale 1 {t}\n"));
+    }
+    om.push_str("# EOF\n");
+    let prom = Prometheus::builder()
+        .history(om)
+        .lookback_delta("10m")
+        .rules(RULES)
+        .start()
+        .unwrap();
+    // Wait (ten seconds at most) for the rules' first evaluation.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let alerts = http::get(&format!("{}/api/v1/alerts", prom.url())).unwrap();
+        if alerts.body.contains("AlwaysFiring") && alerts.body.contains("StaysPending") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    prom
+}
+
+fn probe(name: &str, func: &str, arguments: Value, tolerance: Value) -> Value {
+    let mut p = json!({"type": "probe", "name": name,
+        "provider": {"type": "python", "module": "chaosprometheus.probes", "func": func}});
+    p["provider"]["arguments"] = arguments;
+    if !tolerance.is_null() {
+        p["tolerance"] = tolerance;
+    }
+    p
+}
+
+fn experiment(url: &str) -> Value {
+    let a = r#"chk_value{job="a"}"#;
+    json!({"title": "checks", "description": "d",
+        "configuration": {"prometheus_base_url": url},
+        "steady-state-hypothesis": {"title": "h", "probes": [
+            probe("value-one", "query_value", json!({"query": a}), json!([4, 6])),
+            probe("value-many", "query_value", json!({"query": "chk_value"}), json!([0, 100])),
+            probe("value-sum", "query_value", json!({"query": "chk_value", "aggregate": "sum"}), json!([12, 12])),
+            probe("value-count", "query_value", json!({"query": "chk_value", "aggregate": "count"}), json!([2, 2])),
+            probe("value-empty", "query_value", json!({"query": r#"chk_value{job="none"}"#}), json!([0, 0])),
+            probe("value-empty-zero", "query_value", json!({"query": r#"chk_value{job="none"}"#, "no_data": 0}), json!([0, 0])),
+            probe("value-nan", "query_value", json!({"query": "vector(0) / 0"}), json!([0, 0])),
+            probe("alert-firing", "alert_state", json!({"alertname": "AlwaysFiring"}), json!("firing")),
+            probe("alert-labels", "alert_state", json!({"alertname": "AlwaysFiring", "labels": {"severity": "ticket"}}), json!("inactive")),
+            probe("alert-pending", "alert_state", json!({"alertname": "StaysPending"}), json!("pending")),
+            probe("alert-none", "alert_state", json!({"alertname": "NoSuchAlert"}), json!("inactive")),
+            probe("age-fresh", "sample_age", json!({"query": a}), json!([0, 60])),
+            probe("age-stale", "sample_age", json!({"query": "chk_stale"}), json!([290, 400])),
+            probe("age-gone", "sample_age", json!({"query": "chk_gone"}), json!([0, 1000])),
+            probe("recovered", "time_to_recover", json!({"query": a, "below": 10, "timeout": "5s", "interval": "1s"}), json!([0, 1])),
+            probe("never-recovers", "time_to_recover", json!({"query": a, "below": 1, "timeout": "2s", "interval": 1}), json!([0, 100])),
+            probe("baseline-flat", "compare_to_baseline", json!({"query": a, "baseline": "10m", "max_increase": 0.1}), json!([-0.01, 0.01])),
+            probe("baseline-rise", "compare_to_baseline", json!({"query": a, "baseline": "10m", "when": "5 minutes ago", "max_decrease": 0.1}), json!([-0.01, 0.01])),
+        ]},
+        "method": [{"type": "action", "name": "noop", "provider": {"type": "process", "path": "true"}}]
+    })
+}
+
+fn run_probe(file: &Path, name: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .arg("probe")
+        .arg(file)
+        .arg(name)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn numbers_and_states_meet_plain_tolerances() {
+    let prom = prometheus();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("e.json");
+    std::fs::write(&file, experiment(prom.url()).to_string()).unwrap();
+    let valid = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .arg("validate")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(valid.status.success(), "{}", text(&valid.stdout));
+    for (name, within, message) in [
+        ("value-one", true, ""),
+        ("value-many", false, "returned 2 series"),
+        ("value-sum", true, ""),
+        ("value-count", true, ""),
+        ("value-empty", false, "no data"),
+        ("value-empty-zero", true, ""),
+        ("value-nan", false, "which a tolerance cannot compare"),
+        ("alert-firing", true, ""),
+        ("alert-labels", true, ""),
+        ("alert-pending", true, ""),
+        ("alert-none", true, ""),
+        ("age-fresh", true, ""),
+        ("age-stale", true, ""),
+        ("age-gone", false, "scraping stopped"),
+        ("recovered", true, ""),
+        ("never-recovers", false, "not recovered after"),
+        ("baseline-flat", true, ""),
+        ("baseline-rise", true, ""),
+    ] {
+        let out = run_probe(&file, name);
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(if within { 0 } else { 1 }),
+            "{name}: {all}"
+        );
+        assert!(all.contains(message), "{name}: {all}");
+    }
+}
+
+#[test]
+fn bad_arguments_are_caught_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    for (func, arguments, message) in [
+        (
+            "query_value",
+            json!({"query": "up", "aggregate": "median"}),
+            "expected one of min, max, avg, sum, count, found 'median'",
+        ),
+        (
+            "time_to_recover",
+            json!({"query": "up"}),
+            "give below, above or both",
+        ),
+        (
+            "time_to_recover",
+            json!({"query": "up", "below": 1, "series": "most"}),
+            "found 'most'",
+        ),
+        (
+            "alert_state",
+            json!({"labels": {}}),
+            "missing required argument 'alertname'",
+        ),
+    ] {
+        let experiment = json!({"title": "t", "description": "d",
+            "method": [probe("p", func, arguments.clone(), Value::Null)]});
+        let file = dir.path().join("e.json");
+        std::fs::write(&file, experiment.to_string()).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .arg("validate")
+            .arg(&file)
+            .output()
+            .unwrap();
+        let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        assert!(!out.status.success(), "{func}({arguments}): {all}");
+        assert!(all.contains(message), "{func}({arguments}): {all}");
+    }
+}
