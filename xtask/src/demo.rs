@@ -58,6 +58,29 @@ pub(crate) fn run() -> crate::Result {
         ));
     }
 
+    // The SLO gate: steady-state checks that read Prometheus' numbers.
+    let gate = crate::root().join("examples/slo-gate.json");
+    let gate_journal = out.join("slo-gate-journal.json");
+    println!(
+        "\n$ PROMETHEUS_URL={prom} chaosprom run {} --journal-path {}",
+        gate.display(),
+        gate_journal.display()
+    );
+    let status = Command::new(&chaosprom)
+        .arg("run")
+        .arg(&gate)
+        .arg("--journal-path")
+        .arg(&gate_journal)
+        .env("PROMETHEUS_URL", &prom)
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", chaosprom.display()))?;
+    if !status.success() {
+        return Err(format!(
+            "the SLO gate did not complete ({status}); see {}",
+            gate_journal.display()
+        ));
+    }
+
     println!("\nRead back from the Pushgateway ({gateway}/metrics):");
     let body = http::get(&format!("{gateway}/metrics"))
         .and_then(|r| r.ok("GET", &gateway))

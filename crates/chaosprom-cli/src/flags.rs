@@ -135,6 +135,57 @@ pub(crate) enum Command {
         #[command(flatten)]
         server: Server,
     },
+    /// Check that a query's samples meet a threshold: exit 0 when they do,
+    /// 1 naming the offending series, value and time when they do not, 2
+    /// on bad usage. The check a pipeline wants before and after a fault.
+    Assert {
+        /// The PromQL expression.
+        promql: String,
+        /// Every sample must be below X.
+        #[arg(
+            long,
+            value_name = "X",
+            allow_hyphen_values = true,
+            group = "criterion"
+        )]
+        below: Option<f64>,
+        /// Every sample must be above X.
+        #[arg(
+            long,
+            value_name = "X",
+            allow_hyphen_values = true,
+            group = "criterion"
+        )]
+        above: Option<f64>,
+        /// Every sample must lie between A and B (both included).
+        #[arg(long, num_args = 2, value_names = ["A", "B"], allow_hyphen_values = true, group = "criterion")]
+        between: Option<Vec<f64>>,
+        /// Check every point of the last D (a range query), not only now.
+        #[arg(long = "for", value_name = "D")]
+        for_: Option<String>,
+        /// all (default), any or none of the series must hold.
+        #[arg(long, value_name = "WHICH", default_value = "all")]
+        series: String,
+        /// What an empty result means: fail (default) or pass.
+        #[arg(long, value_name = "WHAT", default_value = "fail")]
+        no_data: String,
+        /// What a NaN sample means: fail (default), pass or ignore.
+        #[arg(long, value_name = "WHAT", default_value = "fail")]
+        nan: String,
+        #[command(flatten)]
+        server: Server,
+    },
+    /// Print the state of the alerts with this name: firing, pending or
+    /// inactive.
+    AlertState {
+        /// The alert's name.
+        name: String,
+        /// Only alerts with this label, as k=v; repeatable.
+        #[arg(long = "label", value_name = "K=V")]
+        labels: Vec<String>,
+        #[command(flatten)]
+        server: Server,
+    },
     /// Push text-format metrics from FILE (or stdin) to a Pushgateway.
     Push {
         #[command(flatten)]

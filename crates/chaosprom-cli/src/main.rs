@@ -154,6 +154,39 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             let range = (start.as_deref(), end.as_deref(), step);
             prometheus::query_range(promql, range, timeout, output, &server).await
         }
+        Command::Assert {
+            promql,
+            below,
+            above,
+            between,
+            for_,
+            series,
+            no_data,
+            nan,
+            server,
+        } => {
+            let criterion = match (below, above, between.as_deref()) {
+                (Some(x), _, _) => ("below", serde_json::json!({"threshold": x})),
+                (_, Some(x), _) => ("above", serde_json::json!({"threshold": x})),
+                (_, _, Some([a, b])) => ("between", serde_json::json!({"lower": a, "upper": b})),
+                _ => {
+                    return Err(Failure {
+                        code: 2,
+                        message: "assert: give --below X, --above X or --between A B".into(),
+                    });
+                }
+            };
+            let mut args = criterion.1;
+            args["series"] = series.into();
+            args["no_data"] = no_data.into();
+            args["nan"] = nan.into();
+            prometheus::assert(promql, criterion.0, args, for_.as_deref(), &server).await
+        }
+        Command::AlertState {
+            name,
+            labels,
+            server,
+        } => prometheus::alert_state(&name, &labels, &server).await,
         Command::Mean {
             promql,
             window,

@@ -353,3 +353,75 @@ async fn newline(out: &mut Stdout) -> Result<(), Failure> {
         .and(out.flush().await)
         .map_err(|e| Failure::writing("to stdout", &e))
 }
+
+/// `assert`: the tolerance `function` (below, above, between) with `args`
+/// over the query now, or over every point of the last `window`.
+pub(crate) async fn assert(
+    promql: String,
+    function: &str,
+    args: serde_json::Value,
+    window: Option<&str>,
+    server: &Server,
+) -> Result<(), Failure> {
+    use chaosprometheus::tolerances::{check_from_arguments, judge};
+    let usage = |e: Error| Failure {
+        code: 2,
+        message: format!("assert: {e}"),
+    };
+    let check = check_from_arguments(function, &args).map_err(usage)?;
+    let (configuration, secrets) = server.chaos();
+    let payload = match window {
+        None => probes::query(&QueryArgs::new(promql.clone()), &configuration, &secrets).await?,
+        Some(window) => {
+            let start = format!("{window} ago");
+            let (start, end, step) =
+                range_defaults(Some(&start), None, None).map_err(|f| Failure {
+                    code: 2,
+                    message: format!("--for {window}: {}", f.message),
+                })?;
+            let args = QueryIntervalArgs {
+                query: promql.clone(),
+                start,
+                end,
+                step: StepArg::Duration(step),
+                timeout: None,
+                verify_tls: None,
+            };
+            probes::query_interval(&args, &configuration, &secrets).await?
+        }
+    };
+    let verdict = judge(&payload, &check).map_err(|e| Failure {
+        code: 1,
+        message: format!("{promql}: {e}"),
+    })?;
+    if verdict.holds {
+        print_text(&format!("ok: {promql} holds\n")).await
+    } else {
+        Err(Failure {
+            code: 1,
+            message: format!("{promql}: {}", verdict.reason.unwrap_or_default()),
+        })
+    }
+}
+
+/// `alert-state`.
+pub(crate) async fn alert_state(
+    name: &str,
+    labels: &[String],
+    server: &Server,
+) -> Result<(), Failure> {
+    let mut wanted = serde_json::Map::new();
+    for label in labels {
+        let Some((k, v)) = label.split_once('=') else {
+            return Err(Failure {
+                code: 2,
+                message: format!("--label {label}: expected K=V"),
+            });
+        };
+        wanted.insert(k.trim().to_owned(), v.into());
+    }
+    let (configuration, secrets) = server.chaos();
+    let state =
+        chaosprometheus::checks::alert_state(name, &wanted, None, &configuration, &secrets).await?;
+    print_text(&format!("{state}\n")).await
+}

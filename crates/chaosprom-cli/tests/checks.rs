@@ -193,3 +193,83 @@ fn bad_arguments_are_caught_before_anything_runs() {
         assert!(all.contains(message), "{func}({arguments}): {all}");
     }
 }
+
+#[test]
+fn assert_and_alert_state_from_a_shell() {
+    let prom = prometheus();
+    let url = prom.url();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(args)
+            .args(["--url", url])
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            format!("{}{}", text(&out.stdout), text(&out.stderr)),
+        )
+    };
+    let a = r#"chk_value{job="a"}"#;
+    for (args, code, message) in [
+        (vec!["assert", a, "--below", "6"], 0, "ok: "),
+        (
+            vec!["assert", a, "--below", "5"],
+            1,
+            r#"chk_value{job="a"} = 5 at "#,
+        ),
+        (
+            vec!["assert", "chk_value", "--above", "6", "--series", "any"],
+            0,
+            "ok: ",
+        ),
+        (
+            vec!["assert", "chk_value", "--between", "4", "8", "--for", "10m"],
+            0,
+            "ok: ",
+        ),
+        (
+            vec!["assert", "chk_value", "--between", "4", "6", "--for", "10m"],
+            1,
+            "wanted between 4 and 6",
+        ),
+        (vec!["assert", "chk_gone", "--below", "1"], 1, "no data"),
+        (
+            vec!["assert", "chk_gone", "--below", "1", "--no-data", "pass"],
+            0,
+            "ok: ",
+        ),
+        (vec!["assert", a, "--above", "-1"], 0, "ok: "),
+        (
+            vec!["assert", a, "--below", "1", "--series", "most"],
+            2,
+            "found 'most'",
+        ),
+        (vec!["assert", a], 2, "--below"),
+        (
+            vec!["assert", a, "--below", "1", "--above", "2"],
+            2,
+            "cannot be used with",
+        ),
+        (vec!["alert-state", "AlwaysFiring"], 0, "firing"),
+        (
+            vec!["alert-state", "StaysPending", "--label", "severity=ticket"],
+            0,
+            "pending",
+        ),
+        (
+            vec!["alert-state", "StaysPending", "--label", "severity=page"],
+            0,
+            "inactive",
+        ),
+        (
+            vec!["alert-state", "X", "--label", "oops"],
+            2,
+            "expected K=V",
+        ),
+    ] {
+        let (got, all) = run(&args);
+        assert_eq!(got, Some(code), "{args:?}: {all}");
+        assert!(all.contains(message), "{args:?}: {all}");
+    }
+}

@@ -510,6 +510,43 @@ fn sigterm_and_sigint_interrupt_a_run_and_the_journal_is_written() {
 }
 
 #[test]
+fn the_slo_gate_example_passes_on_a_healthy_prometheus() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let json = chaos_runner::load_file(&root.join("slo-gate.json")).unwrap();
+    let yaml = chaos_runner::load_file(&root.join("slo-gate.yaml")).unwrap();
+    assert_eq!(json, yaml, "the YAML twin");
+    let prom = Prometheus::builder().self_scrape(true).start().unwrap();
+    // Wait (ten seconds at most) for a first scrape.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+        let up =
+            chaosprom_testkit::http::get(&format!("{}/api/v1/query?query=up", prom.url())).unwrap();
+        if up.body.contains("\"value\"") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let (out, journal) = run(
+        &root.join("slo-gate.yaml"),
+        &[],
+        &[("PROMETHEUS_URL", prom.url())],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(journal["status"], "completed");
+    assert_eq!(journal["deviated"], false);
+    for phase in ["before", "after"] {
+        let probes = journal["steady_states"][phase]["probes"]
+            .as_array()
+            .unwrap();
+        assert_eq!(probes.len(), 5);
+        assert!(
+            probes.iter().all(|p| p["tolerance_met"] == true),
+            "{phase}: {probes:?}"
+        );
+    }
+}
+
+#[test]
 fn the_example_experiment_has_a_yaml_twin() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let json = chaos_runner::load_file(&root.join("experiment.json")).unwrap();
