@@ -40,6 +40,11 @@ fn prometheus() -> Prometheus {
             om.push_str(&format!("chk_value{{job=\"{job}\"}} {v} {t}\n"));
         }
     }
+    om.push_str("# TYPE chk_rise gauge\n");
+    for t in (recent - 3600..=recent).step_by(15) {
+        let v = if t < recent - 900 { 1 } else { 2 };
+        om.push_str(&format!("chk_rise {v} {t}\n"));
+    }
     om.push_str("# TYPE chk_stale gauge\n");
     for t in (recent - 3600..=recent - 300).step_by(15) {
         om.push_str(&format!("chk_stale 1 {t}\n"));
@@ -76,7 +81,9 @@ fn probe(name: &str, func: &str, arguments: Value, tolerance: Value) -> Value {
 fn experiment(url: &str) -> Value {
     let a = r#"chk_value{job="a"}"#;
     json!({"title": "checks", "description": "d",
-        "configuration": {"prometheus_base_url": url},
+        // The run "started" 20 minutes ago: the baseline is the 10 minutes
+        // before, when chk_rise was 1.
+        "configuration": {"prometheus_base_url": url, "chaosprom_run_started": "20 minutes ago"},
         "steady-state-hypothesis": {"title": "h", "probes": [
             probe("value-one", "query_value", json!({"query": a}), json!([4, 6])),
             probe("value-many", "query_value", json!({"query": "chk_value"}), json!([0, 100])),
@@ -96,6 +103,8 @@ fn experiment(url: &str) -> Value {
             probe("never-recovers", "time_to_recover", json!({"query": a, "below": 1, "timeout": "2s", "interval": 1}), json!([0, 100])),
             probe("baseline-flat", "compare_to_baseline", json!({"query": a, "baseline": "10m", "max_increase": 0.1}), json!([-0.01, 0.01])),
             probe("baseline-rise", "compare_to_baseline", json!({"query": a, "baseline": "10m", "when": "5 minutes ago", "max_decrease": 0.1}), json!([-0.01, 0.01])),
+            probe("baseline-doubled", "compare_to_baseline", json!({"query": "chk_rise", "baseline": "10m"}), json!([0.99, 1.01])),
+            probe("baseline-exceeded", "compare_to_baseline", json!({"query": "chk_rise", "baseline": "10m", "max_increase": 0.5}), json!([0, 100])),
         ]},
         "method": [{"type": "action", "name": "noop", "provider": {"type": "process", "path": "true"}}]
     })
@@ -142,6 +151,12 @@ fn numbers_and_states_meet_plain_tolerances() {
         ("never-recovers", false, "not recovered after"),
         ("baseline-flat", true, ""),
         ("baseline-rise", true, ""),
+        ("baseline-doubled", true, ""),
+        (
+            "baseline-exceeded",
+            false,
+            "chk_rise rose by 100.0 % (from 1 to 2), more than 50.0 %",
+        ),
     ] {
         let out = run_probe(&file, name);
         let all = format!("{}{}", text(&out.stdout), text(&out.stderr));

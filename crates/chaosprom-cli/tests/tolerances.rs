@@ -58,6 +58,11 @@ fn experiment(url: &str) -> Value {
         json!({"query": format!("tol_errors{{job=\"{job}\"}}"),
                "start": "10 minutes ago", "end": "now", "step": 60})
     };
+    // query_value with a plain range tolerance, against the same data.
+    let value_sum = json!({"type": "probe", "name": "value-sum",
+        "provider": {"type": "python", "module": "chaosprometheus.probes", "func": "query_value",
+                     "arguments": {"query": r#"tol_errors{job=~"low|high"}"#, "aggregate": "sum"}},
+        "tolerance": [0.05, 0.052]});
     json!({"title": "tolerances", "description": "d",
         "configuration": {"prometheus_base_url": url},
         "steady-state-hypothesis": {"title": "errors are low", "probes": [
@@ -72,6 +77,7 @@ fn experiment(url: &str) -> Value {
             probe("nan-fails", json!(r#"tol_errors{job="nan"}"#), "below", json!({"threshold": 1})),
             probe("nan-ignored", json!(r#"tol_errors{job="nan"}"#), "below", json!({"threshold": 1, "nan": "ignore", "no_data": "pass"})),
             probe("count-equals", json!(r#"count(tol_errors{job=~"low|high"})"#), "equals", json!({"expected": 2})),
+            value_sum,
         ]},
         "method": [{"type": "action", "name": "noop", "provider": {"type": "process", "path": "true"}}]
     })
@@ -126,6 +132,7 @@ fn tolerances_judge_a_real_prometheus() {
             ("nan-fails", false),
             ("nan-ignored", true),
             ("count-equals", true),
+            ("value-sum", true),
         ],
     );
     // A miss says which series, what value, when, and what was wanted.
@@ -156,6 +163,7 @@ fn tolerances_judge_victoria_metrics_alike() {
             ("absent", false),
             ("absent-passes", true),
             ("count-equals", true),
+            ("value-sum", true),
         ],
     );
 }
