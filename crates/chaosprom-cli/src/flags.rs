@@ -71,7 +71,11 @@ pub(crate) enum Color {
     Never,
 }
 
+/// Each command's flags are built only when it runs (`defer`): clap then
+/// builds one command's flags instead of all of them, which was half of a
+/// one-shot probe's start-up (callgrind).
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub(crate) enum Command {
     /// Run an instant query; print Prometheus' payload as-is.
     Query {
@@ -322,7 +326,9 @@ pub(crate) enum Command {
     },
 }
 
-/// `chaosprom run`.
+// `chaosprom run`.
+// (A plain comment: with deferred commands, a doc comment here would
+// replace the command's own about.)
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
     /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or -
@@ -377,7 +383,9 @@ pub(crate) struct RunArgs {
     pub(crate) strict: bool,
 }
 
-/// Where Prometheus is and how to reach it.
+// Where Prometheus is and how to reach it.
+// (A plain comment: with deferred commands, a doc comment here would
+// replace the command's own about.)
 #[derive(Debug, Args)]
 pub(crate) struct Server {
     /// Prometheus' base URL (may carry a path prefix).
@@ -393,7 +401,9 @@ pub(crate) struct Server {
     pub(crate) connection: Connection,
 }
 
-/// Narrowing a metadata query (series, labels, label values).
+// Narrowing a metadata query (series, labels, label values).
+// (A plain comment: with deferred commands, a doc comment here would
+// replace the command's own about.)
 #[derive(Debug, Args)]
 pub(crate) struct Window {
     /// Only series matching this selector (repeatable; labels and values).
@@ -436,8 +446,10 @@ impl Window {
     }
 }
 
-/// How to reach a server: auth, TLS, headers, proxy, limits (shared by the
-/// Prometheus and Pushgateway commands).
+// How to reach a server: auth, TLS, headers, proxy, limits (shared by the
+// Prometheus and Pushgateway commands).
+// (A plain comment: with deferred commands, a doc comment here would
+// replace the command's own about.)
 #[derive(Debug, Args)]
 pub(crate) struct Connection {
     /// A header for every request, as NAME=VALUE (repeatable).
@@ -466,7 +478,9 @@ pub(crate) struct Connection {
     pub(crate) max_body_size: Option<usize>,
 }
 
-/// A Pushgateway group, and how to reach the gateway.
+// A Pushgateway group, and how to reach the gateway.
+// (A plain comment: with deferred commands, a doc comment here would
+// replace the command's own about.)
 #[derive(Debug, Args)]
 pub(crate) struct Group {
     /// The Pushgateway's base URL.
