@@ -54,6 +54,7 @@ pub struct Runner {
     configuration: Map<String, Value>,
     secrets: Map<String, Value>,
     environment: Map<String, Value>,
+    run_started_key: Option<String>,
     rollback_strategy: RollbackStrategy,
     hypothesis_strategy: HypothesisStrategy,
     hypothesis_frequency: Duration,
@@ -72,6 +73,7 @@ impl Default for Runner {
             configuration: Map::new(),
             secrets: Map::new(),
             environment: Map::new(),
+            run_started_key: None,
             rollback_strategy: RollbackStrategy::default(),
             hypothesis_strategy: HypothesisStrategy::default(),
             hypothesis_frequency: Duration::from_secs(1),
@@ -160,6 +162,16 @@ impl Runner {
     /// process' own for `env` values, and that process providers get.
     pub fn environment(mut self, variables: Map<String, Value>) -> Self {
         self.environment.extend(variables);
+        self
+    }
+
+    /// Passes the time the run started (RFC 3339, UTC) to every provider
+    /// as the configuration value `key`, unless the experiment's
+    /// configuration declares that key itself; the experiment (and its
+    /// hash) is left as it is. Extensions that compare with "before the
+    /// run" read it (`chaosprom_run_started` for `compare_to_baseline`).
+    pub fn run_started_key(mut self, key: impl Into<String>) -> Self {
+        self.run_started_key = Some(key.into());
         self
     }
 
@@ -388,6 +400,11 @@ impl Runner {
         )?;
         let secrets =
             vars::resolve_secrets_in(experiment.get("secrets"), &self.secrets, &self.environment)?;
+        if let Some(key) = &self.run_started_key {
+            if !configuration.contains_key(key) {
+                configuration.insert(key.clone(), json!(Timestamp::now().to_string()));
+            }
+        }
         self.dynamic_configuration(&mut configuration, &secrets)
             .await?;
         let lookup = Lookup {

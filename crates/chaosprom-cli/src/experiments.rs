@@ -124,6 +124,7 @@ fn runner() -> chaos_runner::Runner {
             std::sync::Arc::new(Module(chaosprometheus::TOLERANCES_MODULE)),
         )
         .control_module(chaosprometheus::METRICS_MODULE, metrics)
+        .run_started_key(chaosprometheus::checks::RUN_STARTED_KEY)
 }
 
 /// The settings: the file given, or ~/.chaostoolkit/settings.yaml when it

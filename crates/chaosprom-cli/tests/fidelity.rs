@@ -653,3 +653,34 @@ fn logs_have_one_format_a_file_and_a_json_form() {
     assert!(text(&out.stderr).contains("--log-file /nonexistent/dir/run.log"));
     assert_eq!(j, Value::Null);
 }
+
+#[test]
+fn providers_get_the_run_start_without_it_entering_the_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = json!({"title": "t", "description": "d",
+        "method": [sh("probe", "when", "echo ${chaosprom_run_started}")]});
+    let before = jiff::Timestamp::now();
+    let (out, j) = run(dir.path(), &experiment, &["-q"], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let said = j["run"][0]["output"]["stdout"]
+        .as_str()
+        .unwrap()
+        .trim()
+        .to_owned();
+    let started: jiff::Timestamp = said.parse().unwrap_or_else(|e| panic!("{said}: {e}"));
+    assert!(
+        started >= before && started <= jiff::Timestamp::now(),
+        "{said}"
+    );
+    assert!(
+        j["experiment"].get("configuration").is_none(),
+        "{}",
+        j["experiment"]
+    );
+    // Declared by the experiment, its own value wins.
+    let experiment = json!({"title": "t", "description": "d",
+        "configuration": {"chaosprom_run_started": "2026-01-01T00:00:00Z"},
+        "method": [sh("probe", "when", "echo ${chaosprom_run_started}")]});
+    let (_, j) = run(dir.path(), &experiment, &["-q"], &[]);
+    assert_eq!(j["run"][0]["output"]["stdout"], "2026-01-01T00:00:00Z\n");
+}

@@ -15,7 +15,8 @@ use crate::{Error, Settings};
 
 /// The configuration key `compare_to_baseline` reads for when the run
 /// started (RFC 3339, Unix seconds or any time expression). `chaosprom
-/// run` sets it; another runner can too.
+/// run` passes it (`chaos_runner::Runner::run_started_key`); another
+/// runner can set it in the configuration.
 pub const RUN_STARTED_KEY: &str = "chaosprom_run_started";
 
 /// How `query_value` turns several series into one number.
