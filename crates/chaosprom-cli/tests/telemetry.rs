@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use chaosprom_testkit::{Prometheus, Pushgateway, VictoriaMetrics, http};
+use chaosprom_testkit::{ForwardProxy, Prometheus, Pushgateway, VictoriaMetrics, http};
 use serde_json::{Value, json};
 
 fn text(bytes: &[u8]) -> String {
@@ -318,5 +318,52 @@ fn a_control_with_nowhere_to_send_says_so_and_the_run_goes_on() {
     assert!(
         err.contains("'pushgateway_url' is null and no 'remote_write_url' is given: the metrics would go nowhere"),
         "{err}"
+    );
+}
+
+#[test]
+fn remote_write_goes_through_the_proxy_it_is_given() {
+    let prom = Prometheus::builder()
+        .arg("--web.enable-remote-write-receiver")
+        .start()
+        .unwrap();
+    let proxy = ForwardProxy::start(None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::write(&state, "ok\n").unwrap();
+    let control = json!({
+        "pushgateway_url": null, "trace_id": "trace-proxied",
+        "remote_write_url": format!("{}/api/v1/write", prom.url()),
+        "remote_write_proxy": proxy.url(),
+        "remote_write_headers": {"X-Scope-OrgID": "team-a"}
+    });
+    let (out, _) = run(dir.path(), &experiment(&state, "ok", 0, &control));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(proxy.log().contains("/api/v1/write"), "{}", proxy.log());
+    assert_eq!(
+        single(
+            prom.url(),
+            r#"chaostoolkit_inprogress_experiment{chaostoolkit_run_trace_id="trace-proxied"}"#
+        ),
+        0.0
+    );
+    // Half a client certificate is refused, saying what goes with what.
+    let control = json!({"pushgateway_url": null,
+        "remote_write_url": format!("{}/api/v1/write", prom.url()),
+        "remote_write_client_cert": "/nonexistent/client.pem"});
+    let file = dir.path().join("half.json");
+    std::fs::write(&file, experiment(&state, "ok", 0, &control).to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .arg("run")
+        .arg(&file)
+        .arg("--journal-path")
+        .arg(dir.path().join("j.json"))
+        .output()
+        .unwrap();
+    assert!(
+        text(&out.stderr)
+            .contains("'remote_write_client_cert' and 'remote_write_client_key' go together"),
+        "{}",
+        text(&out.stderr)
     );
 }

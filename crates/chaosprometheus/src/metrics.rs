@@ -73,9 +73,12 @@ const STATES: [&str; 4] = ["completed", "failed", "aborted", "interrupted"];
 ///   (`job` and the grouping key), beside the Pushgateway or instead of it
 ///   (`pushgateway_url: null`). `remote_write_headers` (a mapping),
 ///   `remote_write_token` (bearer), credentials in the URL (basic),
-///   `remote_write_ca_file` and `remote_write_verify_tls` set how it
-///   connects. A failed write is retried (5xx, 429, lost connections)
-///   within the client's deadline, then logged; it never fails the run.
+///   `remote_write_ca_file`, `remote_write_verify_tls`,
+///   `remote_write_client_cert` with `remote_write_client_key` (mutual
+///   TLS) and `remote_write_proxy` (an `http://` proxy, `""` for none;
+///   otherwise `HTTP(S)_PROXY` and `NO_PROXY`) set how it connects. A
+///   failed write is retried (5xx, 429, lost connections) within the
+///   client's deadline, then logged; it never fails the run.
 #[derive(Debug, Default)]
 pub struct MetricsControl {
     state: Mutex<Option<Collector>>,
@@ -143,6 +146,8 @@ struct Arguments {
     remote_write_token: Option<String>,
     remote_write_ca_file: Option<String>,
     remote_write_verify_tls: bool,
+    remote_write_proxy: Option<String>,
+    remote_write_client_cert: Option<(String, String)>,
     activity_metrics: bool,
     phase_metrics: bool,
     job: String,
@@ -240,6 +245,19 @@ impl Arguments {
             remote_write_headers,
             remote_write_token: text("remote_write_token")?,
             remote_write_ca_file: text("remote_write_ca_file")?,
+            remote_write_proxy: text("remote_write_proxy")?,
+            remote_write_client_cert: match (
+                text("remote_write_client_cert")?,
+                text("remote_write_client_key")?,
+            ) {
+                (Some(cert), Some(key)) => Some((cert, key)),
+                (None, None) => None,
+                _ => {
+                    return Err("arguments 'remote_write_client_cert' and \
+                                'remote_write_client_key' go together: give both or neither"
+                        .to_owned());
+                }
+            },
             remote_write_verify_tls: flag("remote_write_verify_tls", true)?,
             activity_metrics: flag("activity_metrics", false)?,
             phase_metrics: flag("phase_metrics", false)?,
@@ -276,6 +294,13 @@ impl Collector {
                 }
                 if let Some(ca) = &args.remote_write_ca_file {
                     builder = builder.ca_file(ca.as_str());
+                }
+                if let Some((cert, key)) = &args.remote_write_client_cert {
+                    builder = builder.client_cert(cert.as_str(), key.as_str());
+                }
+                if let Some(proxy) = &args.remote_write_proxy {
+                    builder =
+                        builder.proxy_setting(chaosprom_pushgateway::Proxy::from_setting(proxy));
                 }
                 Some(
                     builder
