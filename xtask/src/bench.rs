@@ -47,7 +47,7 @@ pub(crate) fn run(options: &Options) -> crate::Result {
         }
     }
     for tool in ["hyperfine", "curl"] {
-        if which(tool).is_none() {
+        if which::which(tool).is_err() {
             return Err(format!(
                 "{tool} is not installed (as root: apt-get install -y {tool})"
             ));
@@ -517,12 +517,6 @@ fn build(command: &mut Command) -> crate::Result {
     } else {
         Err(format!("the build failed ({status})"))
     }
-}
-
-fn which(tool: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join(tool))
-        .find(|p| p.is_file())
 }
 
 fn write_json(path: &Path, value: &Value) -> crate::Result {

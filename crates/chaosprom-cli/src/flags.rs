@@ -1,4 +1,8 @@
 //! The command line's flags (clap derive types) and how they read.
+//!
+//! The `Args` structs that commands flatten carry plain comments, not doc
+//! comments: with deferred commands (`defer`), a struct's doc comment
+//! would replace the command's own about.
 
 use std::path::PathBuf;
 
@@ -327,8 +331,6 @@ pub(crate) enum Command {
 }
 
 // `chaosprom run`.
-// (A plain comment: with deferred commands, a doc comment here would
-// replace the command's own about.)
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
     /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or -
@@ -384,8 +386,6 @@ pub(crate) struct RunArgs {
 }
 
 // Where Prometheus is and how to reach it.
-// (A plain comment: with deferred commands, a doc comment here would
-// replace the command's own about.)
 #[derive(Debug, Args)]
 pub(crate) struct Server {
     /// Prometheus' base URL (may carry a path prefix).
@@ -402,8 +402,6 @@ pub(crate) struct Server {
 }
 
 // Narrowing a metadata query (series, labels, label values).
-// (A plain comment: with deferred commands, a doc comment here would
-// replace the command's own about.)
 #[derive(Debug, Args)]
 pub(crate) struct Window {
     /// Only series matching this selector (repeatable; labels and values).
@@ -448,8 +446,6 @@ impl Window {
 
 // How to reach a server: auth, TLS, headers, proxy, limits (shared by the
 // Prometheus and Pushgateway commands).
-// (A plain comment: with deferred commands, a doc comment here would
-// replace the command's own about.)
 #[derive(Debug, Args)]
 pub(crate) struct Connection {
     /// A header for every request, as NAME=VALUE (repeatable).
@@ -479,8 +475,6 @@ pub(crate) struct Connection {
 }
 
 // A Pushgateway group, and how to reach the gateway.
-// (A plain comment: with deferred commands, a doc comment here would
-// replace the command's own about.)
 #[derive(Debug, Args)]
 pub(crate) struct Group {
     /// The Pushgateway's base URL.

@@ -165,22 +165,13 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             nan,
             server,
         } => {
-            let criterion = match (below, above, between.as_deref()) {
-                (Some(x), _, _) => ("below", serde_json::json!({"threshold": x})),
-                (_, Some(x), _) => ("above", serde_json::json!({"threshold": x})),
-                (_, _, Some([a, b])) => ("between", serde_json::json!({"lower": a, "upper": b})),
-                _ => {
-                    return Err(Failure {
-                        code: 2,
-                        message: "assert: give --below X, --above X or --between A B".into(),
-                    });
-                }
+            let criterion = prometheus::Criterion {
+                below,
+                above,
+                between,
             };
-            let mut args = criterion.1;
-            args["series"] = series.into();
-            args["no_data"] = no_data.into();
-            args["nan"] = nan.into();
-            prometheus::assert(promql, criterion.0, args, for_.as_deref(), &server).await
+            let choices = [series, no_data, nan];
+            prometheus::assert(promql, criterion, choices, for_.as_deref(), &server).await
         }
         Command::AlertState {
             name,

@@ -354,21 +354,42 @@ async fn newline(out: &mut Stdout) -> Result<(), Failure> {
         .map_err(|e| Failure::writing("to stdout", &e))
 }
 
-/// `assert`: the tolerance `function` (below, above, between) with `args`
-/// over the query now, or over every point of the last `window`.
+/// `assert`'s criterion flags (clap lets at most one through).
+pub(crate) struct Criterion {
+    pub(crate) below: Option<f64>,
+    pub(crate) above: Option<f64>,
+    pub(crate) between: Option<Vec<f64>>,
+}
+
+/// `assert`: the tolerance the criterion names, with `[series, no_data,
+/// nan]`, over the query now or over every point of the last `window`.
 pub(crate) async fn assert(
     promql: String,
-    function: &str,
-    args: serde_json::Value,
+    criterion: Criterion,
+    [series, no_data, nan]: [String; 3],
     window: Option<&str>,
     server: &Server,
 ) -> Result<(), Failure> {
     use chaosprometheus::tolerances::{check_from_arguments, judge};
-    let usage = |e: Error| Failure {
+    use serde_json::json;
+    let usage = |message: String| Failure {
         code: 2,
-        message: format!("assert: {e}"),
+        message: format!("assert: {message}"),
     };
-    let check = check_from_arguments(function, &args).map_err(usage)?;
+    let (function, mut args) = match (
+        criterion.below,
+        criterion.above,
+        criterion.between.as_deref(),
+    ) {
+        (Some(x), _, _) => ("below", json!({"threshold": x})),
+        (_, Some(x), _) => ("above", json!({"threshold": x})),
+        (_, _, Some([a, b])) => ("between", json!({"lower": a, "upper": b})),
+        _ => return Err(usage("give --below X, --above X or --between A B".into())),
+    };
+    args["series"] = series.into();
+    args["no_data"] = no_data.into();
+    args["nan"] = nan.into();
+    let check = check_from_arguments(function, &args).map_err(|e| usage(e.to_string()))?;
     let (configuration, secrets) = server.chaos();
     let payload = match window {
         None => probes::query(&QueryArgs::new(promql.clone()), &configuration, &secrets).await?,

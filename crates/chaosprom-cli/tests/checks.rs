@@ -94,6 +94,8 @@ fn experiment(url: &str) -> Value {
             probe("value-empty", "query_value", json!({"query": r#"chk_value{job="none"}"#}), json!([0, 0])),
             probe("value-empty-zero", "query_value", json!({"query": r#"chk_value{job="none"}"#, "no_data": 0}), json!([0, 0])),
             probe("value-nan", "query_value", json!({"query": "vector(0) / 0"}), json!([0, 0])),
+            // min would skip the NaN of job b and answer 5.
+            probe("value-min-nan", "query_value", json!({"query": r#"chk_value{job="a"} or (chk_value{job="b"} - chk_value{job="b"}) / 0"#, "aggregate": "min"}), json!([0, 100])),
             probe("alert-firing", "alert_state", json!({"alertname": "AlwaysFiring"}), json!("firing")),
             probe("alert-labels", "alert_state", json!({"alertname": "AlwaysFiring", "labels": {"severity": "ticket"}}), json!("inactive")),
             probe("alert-pending", "alert_state", json!({"alertname": "StaysPending"}), json!("pending")),
@@ -142,6 +144,7 @@ fn numbers_and_states_meet_plain_tolerances() {
         ("value-empty", false, "no data"),
         ("value-empty-zero", true, ""),
         ("value-nan", false, "which a tolerance cannot compare"),
+        ("value-min-nan", false, r#"{job="b"} is NaN"#),
         ("alert-firing", true, ""),
         ("alert-labels", true, ""),
         ("alert-pending", true, ""),

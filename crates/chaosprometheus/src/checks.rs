@@ -91,6 +91,16 @@ pub fn value_of(
             ));
         }
         (many, Some(how)) => {
+            // min and max would skip a NaN and answer as if it were not
+            // there: any NaN makes the aggregate unanswerable.
+            if how != Aggregate::Count {
+                if let Some((name, _)) = many.iter().find(|(_, v)| v.is_nan()) {
+                    return Err(Error::invalid(
+                        "query",
+                        format!("{name} is NaN, which a tolerance cannot compare"),
+                    ));
+                }
+            }
             let numbers = many.iter().map(|(_, v)| *v);
             match how {
                 Aggregate::Min => numbers.fold(f64::INFINITY, f64::min),
@@ -154,7 +164,7 @@ pub async fn alert_state(
         .alerts()
         .send()
         .await
-        .map_err(|e| Error::invalid("alertname", format!("cannot list the alerts: {e}")))?;
+        .map_err(|e| Error::Client(Box::new(e)))?;
     let mut state = "inactive";
     for alert in &answer.data.alerts {
         let matches = alert.labels.get("alertname").map(String::as_str) == Some(alertname)
@@ -258,20 +268,31 @@ pub async fn time_to_recover(
             ));
         }
     };
-    let check = tolerances::check_from_arguments(
-        "below",
-        &serde_json::json!({"threshold": 0, "series": args.series}),
-    )
-    .map(|c| Check {
+    let check = Check {
         criterion,
-        series: c.series,
+        series: args.series.parse()?,
         no_data: NoData::Fail,
         nan: Nan::Fail,
-    })?;
+    };
     let started = std::time::Instant::now();
     let query_args = QueryArgs::new(args.query.clone());
     loop {
-        let payload = query(&query_args, configuration, secrets).await?;
+        // Each query within what is left of the timeout, so that a slow
+        // server cannot stretch the wait past it.
+        let left = timeout
+            .saturating_sub(started.elapsed())
+            .max(Duration::from_millis(1));
+        let payload = tokio::time::timeout(left, query(&query_args, configuration, secrets))
+            .await
+            .map_err(|_| {
+                Error::invalid(
+                    "timeout",
+                    format!(
+                        "not recovered after {:.1} s: the query did not answer in time",
+                        started.elapsed().as_secs_f64()
+                    ),
+                )
+            })??;
         let verdict = tolerances::judge(&payload, &check)?;
         if verdict.holds {
             return Ok(started.elapsed().as_secs_f64());

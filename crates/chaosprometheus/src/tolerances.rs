@@ -30,6 +30,23 @@ pub enum Series {
     None,
 }
 
+impl std::str::FromStr for Series {
+    type Err = Error;
+
+    /// `all`, `any` or `none`, in any case.
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "all" => Ok(Series::All),
+            "any" => Ok(Series::Any),
+            "none" => Ok(Series::None),
+            _ => Err(Error::invalid(
+                "series",
+                format!("expected one of all, any, none, found '{s}'"),
+            )),
+        }
+    }
+}
+
 /// What an empty result means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoData {
@@ -481,11 +498,7 @@ pub fn check_from_arguments(function: &str, args: &Value) -> Result<Check, Error
             }
         }
     }
-    let series = match choice("series", "all", &["all", "any", "none"])?.as_str() {
-        "any" => Series::Any,
-        "none" => Series::None,
-        _ => Series::All,
-    };
+    let series: Series = choice("series", "all", &["all", "any", "none"])?.parse()?;
     let no_data = match choice("no_data", "fail", &["fail", "pass"])?.as_str() {
         "pass" => NoData::Pass,
         _ => NoData::Fail,

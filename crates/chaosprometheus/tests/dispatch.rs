@@ -257,3 +257,28 @@ fn settings_errors_never_show_a_secret() {
         assert!(!err.contains("313374242"), "{err}");
     }
 }
+
+/// `time_to_recover` against a server that never answers gives up at its
+/// own timeout, not the client's (30 s by default).
+#[tokio::test]
+async fn time_to_recover_gives_up_at_its_timeout_on_a_silent_server() {
+    use serde_json::json;
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let started = std::time::Instant::now();
+    let err = match chaosprometheus::dispatch(
+        chaosprometheus::PROBES_MODULE,
+        "time_to_recover",
+        &json!({"query": "up", "below": 1, "timeout": "1s", "interval": "1s"}),
+        &json!({"prometheus_base_url": url}),
+        &json!({}),
+    )
+    .await
+    {
+        Err(e) => e.to_string(),
+        Ok(_) => panic!("a silent server cannot have recovered"),
+    };
+    assert!(err.contains("did not answer in time"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    drop(silent);
+}
