@@ -90,5 +90,71 @@ fn push(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, push);
+/// The activity families of a 200-probe run with `activity_metrics`: 200
+/// histograms and counters, about 3,800 series.
+fn activity_registry() -> Registry {
+    use chaosprom_pushgateway::prometheus::{CounterVec, HistogramVec};
+    let labels = [
+        "activity",
+        "activity_type",
+        "phase",
+        "status",
+        "chaostoolkit_run_trace_id",
+    ];
+    let registry = Registry::new();
+    let duration = HistogramVec::new(
+        HistogramOpts::new("chaostoolkit_activity_duration_seconds", "d"),
+        &labels,
+    )
+    .unwrap();
+    let total = CounterVec::new(Opts::new("chaostoolkit_activity_total", "t"), &labels).unwrap();
+    for phase in ["hypothesis_before", "hypothesis_after"] {
+        for i in 0..100 {
+            let name = format!("probe {i}");
+            let values = [
+                name.as_str(),
+                "probe",
+                phase,
+                "succeeded",
+                "0123456789abcdef0123456789abcdef",
+            ];
+            duration.with_label_values(&values).observe(0.0004);
+            total.with_label_values(&values).inc();
+        }
+    }
+    registry.register(Box::new(duration)).unwrap();
+    registry.register(Box::new(total)).unwrap();
+    registry
+}
+
+/// The same 3,800 series as text and as protobuf: what the Pushgateway
+/// takes to accept each, encoding included.
+fn push_formats(c: &mut Criterion) {
+    use chaosprom_pushgateway::PushFormat;
+    let server = Server::start().expect("a Pushgateway (cargo xtask setup)");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let registry = activity_registry();
+    let mut group = c.benchmark_group("push/activity_families");
+    group.sample_size(30);
+    for (name, format) in [
+        ("text", PushFormat::Text),
+        ("protobuf", PushFormat::Protobuf),
+    ] {
+        let gateway = Pushgateway::builder(server.url())
+            .format(format)
+            .build()
+            .unwrap();
+        group.bench_function(name, |b| {
+            b.to_async(&runtime).iter(|| async {
+                gateway
+                    .push("chaostoolkit", [("format", name)], &registry)
+                    .await
+                    .unwrap();
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, push, push_formats);
 criterion_main!(benches);

@@ -1,5 +1,6 @@
 //! The Pushgateway client.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use chaosprom_http::header::{CONTENT_TYPE, HeaderValue};
@@ -9,6 +10,7 @@ use prometheus::{Encoder, Registry, TextEncoder};
 
 use crate::Error;
 use crate::path::{Grouping, group_path, grouping};
+use crate::proto;
 
 /// How a push replaces what the group held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -32,6 +34,39 @@ impl std::str::FromStr for PushMethod {
     }
 }
 
+/// The body format of [`Pushgateway::push_families`] (and so of `push` and
+/// `push_add`); text read from a file is always pushed as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PushFormat {
+    /// The text exposition format 0.0.4, as Python's client pushes it;
+    /// every gateway that takes pushes reads it.
+    #[default]
+    Text,
+    /// Delimited protobuf `MetricFamily` messages, as Go's client pushes
+    /// them: the Pushgateway accepts a large push about three times faster
+    /// than the same push as text. Other gateways may not read it.
+    Protobuf,
+    /// Protobuf when the server says it is a Pushgateway (its
+    /// `/api/v1/status` answers with build information), else text; asked
+    /// once per client (and its clones), before the first push.
+    Auto,
+}
+
+impl std::str::FromStr for PushFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "text" => Ok(PushFormat::Text),
+            "protobuf" => Ok(PushFormat::Protobuf),
+            "auto" => Ok(PushFormat::Auto),
+            _ => Err(format!(
+                "invalid push format '{s}': expected text, protobuf or auto"
+            )),
+        }
+    }
+}
+
 /// A Pushgateway client: a cheap-to-clone handle on one connection pool.
 ///
 /// ```no_run
@@ -51,6 +86,9 @@ impl std::str::FromStr for PushMethod {
 #[derive(Debug, Clone)]
 pub struct Pushgateway {
     transport: Transport,
+    format: PushFormat,
+    /// What [`PushFormat::Auto`] found, shared by clones.
+    detected: Arc<OnceLock<PushFormat>>,
 }
 
 /// How to build a [`Pushgateway`]: TLS, auth, headers, timeouts, retries.
@@ -58,15 +96,24 @@ pub struct Pushgateway {
 pub struct PushgatewayBuilder {
     url: String,
     options: HttpOptions,
+    format: PushFormat,
 }
 
 impl PushgatewayBuilder {
     chaosprom_http::transport_setters!(options, timeout_default = "10 s");
 
+    /// The body format of metric-family pushes (text by default).
+    pub fn format(mut self, format: PushFormat) -> Self {
+        self.format = format;
+        self
+    }
+
     /// Builds the client; the URL and settings are checked here.
     pub fn build(self) -> Result<Pushgateway, Error> {
         Ok(Pushgateway {
             transport: Transport::new(&self.url, self.options)?,
+            format: self.format,
+            detected: Arc::default(),
         })
     }
 }
@@ -78,6 +125,7 @@ impl Pushgateway {
         PushgatewayBuilder {
             url: url.into(),
             options: default_options(),
+            format: PushFormat::Text,
         }
     }
 
@@ -161,12 +209,61 @@ impl Pushgateway {
         let grouping = grouping(grouping_key)?;
         let path = group_path(job, &grouping)?;
         check_labels(families, job, &grouping)?;
+        if self.format().await == PushFormat::Protobuf {
+            let content_type = HeaderValue::from_static(proto::DELIMITED_CONTENT_TYPE);
+            let body = proto::delimited(families);
+            return self
+                .send(
+                    method.into(),
+                    &path,
+                    &[(CONTENT_TYPE, content_type)],
+                    body.into(),
+                )
+                .await;
+        }
         let encoder = TextEncoder::new();
         let mut body = Vec::with_capacity(1024);
         encoder
             .encode(families, &mut body)
             .map_err(|e| Error::Encode(e.to_string()))?;
         self.send_text(method, &path, body.into()).await
+    }
+
+    /// The format metric-family pushes use: the one set, or for
+    /// [`PushFormat::Auto`] what the server said it is (asked once; a
+    /// server that cannot be asked gets text, and is asked again next
+    /// time).
+    pub async fn format(&self) -> PushFormat {
+        match self.format {
+            PushFormat::Auto => {}
+            set => return set,
+        }
+        if let Some(found) = self.detected.get() {
+            return *found;
+        }
+        let url = self.transport.endpoint("api/v1/status");
+        let answer = match self
+            .transport
+            .send(Method::GET, &url, &[], Bytes::new(), |_| false)
+            .await
+        {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::debug!(%url, error = %e, "could not ask the gateway what it is: pushing text");
+                return PushFormat::Text;
+            }
+        };
+        let found = if answer.status().as_u16() == 200
+            && answer
+                .prefix(64 * 1024)
+                .await
+                .is_ok_and(|body| is_pushgateway_status(&body))
+        {
+            PushFormat::Protobuf
+        } else {
+            PushFormat::Text
+        };
+        *self.detected.get_or_init(|| found)
     }
 
     /// Pushes metrics already in the text exposition format, as read from a
@@ -203,11 +300,7 @@ impl Pushgateway {
     /// Pushes a text-format body to a group's path.
     async fn send_text(&self, method: PushMethod, path: &str, body: Bytes) -> Result<(), Error> {
         let content_type = HeaderValue::from_static("text/plain; version=0.0.4");
-        let method = match method {
-            PushMethod::Put => Method::PUT,
-            PushMethod::Post => Method::POST,
-        };
-        self.send(method, path, &[(CONTENT_TYPE, content_type)], body)
+        self.send(method.into(), path, &[(CONTENT_TYPE, content_type)], body)
             .await
     }
 
@@ -238,6 +331,23 @@ impl Pushgateway {
             message: String::from_utf8_lossy(&snippet).trim().to_owned(),
         })
     }
+}
+
+impl From<PushMethod> for Method {
+    fn from(method: PushMethod) -> Self {
+        match method {
+            PushMethod::Put => Method::PUT,
+            PushMethod::Post => Method::POST,
+        }
+    }
+}
+
+/// Whether a `/api/v1/status` answer is a Pushgateway's:
+/// `{"status":"success","data":{"build_information":{…},…}}`.
+fn is_pushgateway_status(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| {
+        v["status"] == "success" && v["data"]["build_information"]["version"].is_string()
+    })
 }
 
 /// The transport settings both clients start from: a 10 s request timeout.

@@ -8,7 +8,10 @@
 //! name; the job and every value are encoded the way the Pushgateway and the
 //! Python client do: an empty value becomes `<label>@base64/=`, a value with
 //! `/` or a space becomes `<label>@base64/<URL-safe base64>`, anything else
-//! is percent-encoded. The body is the text exposition format 0.0.4.
+//! is percent-encoded. The body is the text exposition format 0.0.4, or with
+//! [`PushFormat::Protobuf`] (or [`PushFormat::Auto`] against a real
+//! Pushgateway) delimited protobuf `MetricFamily` messages, as Go's client
+//! sends, which the Pushgateway accepts about three times faster.
 //!
 //! Input is checked before any I/O: an empty job, a grouping label name that
 //! is not a Prometheus label name, or a pushed metric that carries `job` or
@@ -37,16 +40,16 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What it does not do: it does not read metrics back from the gateway, and
-//! it speaks only the text format (no protobuf).
+//! What it does not do: it does not read metrics back from the gateway.
 
 mod client;
 mod error;
 mod path;
+mod proto;
 mod remote_write;
 
 pub use chaosprom_http::Proxy;
-pub use client::{PushMethod, Pushgateway, PushgatewayBuilder};
+pub use client::{PushFormat, PushMethod, Pushgateway, PushgatewayBuilder};
 pub use error::Error;
 pub use remote_write::{RemoteWrite, RemoteWriteBuilder};
 

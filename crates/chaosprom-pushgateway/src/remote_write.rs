@@ -8,6 +8,7 @@ use chaosprom_http::{Bytes, HttpOptions, Method, Transport};
 use prometheus::proto::{MetricFamily, MetricType};
 
 use crate::Error;
+use crate::proto::{bytes_field, double_field, varint_field};
 
 /// A remote-write client: a cheap-to-clone handle on one connection pool.
 ///
@@ -223,28 +224,12 @@ fn encode(families: &[MetricFamily], extra: &[(&str, &str)], timestamp_ms: i64) 
             bytes_field(&mut ts, 1, &label);
         }
         let mut sample = Vec::new();
-        varint(&mut sample, 1 << 3 | 1);
-        sample.extend_from_slice(&value.to_le_bytes());
-        varint(&mut sample, 2 << 3);
-        varint(&mut sample, timestamp_ms as u64);
+        double_field(&mut sample, 1, value);
+        varint_field(&mut sample, 2, timestamp_ms as u64);
         bytes_field(&mut ts, 2, &sample);
         bytes_field(&mut out, 1, &ts);
     }
     out
-}
-
-fn bytes_field(out: &mut Vec<u8>, field: u64, bytes: &[u8]) {
-    varint(out, field << 3 | 2);
-    varint(out, bytes.len() as u64);
-    out.extend_from_slice(bytes);
-}
-
-fn varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
 }
 
 #[cfg(test)]
@@ -271,15 +256,5 @@ mod tests {
         expected.extend(1.0f64.to_le_bytes());
         expected.extend([0x10, 1]);
         assert_eq!(bytes, expected);
-    }
-
-    #[test]
-    fn varints_take_seven_bits_a_byte() {
-        let mut out = Vec::new();
-        varint(&mut out, 300);
-        assert_eq!(out, [0xac, 0x02]);
-        out.clear();
-        varint(&mut out, 1_764_072_000_000);
-        assert_eq!(out.len(), 6);
     }
 }

@@ -406,3 +406,163 @@ async fn dot_segments_are_base64_on_the_wire() {
     let err = gateway.delete("", [("k", "v")]).await.unwrap_err();
     assert!(err.is_invalid_input(), "{err:?}");
 }
+
+/// Every kind of family the control pushes, with awkward values and labels.
+fn mixed_registry() -> Registry {
+    use chaosprom_pushgateway::prometheus::{
+        CounterVec, GaugeVec, HistogramOpts, HistogramVec, Opts,
+    };
+    let registry = Registry::new();
+    let gauges = GaugeVec::new(Opts::new("g", "a gauge"), &["k"]).unwrap();
+    gauges
+        .with_label_values(&["quote \" and \\ and\nnewline"])
+        .set(f64::NAN);
+    gauges.with_label_values(&["é ☃"]).set(f64::INFINITY);
+    gauges.with_label_values(&[""]).set(-0.25);
+    let counter = CounterVec::new(Opts::new("c_total", "a counter"), &["k"]).unwrap();
+    counter.with_label_values(&["x"]).inc_by(3.0);
+    let histogram = HistogramVec::new(
+        HistogramOpts::new("h_seconds", "a histogram").buckets(vec![0.1, 1.0, 10.0]),
+        &["k"],
+    )
+    .unwrap();
+    for v in [0.05, 0.5, 0.7, 50.0] {
+        histogram.with_label_values(&["y"]).observe(v);
+    }
+    for c in [
+        Box::new(gauges) as Box<dyn chaosprom_pushgateway::prometheus::core::Collector>,
+        Box::new(counter),
+        Box::new(histogram),
+    ] {
+        registry.register(c).unwrap();
+    }
+    registry
+}
+
+/// The gateway's `/metrics` lines of one group, with the group's own
+/// labels and the push timestamps taken out, sorted.
+fn exposed(server: &Server, group_value: &str) -> Vec<String> {
+    let url = format!("{}/metrics", server.url());
+    let body = http::get(&url).unwrap().ok("GET", &url).unwrap().body;
+    let marker = format!("grp=\"{group_value}\"");
+    let mut lines: Vec<String> = body
+        .lines()
+        .filter(|l| l.contains(&marker) && !l.starts_with("push_"))
+        .map(|l| l.replace(&marker, ""))
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[tokio::test]
+async fn text_and_protobuf_pushes_give_the_same_series() {
+    use chaosprom_pushgateway::PushFormat;
+    let server = Server::start().unwrap();
+    let reg = mixed_registry();
+    for (format, group) in [(PushFormat::Text, "t"), (PushFormat::Protobuf, "p")] {
+        let gateway = Pushgateway::builder(server.url())
+            .format(format)
+            .build()
+            .unwrap();
+        gateway.push("j", [("grp", group)], &reg).await.unwrap();
+    }
+    let text = exposed(&server, "t");
+    let protobuf = exposed(&server, "p");
+    assert_eq!(text.len(), 3 + 1 + 6, "{text:#?}");
+    assert_eq!(text, protobuf);
+    assert!(
+        text.iter().any(|l| l.starts_with("h_seconds_bucket{")
+            && l.contains("le=\"+Inf\"")
+            && l.ends_with(" 4")),
+        "{text:#?}"
+    );
+    assert!(text.iter().any(|l| l.ends_with(" NaN")), "{text:#?}");
+    // And the same through the gateway's JSON API, buckets included.
+    let groups = groups(&server);
+    let family_of = |group: &str, name: &str| {
+        let labels = serde_json::json!({"job": "j", "grp": group});
+        let mut family = group_of(&groups, &labels)[name].clone();
+        family.as_object_mut().unwrap().remove("time_stamp");
+        for metric in family["metrics"].as_array_mut().unwrap() {
+            metric["labels"].as_object_mut().unwrap().remove("grp");
+        }
+        family
+    };
+    for name in ["g", "c_total", "h_seconds"] {
+        assert_eq!(family_of("t", name), family_of("p", name), "{name}");
+    }
+    assert_eq!(
+        family_of("p", "h_seconds")["metrics"][0]["buckets"]["+Inf"],
+        "4"
+    );
+}
+
+fn group_of<'a>(groups: &'a [Value], labels: &Value) -> &'a Value {
+    group(groups, labels).unwrap_or_else(|| panic!("no group {labels} in {groups:?}"))
+}
+
+#[tokio::test]
+async fn auto_pushes_protobuf_to_a_pushgateway_and_text_elsewhere() {
+    use chaosprom_pushgateway::PushFormat;
+    let server = Server::start().unwrap();
+    let gateway = Pushgateway::builder(server.url())
+        .format(PushFormat::Auto)
+        .build()
+        .unwrap();
+    assert_eq!(gateway.format().await, PushFormat::Protobuf);
+    // The answer is kept, by clones too.
+    assert_eq!(gateway.clone().format().await, PushFormat::Protobuf);
+    gateway
+        .push("j", [("grp", "auto")], &mixed_registry())
+        .await
+        .unwrap();
+    assert_eq!(exposed(&server, "auto").len(), 10);
+
+    // A gateway that does not say what it is gets text.
+    let mut mock = mockito::Server::new_async().await;
+    let status = mock
+        .mock("GET", "/api/v1/status")
+        .with_status(404)
+        .expect(1)
+        .create_async()
+        .await;
+    let push = mock
+        .mock("PUT", "/metrics/job/j")
+        .match_header("content-type", "text/plain; version=0.0.4")
+        .with_status(200)
+        .expect(2)
+        .create_async()
+        .await;
+    let gateway = Pushgateway::builder(mock.url())
+        .format(PushFormat::Auto)
+        .build()
+        .unwrap();
+    let no_key: [(&str, &str); 0] = [];
+    for _ in 0..2 {
+        gateway.push("j", no_key, &mixed_registry()).await.unwrap();
+    }
+    status.assert_async().await;
+    push.assert_async().await;
+
+    // One that cannot be reached is not remembered as text.
+    let closed = Pushgateway::builder("http://127.0.0.1:1")
+        .format(PushFormat::Auto)
+        .retries(0)
+        .build()
+        .unwrap();
+    assert_eq!(closed.format().await, PushFormat::Text);
+    assert!(closed.push("j", no_key, &mixed_registry()).await.is_err());
+}
+
+#[test]
+fn push_formats_parse_and_say_what_they_accept() {
+    use chaosprom_pushgateway::PushFormat;
+    assert_eq!("Protobuf".parse::<PushFormat>(), Ok(PushFormat::Protobuf));
+    assert_eq!("text".parse::<PushFormat>(), Ok(PushFormat::Text));
+    assert_eq!("auto".parse::<PushFormat>(), Ok(PushFormat::Auto));
+    let err = "json".parse::<PushFormat>().unwrap_err();
+    assert!(
+        err.contains("'json'") && err.contains("text, protobuf or auto"),
+        "{err}"
+    );
+}

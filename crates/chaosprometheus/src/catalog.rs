@@ -292,6 +292,7 @@ const FUNCTIONS: &[Function] = &[
                 json!(env!("CARGO_PKG_VERSION"))
             }),
             optional("push_method", Kind::String, || json!("put")),
+            optional("pushgateway_format", Kind::String, || json!("auto")),
             optional("delete_on_cleanup", Kind::Boolean, || json!(false)),
             optional("activity_metrics", Kind::Boolean, || json!(false)),
             optional("phase_metrics", Kind::Boolean, || json!(false)),

@@ -6,9 +6,9 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chaos_controls::{ConfigureContext, Control, ControlError, HookResult, RunContext};
 use chaosprom_pushgateway::prometheus::{
-    CounterVec, GaugeVec, HistogramOpts, HistogramVec, Opts, Registry,
+    CounterVec, GaugeVec, HistogramOpts, HistogramVec, Opts, Registry, proto::MetricFamily,
 };
-use chaosprom_pushgateway::{PushMethod, Pushgateway, RemoteWrite};
+use chaosprom_pushgateway::{PushFormat, PushMethod, Pushgateway, RemoteWrite};
 use serde_json::Value;
 
 use crate::experiment_hash;
@@ -40,7 +40,10 @@ const STATES: [&str; 4] = ["completed", "failed", "aborted", "interrupted"];
 /// given map replaces it), `trace_id` (default: 32 random hex characters),
 /// `experiment_ref` (default: the [experiment hash](crate::experiment_hash)),
 /// and, beyond Python: `lib_version` (the `chaostoolkit_lib_version` label,
-/// default this crate's version), `push_method` (`put` or `post`) and
+/// default this crate's version), `push_method` (`put` or `post`),
+/// `pushgateway_format` (`auto`, the default: protobuf, as Go's client
+/// pushes, when the server's `/api/v1/status` says it is a Pushgateway,
+/// else the text format Python pushes; or `protobuf` or `text`) and
 /// `delete_on_cleanup` (delete the group when the run is over).
 ///
 /// Before the experiment it pushes `chaostoolkit_inprogress_experiment` at
@@ -156,6 +159,7 @@ struct Arguments {
     experiment_ref: Option<String>,
     lib_version: String,
     method: PushMethod,
+    format: PushFormat,
     delete_on_cleanup: bool,
 }
 
@@ -208,6 +212,12 @@ impl Arguments {
             }
         };
         let delete_on_cleanup = flag("delete_on_cleanup", false)?;
+        let format = match text("pushgateway_format")? {
+            None => PushFormat::Auto,
+            Some(f) => f
+                .parse()
+                .map_err(|e: String| format!("argument 'pushgateway_format': {e}"))?,
+        };
         let pushgateway_url = match map.get("pushgateway_url") {
             Some(Value::Null) => None,
             _ => {
@@ -268,6 +278,7 @@ impl Arguments {
             lib_version: text("lib_version")?
                 .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
             method,
+            format,
             delete_on_cleanup,
         })
     }
@@ -278,7 +289,7 @@ impl Collector {
         let gateway = args
             .pushgateway_url
             .as_deref()
-            .map(Pushgateway::new)
+            .map(|url| Pushgateway::builder(url).format(args.format).build())
             .transpose()
             .map_err(|e| format!("pushgateway_url: {e}"))?;
         let remote = match &args.remote_write_url {
@@ -627,10 +638,9 @@ impl Collector {
             .await;
     }
 
-    /// At a phase change, only the phase gauge, sent in the background (in
-    /// order after the previous one) so that the run does not wait for it:
-    /// a `POST` that leaves the group's other families as they are, and
-    /// one family written, timestamped now.
+    /// At a phase change, only the phase gauge, in the background: a
+    /// `POST` that leaves the group's other families as they are, and one
+    /// family written, timestamped now.
     fn push_phase(&mut self) {
         let families: Vec<_> = self
             .registry
@@ -638,6 +648,13 @@ impl Collector {
             .into_iter()
             .filter(|f| f.name() == "chaostoolkit_experiment_phase")
             .collect();
+        self.push_in_background(families, PushMethod::Post);
+    }
+
+    /// Sends `families` from a task of its own, in order after the
+    /// previous one still on its way; [`push`](Self::push) and cleanup
+    /// wait for it.
+    fn push_in_background(&mut self, families: Vec<MetricFamily>, method: PushMethod) {
         let previous = self.pending.take();
         let destination = self.destination();
         let at = now_ms();
@@ -645,7 +662,7 @@ impl Collector {
             if let Some(previous) = previous {
                 let _ = previous.await;
             }
-            destination.send(families, PushMethod::Post, at).await;
+            destination.send(families, method, at).await;
         }));
     }
 }
@@ -660,12 +677,7 @@ struct Destination {
 }
 
 impl Destination {
-    async fn send(
-        &self,
-        families: Vec<chaosprom_pushgateway::prometheus::proto::MetricFamily>,
-        method: PushMethod,
-        at_ms: i64,
-    ) {
+    async fn send(&self, families: Vec<MetricFamily>, method: PushMethod, at_ms: i64) {
         if let Some(gateway) = &self.gateway {
             let outcome = gateway
                 .push_families(method, &self.job, self.grouping_key.clone(), &families)
@@ -770,6 +782,8 @@ impl Control for MetricsControl {
     }
 
     async fn before_experiment(&self, _ctx: &RunContext<'_>) -> HookResult {
+        // Awaited, as in Python: what runs next may count on the gateway
+        // showing the run in progress (an alert inhibited during chaos).
         if self.with(|c| c.started()).is_some() {
             self.push().await;
         }

@@ -467,9 +467,24 @@ async fn an_unreachable_gateway_never_fails_a_hook() {
         None,
         json!({"push_method": "patch"}),
     );
+    bad.add(
+        "prometheus-json",
+        Arc::new(MetricsControl::new()),
+        None,
+        json!({"pushgateway_format": "json"}),
+    );
     let failures = bad.configure(&run).await.unwrap();
     assert!(
         failures[0].message.contains("expected put or post"),
+        "{failures:?}"
+    );
+    assert!(
+        failures[1]
+            .message
+            .contains("argument 'pushgateway_format'")
+            && failures[1]
+                .message
+                .contains("expected text, protobuf or auto"),
         "{failures:?}"
     );
     assert!(bad.before_experiment(&run).await.unwrap().is_empty());
