@@ -17,26 +17,68 @@ use crate::Failure;
 #[derive(Debug, Parser)]
 #[command(name = "chaosprom", version, about)]
 pub(crate) struct Cli {
-    /// More logs on stderr (-v info, -vv debug); RUST_LOG overrides.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub(crate) verbose: u8,
-    /// Only errors on stderr (a run's progress too).
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub(crate) quiet: bool,
-    /// Colours in logs: auto (on a terminal, unless NO_COLOR is set),
-    /// always, never.
-    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
-    pub(crate) color: Color,
-    /// Also write every log line, at debug level, to this file (appended),
-    /// as `chaos --log-file` does.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub(crate) log_file: Option<PathBuf>,
-    /// Log lines as text (`[time LEVEL] message`, as `chaos` prints them)
-    /// or as JSON objects, one a line, for machines.
-    #[arg(long, global = true, value_name = "FORMAT", default_value = "text")]
-    pub(crate) log_format: LogFormat,
+    #[command(flatten)]
+    pub(crate) globals: Globals,
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+// The flags every command takes, before its name or after it. They are not
+// clap `global` flags: clap copies a global flag into every command when it
+// builds the tree, which was a fifth of a one-shot probe's start-up
+// (callgrind); here each command's copy is built only when it runs
+// (`defer`), and the two are merged by `Cli::globals`.
+#[derive(Debug, Default, Clone, Args)]
+pub(crate) struct Globals {
+    /// More logs on stderr (-v info, -vv debug); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, display_order = 900)]
+    pub(crate) verbose: u8,
+    /// Only errors on stderr (a run's progress too).
+    #[arg(short, long, conflicts_with = "verbose", display_order = 901)]
+    pub(crate) quiet: bool,
+    /// Colours in logs: auto (on a terminal, unless NO_COLOR is set; the
+    /// default), always, never.
+    #[arg(long, value_name = "WHEN", display_order = 902)]
+    pub(crate) color: Option<Color>,
+    /// Also write every log line, at debug level, to this file (appended),
+    /// as `chaos --log-file` does.
+    #[arg(long, value_name = "FILE", display_order = 903)]
+    pub(crate) log_file: Option<PathBuf>,
+    /// Log lines as text (`[time LEVEL] message`, as `chaos` prints them;
+    /// the default) or as JSON objects, one a line, for machines.
+    #[arg(long, value_name = "FORMAT", display_order = 904)]
+    pub(crate) log_format: Option<LogFormat>,
+}
+
+impl Globals {
+    /// These flags given before the command's name, with `after` (given
+    /// after it) added: counts add up, a value given after wins.
+    fn merged(&self, after: &Globals) -> Result<Globals, String> {
+        let merged = Globals {
+            verbose: self.verbose.saturating_add(after.verbose),
+            quiet: self.quiet || after.quiet,
+            color: after.color.or(self.color),
+            log_file: after.log_file.clone().or_else(|| self.log_file.clone()),
+            log_format: after.log_format.or(self.log_format),
+        };
+        if merged.quiet && merged.verbose > 0 {
+            return Err("the argument '--quiet' cannot be used with '--verbose'".to_owned());
+        }
+        Ok(merged)
+    }
+}
+
+impl Cli {
+    /// The global flags, wherever they were given; a `-q` on one side and
+    /// a `-v` on the other is refused as clap refuses them side by side.
+    pub(crate) fn globals(&self) -> Result<Globals, clap::Error> {
+        self.globals
+            .merged(self.command.globals())
+            .map_err(|message| {
+                use clap::CommandFactory;
+                Cli::command().error(clap::error::ErrorKind::ArgumentConflict, message)
+            })
+    }
 }
 
 /// `-o`: how a query's answer is printed.
@@ -83,6 +125,8 @@ pub(crate) enum Color {
 pub(crate) enum Command {
     /// Run an instant query; print Prometheus' payload as-is.
     Query {
+        #[command(flatten)]
+        globals: Globals,
         /// The PromQL expression.
         promql: String,
         /// When to evaluate it: "now", "10 seconds ago", RFC 3339, unix seconds…
@@ -101,6 +145,8 @@ pub(crate) enum Command {
     },
     /// Run a range query; print Prometheus' payload as-is, streamed.
     QueryRange {
+        #[command(flatten)]
+        globals: Globals,
         /// The PromQL expression.
         promql: String,
         /// Where the range starts: "1 hour ago", RFC 3339… (default: one
@@ -127,6 +173,8 @@ pub(crate) enum Command {
     },
     /// Print the mean of every point a range query returns over a window.
     Mean {
+        #[command(flatten)]
+        globals: Globals,
         /// The PromQL expression.
         promql: String,
         /// How far back from now, e.g. 1h or 1d.
@@ -147,6 +195,8 @@ pub(crate) enum Command {
     /// 1 naming the offending series, value and time when they do not, 2
     /// on bad usage. The check a pipeline wants before and after a fault.
     Assert {
+        #[command(flatten)]
+        globals: Globals,
         /// The PromQL expression.
         promql: String,
         /// Every sample must be below X.
@@ -186,6 +236,8 @@ pub(crate) enum Command {
     /// Print the state of the alerts with this name: firing, pending or
     /// inactive.
     AlertState {
+        #[command(flatten)]
+        globals: Globals,
         /// The alert's name.
         name: String,
         /// Only alerts with this label, as k=v; repeatable.
@@ -196,6 +248,8 @@ pub(crate) enum Command {
     },
     /// Push text-format metrics from FILE (or stdin) to a Pushgateway.
     Push {
+        #[command(flatten)]
+        globals: Globals,
         #[command(flatten)]
         group: Group,
         /// put replaces the group; post replaces only the families pushed.
@@ -211,10 +265,14 @@ pub(crate) enum Command {
     /// Delete a group from a Pushgateway.
     Delete {
         #[command(flatten)]
+        globals: Globals,
+        #[command(flatten)]
         group: Group,
     },
     /// Print the series matching selectors (/api/v1/series), as-is.
     Series {
+        #[command(flatten)]
+        globals: Globals,
         /// Series selectors, e.g. 'up{job="api"}'.
         #[arg(required = true)]
         selectors: Vec<String>,
@@ -226,12 +284,16 @@ pub(crate) enum Command {
     /// Print every label name (/api/v1/labels), as-is.
     Labels {
         #[command(flatten)]
+        globals: Globals,
+        #[command(flatten)]
         window: Window,
         #[command(flatten)]
         server: Server,
     },
     /// Print every value of a label (/api/v1/label/NAME/values), as-is.
     LabelValues {
+        #[command(flatten)]
+        globals: Globals,
         /// The label name, e.g. job.
         name: String,
         #[command(flatten)]
@@ -241,6 +303,8 @@ pub(crate) enum Command {
     },
     /// Print the scrape targets (/api/v1/targets), as-is.
     Targets {
+        #[command(flatten)]
+        globals: Globals,
         /// active, dropped or any.
         #[arg(long, value_name = "STATE")]
         state: Option<String>,
@@ -250,10 +314,14 @@ pub(crate) enum Command {
     /// Print the active alerts (/api/v1/alerts), as-is.
     Alerts {
         #[command(flatten)]
+        globals: Globals,
+        #[command(flatten)]
         server: Server,
     },
     /// Print the alerting and recording rules (/api/v1/rules), as-is.
     Rules {
+        #[command(flatten)]
+        globals: Globals,
         /// alert or record.
         #[arg(long = "type", value_name = "TYPE")]
         kind: Option<String>,
@@ -263,14 +331,22 @@ pub(crate) enum Command {
     /// Print a shell completion script (bash, zsh, fish, elvish,
     /// powershell), e.g. `chaosprom completions bash > /etc/bash_completion.d/chaosprom`.
     Completions {
+        #[command(flatten)]
+        globals: Globals,
         /// The shell.
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff); `cargo xtask man` writes it to a file.
     #[command(hide = true)]
-    Man,
+    Man {
+        #[command(flatten)]
+        globals: Globals,
+    },
     /// Print the extension's activities as JSON, like `chaos discover`.
-    Discover,
+    Discover {
+        #[command(flatten)]
+        globals: Globals,
+    },
     /// Run a Chaos Toolkit experiment file (JSON or YAML) and write its
     /// journal; exit 1 unless it completed without deviating.
     Run(RunArgs),
@@ -279,6 +355,8 @@ pub(crate) enum Command {
     /// verdict; nothing else runs, and an action is refused. Exit 1 unless
     /// it succeeded within its tolerance.
     Probe {
+        #[command(flatten)]
+        globals: Globals,
         /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or -.
         #[arg(value_name = "FILE|URL|-")]
         file: String,
@@ -296,6 +374,8 @@ pub(crate) enum Command {
     /// probe's query over the run (re-queried when Prometheus answers,
     /// else drawn from the journal's payloads).
     Report {
+        #[command(flatten)]
+        globals: Globals,
         /// The journal: a file written by `chaosprom run` or `chaos run`,
         /// or - for standard input.
         #[arg(value_name = "JOURNAL")]
@@ -317,6 +397,8 @@ pub(crate) enum Command {
     },
     /// Check an experiment file; print every problem with its JSON path.
     Validate {
+        #[command(flatten)]
+        globals: Globals,
         /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or
         /// - for standard input.
         #[arg(value_name = "FILE|URL|-")]
@@ -330,9 +412,60 @@ pub(crate) enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command only sends requests to a server and prints the
+    /// answer: no process to run, no signal to handle.
+    pub(crate) fn talks_only(&self) -> bool {
+        matches!(
+            self,
+            Command::Query { .. }
+                | Command::QueryRange { .. }
+                | Command::Mean { .. }
+                | Command::Assert { .. }
+                | Command::AlertState { .. }
+                | Command::Push { .. }
+                | Command::Delete { .. }
+                | Command::Series { .. }
+                | Command::Labels { .. }
+                | Command::LabelValues { .. }
+                | Command::Targets { .. }
+                | Command::Alerts { .. }
+                | Command::Rules { .. }
+        )
+    }
+
+    /// The global flags given after the command's name.
+    fn globals(&self) -> &Globals {
+        match self {
+            Command::Query { globals, .. }
+            | Command::QueryRange { globals, .. }
+            | Command::Mean { globals, .. }
+            | Command::Assert { globals, .. }
+            | Command::AlertState { globals, .. }
+            | Command::Push { globals, .. }
+            | Command::Delete { globals, .. }
+            | Command::Series { globals, .. }
+            | Command::Labels { globals, .. }
+            | Command::LabelValues { globals, .. }
+            | Command::Targets { globals, .. }
+            | Command::Alerts { globals, .. }
+            | Command::Rules { globals, .. }
+            | Command::Completions { globals, .. }
+            | Command::Probe { globals, .. }
+            | Command::Report { globals, .. }
+            | Command::Validate { globals, .. }
+            | Command::Man { globals, .. }
+            | Command::Discover { globals, .. } => globals,
+            Command::Run(args) => &args.globals,
+        }
+    }
+}
+
 // `chaosprom run`.
 #[derive(Debug, Args)]
 pub(crate) struct RunArgs {
+    #[command(flatten)]
+    pub(crate) globals: Globals,
     /// The experiment: a .json, .yaml or .yml file, an http(s) URL, or -
     /// for standard input.
     #[arg(value_name = "FILE|URL|-")]

@@ -87,28 +87,38 @@ impl From<Error> for Failure {
 
 fn main() -> ExitCode {
     let cli = parse_flags();
+    let globals = match cli.globals() {
+        Ok(globals) => globals,
+        Err(e) => e.exit(),
+    };
     let logs = logs::LogOptions {
-        verbose: cli.verbose,
-        quiet: cli.quiet,
-        color: cli.color,
-        format: cli.log_format,
-        file: cli.log_file.as_deref(),
+        verbose: globals.verbose,
+        quiet: globals.quiet,
+        color: globals.color.unwrap_or(flags::Color::Auto),
+        format: globals.log_format.unwrap_or(flags::LogFormat::Text),
+        file: globals.log_file.as_deref(),
     };
     if let Err(Failure { code, message }) = logs::init(&logs) {
         eprintln!("chaosprom: {message}");
         return ExitCode::from(code);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // The commands that only talk to a server need no signal driver (a
+    // socket pair and its tables at start-up); those that may run an
+    // experiment's processes or handle signals get everything.
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    if cli.command.talks_only() {
+        builder.enable_io().enable_time();
+    } else {
+        builder.enable_all();
+    }
+    let runtime = match builder.build() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("chaosprom: cannot start the runtime: {e}");
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(cli.command, cli.quiet)) {
+    match runtime.block_on(run(cli.command, globals.quiet)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { code, message }) => {
             if !message.is_empty() {
@@ -141,6 +151,7 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             timeout,
             output,
             server,
+            ..
         } => prometheus::query(promql, when, timeout, output, &server).await,
         Command::QueryRange {
             promql,
@@ -150,6 +161,7 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             timeout,
             output,
             server,
+            ..
         } => {
             let range = (start.as_deref(), end.as_deref(), step);
             prometheus::query_range(promql, range, timeout, output, &server).await
@@ -164,6 +176,7 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             no_data,
             nan,
             server,
+            ..
         } => {
             let criterion = prometheus::Criterion {
                 below,
@@ -177,44 +190,51 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             name,
             labels,
             server,
+            ..
         } => prometheus::alert_state(&name, &labels, &server).await,
         Command::Mean {
             promql,
             window,
             mean_type,
             server,
+            ..
         } => prometheus::mean(promql, window, mean_type, &server).await,
         Command::Series {
             selectors,
             window,
             server,
+            ..
         } => prometheus::series(selectors, &window, &server).await,
-        Command::Labels { window, server } => prometheus::labels(&window, &server).await,
+        Command::Labels { window, server, .. } => prometheus::labels(&window, &server).await,
         Command::LabelValues {
             name,
             window,
             server,
+            ..
         } => prometheus::label_values(&name, &window, &server).await,
-        Command::Targets { state, server } => prometheus::targets(state, &server).await,
-        Command::Alerts { server } => prometheus::alerts(&server).await,
-        Command::Rules { kind, server } => prometheus::rules(kind, &server).await,
+        Command::Targets { state, server, .. } => prometheus::targets(state, &server).await,
+        Command::Alerts { server, .. } => prometheus::alerts(&server).await,
+        Command::Rules { kind, server, .. } => prometheus::rules(kind, &server).await,
         Command::Push {
             group,
             method,
             allow_empty,
             file,
+            ..
         } => pushgateway::push(&group, method, allow_empty, file).await,
-        Command::Delete { group } => pushgateway::delete(&group).await,
+        Command::Delete { group, .. } => pushgateway::delete(&group).await,
         Command::Run(args) => experiments::run_experiment(args).await,
         Command::Validate {
             file,
             check_servers,
+            ..
         } => experiments::validate(&file, check_servers).await,
         Command::Probe {
             file,
             name,
             vars,
             var_files,
+            ..
         } => experiments::probe(&file, &name, &vars, &var_files, quiet).await,
         Command::Report {
             journal,
@@ -222,19 +242,20 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             output,
             url,
             offline,
+            ..
         } => {
             experiments::report(&journal, format, output.as_deref(), url.as_deref(), offline).await
         }
-        Command::Discover => {
+        Command::Discover { .. } => {
             experiments::discover();
             Ok(())
         }
-        Command::Completions { shell } => {
+        Command::Completions { shell, .. } => {
             let mut command = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut command, "chaosprom", &mut std::io::stdout());
             Ok(())
         }
-        Command::Man => {
+        Command::Man { .. } => {
             let command = <Cli as clap::CommandFactory>::command();
             clap_mangen::Man::new(command)
                 .render(&mut std::io::stdout())

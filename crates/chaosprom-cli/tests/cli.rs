@@ -346,3 +346,110 @@ fn query_query_range_and_mean_against_a_real_victoria_metrics() {
     let mean: f64 = stdout(&out).trim().parse().unwrap();
     assert!((mean - 6.0).abs() < 1e-9, "{mean}");
 }
+
+/// `-v`, `-q`, `--log-format`… work before the command's name and after
+/// it; `-q` and `-v` are refused together on either side, as clap does.
+#[test]
+fn global_flags_go_before_or_after_the_command() {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let path = log.path().to_str().unwrap();
+    for args in [
+        vec![
+            "--log-format",
+            "json",
+            "--log-file",
+            path,
+            "query",
+            "up",
+            "--url",
+            "http://127.0.0.1:1",
+            "--client-timeout",
+            "1",
+        ],
+        vec![
+            "query",
+            "up",
+            "--url",
+            "http://127.0.0.1:1",
+            "--client-timeout",
+            "1",
+            "--log-format",
+            "json",
+            "--log-file",
+            path,
+        ],
+    ] {
+        std::fs::write(path, "").unwrap();
+        let out = chaosprom(&args);
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        let written = std::fs::read_to_string(path).unwrap();
+        let first = written.lines().next().unwrap_or_default();
+        assert!(
+            serde_json::from_str::<Value>(first).is_ok(),
+            "{args:?}: the log file is not JSON lines: {written}"
+        );
+    }
+    // A value given after the name wins over one given before it.
+    let out = chaosprom(&[
+        "--log-format",
+        "json",
+        "query",
+        "up",
+        "--url",
+        "http://127.0.0.1:1",
+        "--client-timeout",
+        "1",
+        "--log-format",
+        "text",
+    ]);
+    assert!(
+        stderr(&out).starts_with("chaosprom: ") || stderr(&out).starts_with('['),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).starts_with('{'), "{}", stderr(&out));
+    for args in [
+        ["-q", "query", "-v", "up"],
+        ["-v", "query", "-q", "up"],
+        ["query", "-q", "-v", "up"],
+    ] {
+        let out = chaosprom(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("'--quiet' cannot be used with '--verbose"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    // Counts add up: -v before and -v after is -vv (debug).
+    let out = chaosprom(&[
+        "-v",
+        "query",
+        "-v",
+        "up",
+        "--url",
+        "http://127.0.0.1:1",
+        "--client-timeout",
+        "1",
+    ]);
+    assert!(stderr(&out).contains("DEBUG"), "{}", stderr(&out));
+}
+
+/// `probe` may run a process: its runtime has what child processes need.
+#[test]
+fn probe_runs_a_process_probe() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("experiment.json");
+    let experiment = serde_json::json!({
+        "title": "t", "description": "d",
+        "steady-state-hypothesis": {"title": "h", "probes": [
+            {"type": "probe", "name": "echo", "tolerance": 0,
+             "provider": {"type": "process", "path": "echo", "arguments": ["hello"]}}
+        ]},
+        "method": []
+    });
+    std::fs::write(&file, experiment.to_string()).unwrap();
+    let out = chaosprom(&["probe", file.to_str().unwrap(), "echo"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("hello"), "{}", stdout(&out));
+}
