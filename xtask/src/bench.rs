@@ -1,5 +1,8 @@
 //! `cargo xtask bench`: chaosprom side by side with curl (the floor), a
-//! Rust peer built on the crates.io `prometheus-http-query`, and the Python
+//! Rust peer built on the crates.io `prometheus-http-query` (as the issue's
+//! figures were taken: plain HTTP only, no TLS stack, and again with its
+//! `rustls-tls` feature, as a command line that can reach https:// ships
+//! it), and the Python
 //! extension when `CTK_PYTHON` names a Python that has it; one `hyperfine`
 //! run per workload, on real servers the test kit starts, with a generated
 //! dataset of a known shape.
@@ -69,6 +72,15 @@ pub(crate) fn run(options: &Options) -> crate::Result {
             .arg(root.join("target/bench-peer")),
     )?;
     let peer = root.join("target/bench-peer/release/chaosprom-bench-peer");
+    println!("Building the Rust peer with rustls, as a real command line ships it...");
+    build(
+        crate::cargo()
+            .args(["build", "--release", "--features", "tls", "--manifest-path"])
+            .arg(root.join("xtask/bench-peer/Cargo.toml"))
+            .arg("--target-dir")
+            .arg(root.join("target/bench-peer-tls")),
+    )?;
+    let peer_tls = root.join("target/bench-peer-tls/release/chaosprom-bench-peer");
     let python = python();
     match &python {
         Some(p) => println!("Python extension: {}", p.display()),
@@ -114,6 +126,7 @@ pub(crate) fn run(options: &Options) -> crate::Result {
                 now,
                 chaosprom: &chaosprom,
                 peer: &peer,
+                peer_tls: &peer_tls,
                 python: python.as_deref(),
                 out: &out,
             },
@@ -134,6 +147,8 @@ struct Setup<'a> {
     now: i64,
     chaosprom: &'a Path,
     peer: &'a Path,
+    /// The same peer built with rustls.
+    peer_tls: &'a Path,
     python: Option<&'a Path>,
     out: &'a Path,
 }
@@ -143,6 +158,7 @@ fn contenders(workload: &str, s: &Setup<'_>) -> crate::Result<Vec<Contender>> {
     let url = s.url;
     let chaosprom = s.chaosprom.display().to_string();
     let peer = s.peer.display().to_string();
+    let peer_tls = s.peer_tls.display().to_string();
     let argv = |items: &[&str]| items.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     let py_probe = |code: String| {
         s.python.map(|p| Contender {
@@ -171,6 +187,10 @@ fn contenders(workload: &str, s: &Setup<'_>) -> crate::Result<Vec<Contender>> {
             list.push(Contender {
                 name: "peer",
                 argv: argv(&[&peer, "instant", url, "up", "-60"]),
+            });
+            list.push(Contender {
+                name: "peer+rustls",
+                argv: argv(&[&peer_tls, "instant", url, "up", "-60"]),
             });
             list.push(Contender {
                 name: "chaosprom",
@@ -214,6 +234,18 @@ fn contenders(workload: &str, s: &Setup<'_>) -> crate::Result<Vec<Contender>> {
             list.push(Contender {
                 name: "peer",
                 argv: argv(&[&peer, "range", url, promql, &(-span).to_string(), "0", "60"]),
+            });
+            list.push(Contender {
+                name: "peer+rustls",
+                argv: argv(&[
+                    &peer_tls,
+                    "range",
+                    url,
+                    promql,
+                    &(-span).to_string(),
+                    "0",
+                    "60",
+                ]),
             });
             list.push(Contender {
                 name: "chaosprom",
@@ -380,7 +412,7 @@ fn measure(
         Vec::new()
     };
     let mut section = format!(
-        "\n## {workload}\n\n| command | median | mean ± σ | × curl | × peer |{}\n|---|---:|---:|---:|---:|{}\n",
+        "\n## {workload}\n\n| command | median | mean ± σ | × curl | × peer | × peer+rustls |{}\n|---|---:|---:|---:|---:|---:|{}\n",
         if rss.is_empty() { "" } else { " peak RSS |" },
         if rss.is_empty() { "" } else { "---:|" },
     );
@@ -395,13 +427,14 @@ fn measure(
         };
         let _ = write!(
             section,
-            "| {} | {} | {} ± {} | {} | {} |",
+            "| {} | {} | {} ± {} | {} | {} | {} |",
             c.name,
             seconds(m),
             seconds(mean),
             seconds(sd),
             ratio(median("curl")),
             ratio(median("peer")),
+            ratio(median("peer+rustls")),
         );
         if let Some(kib) = rss.get(i) {
             let _ = write!(

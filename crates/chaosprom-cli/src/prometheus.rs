@@ -28,7 +28,7 @@ pub(crate) async fn query(
         let payload = probes::query(&args, &configuration, &secrets).await?;
         return print_text(&render(&payload, format)).await;
     }
-    let mut out = Stdout::new();
+    let mut out = Stdout::new()?;
     probes::query_to(&args, &configuration, &secrets, &mut out).await?;
     newline(&mut out).await
 }
@@ -60,7 +60,7 @@ pub(crate) async fn query_range(
         let payload = probes::query_interval(&args, &configuration, &secrets).await?;
         return print_text(&render(&payload, format)).await;
     }
-    let mut out = Stdout::new();
+    let mut out = Stdout::new()?;
     probes::query_interval_to(&args, &configuration, &secrets, &mut out).await?;
     newline(&mut out).await
 }
@@ -150,7 +150,7 @@ fn render(payload: &serde_json::Value, format: Output) -> String {
 
 /// Prints text as it is.
 pub(crate) async fn print_text(text: &str) -> Result<(), Failure> {
-    let mut out = Stdout::new();
+    let mut out = Stdout::new()?;
     out.write_all(text.as_bytes())
         .await
         .and(out.flush().await)
@@ -301,12 +301,24 @@ fn default_step(range: f64) -> String {
 
 /// Stdout as an `AsyncWrite` that writes directly. tokio's own `stdout()`
 /// hands every write to a blocking-pool thread; a CLI with one task has
-/// nothing to block, and the thread costs more than the write.
-struct Stdout(std::io::StdoutLock<'static>);
+/// nothing to block, and the thread costs more than the write. It writes
+/// to a copy of the descriptor rather than through std's line-buffered
+/// handle, which searched every chunk of a 66 MB answer for a newline (4 %
+/// of the command's time, perf).
+struct Stdout(std::fs::File);
 
 impl Stdout {
-    fn new() -> Self {
-        Self(std::io::stdout().lock())
+    fn new() -> Result<Self, Failure> {
+        use std::io::Write as _;
+        use std::os::fd::AsFd as _;
+        let stdout = std::io::stdout();
+        // Whatever std's handle still holds goes first.
+        stdout
+            .lock()
+            .flush()
+            .and_then(|()| stdout.as_fd().try_clone_to_owned())
+            .map(|fd| Self(std::fs::File::from(fd)))
+            .map_err(|e| Failure::writing("to stdout", &e))
     }
 }
 
@@ -339,7 +351,7 @@ async fn print_answer(
     answer: Result<chaosprometheus::api::Bytes, chaosprometheus::api::Error>,
 ) -> Result<(), Failure> {
     let bytes = answer.map_err(|e| Failure::from(Error::Client(Box::new(e))))?;
-    let mut out = Stdout::new();
+    let mut out = Stdout::new()?;
     out.write_all(&bytes)
         .await
         .map_err(|e| Failure::writing("to stdout", &e))?;
