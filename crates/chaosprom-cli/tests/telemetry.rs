@@ -367,3 +367,94 @@ fn remote_write_goes_through_the_proxy_it_is_given() {
         text(&out.stderr)
     );
 }
+
+/// Remote-write to a Prometheus that demands a client certificate: with
+/// `remote_write_client_cert`/`_key` and `remote_write_ca_file` the
+/// samples arrive; without the certificate the write is refused, logged,
+/// and the run still completes.
+#[test]
+fn remote_write_with_mutual_tls() {
+    use chaosprom_http::{ClientCert, HttpOptions, Method, Transport};
+    use chaosprom_testkit::pki::Pki;
+
+    let pki = Pki::new().unwrap();
+    let prom = Prometheus::builder()
+        .web_config(pki.web_config(true))
+        .arg("--web.enable-remote-write-receiver")
+        .start()
+        .unwrap();
+    assert!(prom.url().starts_with("https://"), "{}", prom.url());
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::write(&state, "ok\n").unwrap();
+    let control = |trace: &str, with_cert: bool| {
+        let mut control = json!({
+            "pushgateway_url": null,
+            "remote_write_url": format!("{}/api/v1/write", prom.url()),
+            "remote_write_ca_file": pki.ca.display().to_string(),
+            "trace_id": trace,
+        });
+        if with_cert {
+            control["remote_write_client_cert"] = pki.client_cert.display().to_string().into();
+            control["remote_write_client_key"] = pki.client_key.display().to_string().into();
+        }
+        control
+    };
+    let (out, journal) = run(
+        dir.path(),
+        &experiment(&state, "ok", 0, &control("trace-mtls", true)),
+    );
+    assert_eq!(journal["status"], "completed", "{}", text(&out.stderr));
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+
+    let file = dir.path().join("no-cert.json");
+    std::fs::write(
+        &file,
+        experiment(&state, "ok", 0, &control("trace-no-cert", false)).to_string(),
+    )
+    .unwrap();
+    let journal_path = dir.path().join("no-cert-journal.json");
+    let refused = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["run", "--journal-path"])
+        .arg(&journal_path)
+        .arg(&file)
+        .output()
+        .unwrap();
+    let log = text(&refused.stderr);
+    assert!(refused.status.success(), "{log}");
+    assert!(log.contains("could not write the run's metrics"), "{log}");
+    assert!(log.contains("client certificate"), "{log}");
+
+    // Read back through the same mutual TLS.
+    let mut options = HttpOptions::default();
+    options.tls.ca_file = Some(pki.ca.clone());
+    options.tls.client_cert = Some(ClientCert {
+        cert_file: pki.client_cert.clone(),
+        key_file: pki.client_key.clone(),
+    });
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let transport = Transport::new(prom.url(), options).unwrap();
+    let count = |trace: &str| -> usize {
+        runtime.block_on(async {
+            let mut url = transport.endpoint("api/v1/query");
+            url.query_pairs_mut().append_pair(
+                "query",
+                &format!(
+                    r#"chaostoolkit_experiment_status{{chaostoolkit_run_trace_id="{trace}"}}"#
+                ),
+            );
+            let answer = transport
+                .send(Method::GET, &url, &[], Default::default(), |_| false)
+                .await
+                .unwrap();
+            let body: Value = serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap();
+            assert_eq!(body["status"], "success", "{body}");
+            body["data"]["result"].as_array().map_or(0, Vec::len)
+        })
+    };
+    assert_eq!(count("trace-mtls"), 4, "one series per state");
+    assert_eq!(count("trace-no-cert"), 0);
+}

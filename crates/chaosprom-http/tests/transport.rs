@@ -1,87 +1,32 @@
 //! The transport against real Prometheus servers (plain, TLS, mutual TLS,
 //! basic auth) and, for faults, against mockito and a silent socket.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chaosprom_http::{Auth, ClientCert, Error, HttpOptions, Method, Transport, header};
 use chaosprom_testkit::Prometheus;
-use rcgen::{
-    BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose,
-};
+use chaosprom_testkit::pki::Pki;
 
 /// bcrypt of "hunter2", for Prometheus' `basic_auth_users`.
 const HUNTER2_BCRYPT: &str = "$2b$04$kZXl1UGCLm57d6VzdYuqAuwZM/YqIWNcHyd.rduBFT5aZ5PQro1Em";
 
-/// A CA, a server certificate for 127.0.0.1, and a client certificate, as
-/// PEM files in a temporary folder.
-struct Pki {
-    _dir: tempfile::TempDir,
-    ca: PathBuf,
-    server_cert: PathBuf,
-    server_key: PathBuf,
-    client: ClientCert,
+/// The test PKI's client certificate, as the transport takes it.
+fn client_cert(pki: &Pki) -> ClientCert {
+    ClientCert {
+        cert_file: pki.client_cert.clone(),
+        key_file: pki.client_key.clone(),
+    }
 }
 
 fn pki() -> Pki {
-    let dir = tempfile::tempdir().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "chaosprom test CA");
-    ca_params.key_usages = vec![
-        KeyUsagePurpose::KeyCertSign,
-        KeyUsagePurpose::CrlSign,
-        KeyUsagePurpose::DigitalSignature,
-    ];
-    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
-
-    let server_key = KeyPair::generate().unwrap();
-    let mut server_params =
-        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
-    server_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    let server = server_params.signed_by(&server_key, &ca).unwrap();
-
-    let client_key = KeyPair::generate().unwrap();
-    let mut client_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    client_params
-        .distinguished_name
-        .push(DnType::CommonName, "chaosprom test client");
-    client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    let client = client_params.signed_by(&client_key, &ca).unwrap();
-
-    let write = |name: &str, pem: String| {
-        let path = dir.path().join(name);
-        std::fs::write(&path, pem).unwrap();
-        path
-    };
-    Pki {
-        ca: write("ca.pem", ca.pem()),
-        server_cert: write("server.pem", server.pem()),
-        server_key: write("server.key", server_key.serialize_pem()),
-        client: ClientCert {
-            cert_file: write("client.pem", client.pem()),
-            key_file: write("client.key", client_key.serialize_pem()),
-        },
-        _dir: dir,
-    }
+    Pki::new().unwrap()
 }
 
 fn tls_prometheus(pki: &Pki, require_client_cert: bool) -> Prometheus {
-    let mut web = format!(
-        "tls_server_config:\n  cert_file: {}\n  key_file: {}\n",
-        pki.server_cert.display(),
-        pki.server_key.display()
-    );
-    if require_client_cert {
-        web.push_str(&format!(
-            "  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: {}\n",
-            pki.ca.display()
-        ));
-    }
-    Prometheus::builder().web_config(web).start().unwrap()
+    Prometheus::builder()
+        .web_config(pki.web_config(require_client_cert))
+        .start()
+        .unwrap()
 }
 
 /// GET `path`, retrying 503 while the server finishes starting.
@@ -152,7 +97,7 @@ async fn a_client_certificate_is_presented_when_the_server_requires_one() {
 
     let mut with_cert = options();
     with_cert.tls.ca_file = Some(pki.ca.clone());
-    with_cert.tls.client_cert = Some(pki.client.clone());
+    with_cert.tls.client_cert = Some(client_cert(&pki));
     let transport = Transport::new(prom.url(), with_cert).unwrap();
     assert_eq!(get(&transport, "-/ready").await.unwrap().0, 200);
 

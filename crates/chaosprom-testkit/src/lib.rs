@@ -37,6 +37,7 @@ pub mod binary;
 mod error;
 pub mod fault;
 pub mod http;
+pub mod pki;
 mod prometheus;
 mod proxy;
 mod pushgateway;
