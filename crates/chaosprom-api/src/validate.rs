@@ -151,6 +151,15 @@ fn sample_pair(chunk: &[u8], i: usize) -> Option<usize> {
         return None;
     }
     let digits = |mut j: usize| {
+        // Eight at a time while a whole word is digits (a Unix time has
+        // ten), then one by one.
+        while let Some(word) = chunk.get(j..j + 8) {
+            let x = u64::from_le_bytes(word.try_into().unwrap_or_default());
+            if !all_digits(x) {
+                break;
+            }
+            j += 8;
+        }
         while chunk.get(j).is_some_and(u8::is_ascii_digit) {
             j += 1;
         }
@@ -176,16 +185,46 @@ fn sample_pair(chunk: &[u8], i: usize) -> Option<usize> {
         return None;
     }
     j += 2;
-    // Sample values are short: "0.84", "NaN", "+Inf", "1e+06".
-    let quote = j + chunk
-        .get(j..)?
-        .iter()
-        .take(32)
-        .position(|&b| b == b'"' || b == b'\\')?;
+    // Sample values are short ("0.84", "NaN", "+Inf", "1e+06"): the
+    // closing quote within four words of eight bytes, looked for a word at
+    // a time.
+    let mut quote = None;
+    for word in 0..4 {
+        let at = j + 8 * word;
+        let bytes: [u8; 8] = chunk.get(at..at + 8)?.try_into().ok()?;
+        let x = u64::from_le_bytes(bytes);
+        let found = has_byte(x, b'"') | has_byte(x, b'\\');
+        if found != 0 {
+            quote = Some(at + (found.trailing_zeros() / 8) as usize);
+            break;
+        }
+    }
+    let quote = quote?;
     if chunk[quote] != b'"' || chunk.get(quote + 1) != Some(&b']') {
         return None;
     }
     Some(quote + 2)
+}
+
+/// Whether every byte of `x` is an ASCII digit: each byte minus `'0'` is
+/// below 10 with nothing borrowed, which adding 6 (0x76 - 0x70) shows in
+/// the high half of each byte.
+#[inline]
+fn all_digits(x: u64) -> bool {
+    const HIGHS: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    let low = x.wrapping_sub(0x3030_3030_3030_3030);
+    (x & HIGHS) == 0x3030_3030_3030_3030 && (low.wrapping_add(0x0606_0606_0606_0606) & HIGHS) == 0
+}
+
+/// The high bit of each byte of `x` that equals `b` set, at least for the
+/// lowest such byte (a borrow may also mark bytes above it, never below):
+/// its trailing zeros divided by eight give the first match.
+#[inline]
+fn has_byte(x: u64, b: u8) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let y = x ^ (ONES * u64::from(b));
+    y.wrapping_sub(ONES) & !y & HIGHS
 }
 
 /// Which top-level field a string being read belongs to.
@@ -860,6 +899,33 @@ mod tests {
         assert!(
             matches!(check(&body), Err(Verdict::Invalid { reason, .. }) if reason.contains("nested"))
         );
+    }
+
+    #[test]
+    fn word_at_a_time_tests_agree_with_byte_tests() {
+        for at in 0..8 {
+            for b in 0..=255u8 {
+                let mut word = *b"57a\"5x95";
+                word[at] = b;
+                let x = u64::from_le_bytes(word);
+                let first = |wanted: u8| word.iter().position(|&c| c == wanted);
+                let found = has_byte(x, b'"') | has_byte(x, b'\\');
+                let expected = word.iter().position(|&c| c == b'"' || c == b'\\');
+                assert_eq!(
+                    (found != 0).then(|| found.trailing_zeros() as usize / 8),
+                    expected,
+                    "{word:?}"
+                );
+                assert_eq!(has_byte(x, b) != 0, first(b).is_some());
+                let mut digits = *b"01234567";
+                digits[at] = b;
+                assert_eq!(
+                    all_digits(u64::from_le_bytes(digits)),
+                    b.is_ascii_digit(),
+                    "{digits:?}"
+                );
+            }
+        }
     }
 
     #[test]
