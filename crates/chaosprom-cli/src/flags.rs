@@ -413,27 +413,6 @@ pub(crate) enum Command {
 }
 
 impl Command {
-    /// Whether the command only sends requests to a server and prints the
-    /// answer: no process to run, no signal to handle.
-    pub(crate) fn talks_only(&self) -> bool {
-        matches!(
-            self,
-            Command::Query { .. }
-                | Command::QueryRange { .. }
-                | Command::Mean { .. }
-                | Command::Assert { .. }
-                | Command::AlertState { .. }
-                | Command::Push { .. }
-                | Command::Delete { .. }
-                | Command::Series { .. }
-                | Command::Labels { .. }
-                | Command::LabelValues { .. }
-                | Command::Targets { .. }
-                | Command::Alerts { .. }
-                | Command::Rules { .. }
-        )
-    }
-
     /// The global flags given after the command's name.
     fn globals(&self) -> &Globals {
         match self {

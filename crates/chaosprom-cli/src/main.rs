@@ -102,16 +102,10 @@ fn main() -> ExitCode {
         eprintln!("chaosprom: {message}");
         return ExitCode::from(code);
     }
-    // The commands that only talk to a server need no signal driver (a
-    // socket pair and its tables at start-up); those that may run an
-    // experiment's processes or handle signals get everything.
-    let mut builder = tokio::runtime::Builder::new_current_thread();
-    if cli.command.talks_only() {
-        builder.enable_io().enable_time();
-    } else {
-        builder.enable_all();
-    }
-    let runtime = match builder.build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("chaosprom: cannot start the runtime: {e}");
