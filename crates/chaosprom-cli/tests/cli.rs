@@ -347,91 +347,57 @@ fn query_query_range_and_mean_against_a_real_victoria_metrics() {
     assert!((mean - 6.0).abs() < 1e-9, "{mean}");
 }
 
+/// `chaosprom BEFORE… query up --url <nothing listens> AFTER…`: a query
+/// that fails fast, to see what the global flags do.
+fn failing_query(before: &[&str], after: &[&str]) -> Output {
+    let query = [
+        "query",
+        "up",
+        "--url",
+        "http://127.0.0.1:1",
+        "--client-timeout",
+        "1",
+    ];
+    chaosprom(&[before, &query[..], after].concat())
+}
+
 /// `-v`, `-q`, `--log-format`… work before the command's name and after
 /// it; `-q` and `-v` are refused together on either side, as clap does.
 #[test]
 fn global_flags_go_before_or_after_the_command() {
     let log = tempfile::NamedTempFile::new().unwrap();
     let path = log.path().to_str().unwrap();
-    for args in [
-        vec![
-            "--log-format",
-            "json",
-            "--log-file",
-            path,
-            "query",
-            "up",
-            "--url",
-            "http://127.0.0.1:1",
-            "--client-timeout",
-            "1",
-        ],
-        vec![
-            "query",
-            "up",
-            "--url",
-            "http://127.0.0.1:1",
-            "--client-timeout",
-            "1",
-            "--log-format",
-            "json",
-            "--log-file",
-            path,
-        ],
-    ] {
+    let json_to_file = ["--log-format", "json", "--log-file", path];
+    for (before, after) in [(&json_to_file[..], &[][..]), (&[][..], &json_to_file[..])] {
         std::fs::write(path, "").unwrap();
-        let out = chaosprom(&args);
+        let out = failing_query(before, after);
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
         let written = std::fs::read_to_string(path).unwrap();
         let first = written.lines().next().unwrap_or_default();
         assert!(
             serde_json::from_str::<Value>(first).is_ok(),
-            "{args:?}: the log file is not JSON lines: {written}"
+            "{before:?} {after:?}: the log file is not JSON lines: {written}"
         );
     }
     // A value given after the name wins over one given before it.
-    let out = chaosprom(&[
-        "--log-format",
-        "json",
-        "query",
-        "up",
-        "--url",
-        "http://127.0.0.1:1",
-        "--client-timeout",
-        "1",
-        "--log-format",
-        "text",
-    ]);
-    assert!(
-        stderr(&out).starts_with("chaosprom: ") || stderr(&out).starts_with('['),
-        "{}",
-        stderr(&out)
-    );
-    assert!(!stderr(&out).starts_with('{'), "{}", stderr(&out));
-    for args in [
-        ["-q", "query", "-v", "up"],
-        ["-v", "query", "-q", "up"],
-        ["query", "-q", "-v", "up"],
-    ] {
-        let out = chaosprom(&args);
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    // (-v: the retries are logged at info.)
+    let out = failing_query(&["-v", "--log-format", "json"], &["--log-format", "text"]);
+    assert!(stderr(&out).starts_with('['), "{}", stderr(&out));
+    let out = failing_query(&["-v", "--log-format", "text"], &["--log-format", "json"]);
+    assert!(stderr(&out).starts_with('{'), "{}", stderr(&out));
+    for (before, after) in [(["-q"], ["-v"]), (["-v"], ["-q"])] {
+        let out = failing_query(&before, &after);
+        assert_eq!(out.status.code(), Some(2), "{before:?} {after:?}");
         assert!(
             stderr(&out).contains("'--quiet' cannot be used with '--verbose"),
             "{}",
             stderr(&out)
         );
     }
+    let out = failing_query(&[], &["-q", "-v"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     // Counts add up: -v before and -v after is -vv (debug).
-    let out = chaosprom(&[
-        "-v",
-        "query",
-        "-v",
-        "up",
-        "--url",
-        "http://127.0.0.1:1",
-        "--client-timeout",
-        "1",
-    ]);
+    let out = failing_query(&["-v"], &["-v"]);
     assert!(stderr(&out).contains("DEBUG"), "{}", stderr(&out));
 }
 
