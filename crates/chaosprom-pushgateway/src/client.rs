@@ -209,7 +209,7 @@ impl Pushgateway {
         let grouping = grouping(grouping_key)?;
         let path = group_path(job, &grouping)?;
         check_labels(families, job, &grouping)?;
-        if self.format().await == PushFormat::Protobuf {
+        if self.format().await? == PushFormat::Protobuf {
             let content_type = HeaderValue::from_static(proto::DELIMITED_CONTENT_TYPE);
             let body = proto::delimited(families);
             return self
@@ -230,29 +230,24 @@ impl Pushgateway {
     }
 
     /// The format metric-family pushes use: the one set, or for
-    /// [`PushFormat::Auto`] what the server said it is (asked once; a
-    /// server that cannot be asked gets text, and is asked again next
-    /// time).
-    pub async fn format(&self) -> PushFormat {
+    /// [`PushFormat::Auto`] what the server said it is, asked once. A
+    /// server that answers anything but a Pushgateway's status gets text;
+    /// one that cannot be asked (connection, TLS, timeout) is an error,
+    /// and is asked again next time, so that a push to a gateway that is
+    /// down fails once, not after a second wait.
+    pub async fn format(&self) -> Result<PushFormat, Error> {
         match self.format {
             PushFormat::Auto => {}
-            set => return set,
+            set => return Ok(set),
         }
         if let Some(found) = self.detected.get() {
-            return *found;
+            return Ok(*found);
         }
         let url = self.transport.endpoint("api/v1/status");
-        let answer = match self
+        let answer = self
             .transport
             .send(Method::GET, &url, &[], Bytes::new(), |_| false)
-            .await
-        {
-            Ok(answer) => answer,
-            Err(e) => {
-                tracing::debug!(%url, error = %e, "could not ask the gateway what it is: pushing text");
-                return PushFormat::Text;
-            }
-        };
+            .await?;
         let found = if answer.status().as_u16() == 200
             && answer
                 .prefix(64 * 1024)
@@ -263,7 +258,7 @@ impl Pushgateway {
         } else {
             PushFormat::Text
         };
-        *self.detected.get_or_init(|| found)
+        Ok(*self.detected.get_or_init(|| found))
     }
 
     /// Pushes metrics already in the text exposition format, as read from a
