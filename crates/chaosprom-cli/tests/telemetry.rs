@@ -127,6 +127,16 @@ fn activity_and_phase_metrics_reach_the_pushgateway_and_prometheus_by_remote_wri
             ),
             1.0
         );
+        // Buckets reach minutes: chaos actions wait that long.
+        let bucket = selector.replace('}', r#",le="300"}"#);
+        assert_eq!(
+            single(
+                url,
+                &format!("chaostoolkit_activity_duration_seconds_bucket{bucket}")
+            ),
+            1.0,
+            "{bucket}"
+        );
     }
     for phase in ["hypothesis_before", "hypothesis_after"] {
         assert_eq!(

@@ -27,6 +27,13 @@ const BUCKETS: [f64; 14] = [
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
 
+/// The activity histogram's buckets: from 5 ms to 5 minutes, since a
+/// chaos action often waits for minutes, where Python's defaults stop at
+/// 10 s and would put every such action in `+Inf`. As many as Python's.
+const ACTIVITY_BUCKETS: [f64; 14] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0,
+];
+
 /// The states of `chaostoolkit_experiment_status`.
 const STATES: [&str; 4] = ["completed", "failed", "aborted", "interrupted"];
 
@@ -60,8 +67,9 @@ const STATES: [&str; 4] = ["completed", "failed", "aborted", "interrupted"];
 /// the four run labels above):
 ///
 /// - `activity_metrics: true`: `chaostoolkit_activity_duration_seconds`
-///   (histogram) and `chaostoolkit_activity_total` (counter) labelled
-///   `activity`, `activity_type` (`probe`/`action`), `phase`
+///   (histogram, buckets from 5 ms to 5 minutes) and
+///   `chaostoolkit_activity_total` (counter) labelled `activity`,
+///   `activity_type` (`probe`/`action`), `phase`
 ///   (`hypothesis_before`, `method`, `hypothesis_after`, `rollback`, and
 ///   `hypothesis_during` for checks during the method) and `status`
 ///   (`succeeded`/`failed`); `chaostoolkit_tolerance_met{activity, phase}`
@@ -396,7 +404,7 @@ impl Collector {
                     "chaostoolkit_activity_duration_seconds",
                     "Chaos Toolkit activity duration",
                 )
-                .buckets(BUCKETS.to_vec()),
+                .buckets(ACTIVITY_BUCKETS.to_vec()),
                 &activity_labels,
             )
             .map_err(build)?;
