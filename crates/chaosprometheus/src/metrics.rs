@@ -646,9 +646,11 @@ impl Collector {
             .await;
     }
 
-    /// At a phase change, only the phase gauge, in the background: a
-    /// `POST` that leaves the group's other families as they are, and one
-    /// family written, timestamped now.
+    /// At a phase change, only the phase gauge, sent in the background (in
+    /// order after the previous one) so that the run does not wait for it:
+    /// a `POST` that leaves the group's other families as they are, and
+    /// one family written, timestamped now. [`push`](Self::push) and
+    /// cleanup wait for it.
     fn push_phase(&mut self) {
         let families: Vec<_> = self
             .registry
@@ -656,13 +658,6 @@ impl Collector {
             .into_iter()
             .filter(|f| f.name() == "chaostoolkit_experiment_phase")
             .collect();
-        self.push_in_background(families, PushMethod::Post);
-    }
-
-    /// Sends `families` from a task of its own, in order after the
-    /// previous one still on its way; [`push`](Self::push) and cleanup
-    /// wait for it.
-    fn push_in_background(&mut self, families: Vec<MetricFamily>, method: PushMethod) {
         let previous = self.pending.take();
         let destination = self.destination();
         let at = now_ms();
@@ -670,7 +665,7 @@ impl Collector {
             if let Some(previous) = previous {
                 let _ = previous.await;
             }
-            destination.send(families, method, at).await;
+            destination.send(families, PushMethod::Post, at).await;
         }));
     }
 }
