@@ -48,7 +48,7 @@ pub(crate) fn mean(values: &[f64], kind: MeanType) -> Result<f64, String> {
     }
     Ok(match kind {
         MeanType::Arithmetic => sum(values.iter().copied()) / n,
-        MeanType::Geometric => libm::exp(sum(values.iter().map(|v| libm::log(*v))) / n),
+        MeanType::Geometric => (sum(values.iter().map(|v| v.ln())) / n).exp(),
         MeanType::Harmonic => n / sum(values.iter().map(|v| 1.0 / v)),
     })
 }
@@ -79,12 +79,6 @@ mod tests {
         assert_eq!(mean(&values, MeanType::Arithmetic), Ok(7.0 / 3.0));
         let g = mean(&values, MeanType::Geometric).unwrap();
         assert!((g - 2.0).abs() < 1e-12, "{g}");
-        // The libm crate's exp and log agree with the platform's.
-        for x in [1e-300, 1e-9, 0.1, 0.5, 1.0, 2.0, 3.7, 1e9, 1e300] {
-            assert!((libm::log(x) - x.ln()).abs() <= 1e-15 * x.ln().abs().max(1.0));
-            let y = x.ln() / 10.0;
-            assert!((libm::exp(y) - y.exp()).abs() <= 1e-15 * y.exp());
-        }
         let h = mean(&values, MeanType::Harmonic).unwrap();
         assert!((h - 3.0 / 1.75).abs() < 1e-12, "{h}");
     }
