@@ -3,7 +3,6 @@
 
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use chaosprom_testkit::{Prometheus, Pushgateway, http};
 use serde_json::Value;
@@ -26,13 +25,6 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 fn rfc3339(secs: i64) -> String {
     jiff::Timestamp::from_second(secs).unwrap().to_string()
 }
@@ -48,7 +40,7 @@ fn history(end: i64) -> String {
         ));
     }
     om.push_str("# TYPE cli_const gauge\n");
-    let recent = now_secs() / 15 * 15 - 30;
+    let recent = chaosprom_testkit::now_secs() / 15 * 15 - 30;
     for t in (recent - 7200..=recent).step_by(15) {
         om.push_str(&format!("cli_const 3 {t}\n"));
     }
@@ -58,7 +50,7 @@ fn history(end: i64) -> String {
 
 #[test]
 fn query_query_range_and_mean_against_a_real_prometheus() {
-    let end = now_secs() / 60 * 60 - 3600;
+    let end = chaosprom_testkit::now_secs() / 60 * 60 - 3600;
     let prom = Prometheus::builder().history(history(end)).start().unwrap();
     let url = prom.url();
 
@@ -298,7 +290,7 @@ fn discover_prints_the_activities() {
 #[test]
 fn query_query_range_and_mean_against_a_real_victoria_metrics() {
     let vm = chaosprom_testkit::VictoriaMetrics::start().unwrap();
-    let recent = now_secs() / 60 * 60 - 120;
+    let recent = chaosprom_testkit::now_secs() / 60 * 60 - 120;
     let samples: String = (0..60)
         .map(|i| format!("cli_vm{{x=\"1\"}} 6 {}\n", (recent - (59 - i) * 60) * 1000))
         .collect();

@@ -3,7 +3,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use chaosprom_testkit::Prometheus;
 use serde_json::Value;
@@ -14,16 +13,9 @@ fn experiment(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 /// `run_const` = 4 every 15 s over the last two hours.
 fn prometheus() -> Prometheus {
-    let recent = now_secs() / 15 * 15 - 15;
+    let recent = chaosprom_testkit::now_secs() / 15 * 15 - 15;
     let mut om = String::from("# TYPE run_const gauge\n");
     for t in (recent - 7200..=recent).step_by(15) {
         om.push_str(&format!("run_const 4 {t}\n"));

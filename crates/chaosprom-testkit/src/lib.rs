@@ -48,4 +48,11 @@ pub use error::Error;
 pub use prometheus::{Prometheus, PrometheusBuilder};
 pub use proxy::ForwardProxy;
 pub use pushgateway::Pushgateway;
+
+/// Now, in Unix seconds.
+pub fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
 pub use victoria::VictoriaMetrics;

@@ -20,6 +20,33 @@ pub(crate) const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// the meantime.
 const PORT_RETRIES: usize = 5;
 
+/// The accessors every server handle has, on its `server` field: the
+/// address, the folder, the process id and the end of its output.
+macro_rules! server_accessors {
+    () => {
+        /// The address it listens on.
+        pub fn addr(&self) -> std::net::SocketAddr {
+            self.server.addr()
+        }
+
+        /// Its folder (configuration, data, `server.log`).
+        pub fn dir(&self) -> &std::path::Path {
+            self.server.dir()
+        }
+
+        /// The process id.
+        pub fn pid(&self) -> u32 {
+            self.server.pid()
+        }
+
+        /// The last 4 KiB of what it printed.
+        pub fn output(&self) -> String {
+            self.server.output_tail()
+        }
+    };
+}
+pub(crate) use server_accessors;
+
 /// A running server process. Dropping it kills the process and removes its
 /// folder.
 #[derive(Debug)]

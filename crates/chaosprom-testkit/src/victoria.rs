@@ -72,23 +72,5 @@ impl VictoriaMetrics {
         &self.url
     }
 
-    /// The address it listens on.
-    pub fn addr(&self) -> SocketAddr {
-        self.server.addr()
-    }
-
-    /// Its folder.
-    pub fn dir(&self) -> &Path {
-        self.server.dir()
-    }
-
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.server.pid()
-    }
-
-    /// The last 4 KiB of what it printed.
-    pub fn output(&self) -> String {
-        self.server.output_tail()
-    }
+    crate::server::server_accessors!();
 }

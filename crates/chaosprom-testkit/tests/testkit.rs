@@ -2,17 +2,10 @@
 //! by side with another of its kind, and leaves nothing behind.
 
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use chaosprom_testkit::binary::Binary;
 use chaosprom_testkit::{Error, Prometheus, Pushgateway, VictoriaMetrics, http};
-
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("the clock is after 1970")
-        .as_secs() as i64
-}
 
 /// Polls `url` until its body contains `needle`, for at most `within`.
 fn wait_for(url: &str, needle: &str, within: Duration) -> String {
@@ -47,7 +40,7 @@ fn prometheus_starts_and_answers() {
 
 #[test]
 fn prometheus_history_from_promtool_is_queryable() {
-    let end = now_secs() / 60 * 60 - 3600;
+    let end = chaosprom_testkit::now_secs() / 60 * 60 - 3600;
     let start = end - 59 * 60;
     let mut om = String::from("# HELP room_temp Temperature.\n# TYPE room_temp gauge\n");
     for (i, t) in (start..=end).step_by(60).enumerate() {
@@ -151,7 +144,7 @@ fn a_missing_binary_names_itself_and_setup() {
 #[test]
 fn victoria_metrics_returns_imported_samples() {
     let vm = VictoriaMetrics::start().unwrap();
-    let t = (now_secs() - 600) * 1000;
+    let t = (chaosprom_testkit::now_secs() - 600) * 1000;
     vm.import_prometheus(&format!(
         "vm_temp{{room=\"b\"}} 19.25 {t}\nvm_temp{{room=\"c\"}} 23 {t}\n"
     ))

@@ -10,13 +10,6 @@ use chaosprometheus::controls::{ControlSet, RunContext};
 use chaosprometheus::{Activity, MetricsControl, dispatch, experiment_hash};
 use serde_json::{Value, json};
 
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
 fn rfc3339(secs: i64) -> String {
     jiff::Timestamp::from_second(secs).unwrap().to_string()
 }
@@ -32,7 +25,7 @@ fn history(end: i64) -> String {
             end - (59 - i) * 60
         ));
     }
-    let recent = now_secs() / 15 * 15 - 60;
+    let recent = chaosprom_testkit::now_secs() / 15 * 15 - 60;
     om.push_str("# TYPE chaos_const gauge\n");
     for t in (recent - 3 * 3600..=recent).step_by(15) {
         om.push_str(&format!("chaos_const 4 {t}\n"));
@@ -65,7 +58,7 @@ async fn probe(function: &str, args: Value, configuration: &Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn every_probe_against_a_real_prometheus() {
-    let end = now_secs() / 60 * 60 - 3600;
+    let end = chaosprom_testkit::now_secs() / 60 * 60 - 3600;
     let prom = Prometheus::builder().history(history(end)).start().unwrap();
     // A trailing slash and a path: Python would have asked for //api.
     let configuration =
@@ -201,7 +194,7 @@ async fn every_probe_against_a_real_prometheus() {
 #[tokio::test(flavor = "multi_thread")]
 async fn probes_against_a_real_victoria_metrics() {
     let vm = VictoriaMetrics::start().unwrap();
-    let t = now_secs() - 600;
+    let t = chaosprom_testkit::now_secs() - 600;
     vm.import_prometheus(&format!("chaos_vm{{x=\"1\"}} 7 {}\n", t * 1000))
         .unwrap();
     let configuration = json!({"prometheus_base_url": vm.url()});
