@@ -89,7 +89,7 @@ pub use meta::{
 pub use request::{Endpoint, Instant, Plain, Range, Request, Step, Time};
 pub use types::{
     Bucket, Histogram, HistogramSample, InstantSeries, Labels, QueryData, RangeSeries, Response,
-    Sample, StringSample,
+    Sample, StringSample, series_name,
 };
 
 pub use chaosprom_http::redact as redact_url;

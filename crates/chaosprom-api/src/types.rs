@@ -11,6 +11,24 @@ use serde::{Deserialize, Serialize};
 /// A series' labels, metric name (`__name__`) included.
 pub type Labels = BTreeMap<String, String>;
 
+/// A series as Prometheus writes it: `name{label="value", ...}`.
+///
+/// ```
+/// let labels = [("__name__", "up"), ("job", "api")]
+///     .map(|(k, v)| (k.to_owned(), v.to_owned()))
+///     .into();
+/// assert_eq!(chaosprom_api::series_name(&labels), r#"up{job="api"}"#);
+/// ```
+pub fn series_name(labels: &Labels) -> String {
+    let name = labels.get("__name__").map_or("", String::as_str);
+    let rest: Vec<String> = labels
+        .iter()
+        .filter(|(k, _)| k.as_str() != "__name__")
+        .map(|(k, v)| format!("{k}={v:?}"))
+        .collect();
+    format!("{name}{{{}}}", rest.join(", "))
+}
+
 /// A float sample: unix time in seconds and value (`NaN`, `+Inf` and `-Inf`
 /// included).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

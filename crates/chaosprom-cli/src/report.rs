@@ -240,7 +240,7 @@ async fn requery(
         QueryData::Matrix(m) => m
             .into_iter()
             .map(|s| Series {
-                name: series_name(&s.metric),
+                name: chaosprometheus::api::series_name(&s.metric),
                 points: s.values.iter().map(|p| (p.timestamp, p.value)).collect(),
             })
             .collect(),
@@ -269,7 +269,7 @@ fn from_payloads(run: &Run<'_>, name: &str) -> Vec<Series> {
                 .unwrap_or_default();
             if let (Some(t), Some(v)) = (point[0].as_f64(), number(&point[1])) {
                 by_series
-                    .entry(series_name(&labels))
+                    .entry(chaosprometheus::api::series_name(&labels))
                     .or_default()
                     .push((t, v));
             }
@@ -315,16 +315,6 @@ fn number(v: &Value) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-fn series_name(labels: &BTreeMap<String, String>) -> String {
-    let name = labels.get("__name__").map_or("", String::as_str);
-    let rest: Vec<String> = labels
-        .iter()
-        .filter(|(k, _)| k.as_str() != "__name__")
-        .map(|(k, v)| format!("{k}={v:?}"))
-        .collect();
-    format!("{name}{{{}}}", rest.join(", "))
-}
-
 // ------------------------------------------------------------------ text
 
 /// A value cut to one line of at most `max` characters.
@@ -358,7 +348,7 @@ fn value_text(output: &Value) -> String {
         .map(Vec::as_slice)
         .unwrap_or_default();
     let labels = |m: &Value| {
-        series_name(
+        chaosprometheus::api::series_name(
             &m.as_object()
                 .map(|m| {
                     m.iter()

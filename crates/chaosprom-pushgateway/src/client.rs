@@ -316,15 +316,7 @@ impl Pushgateway {
         if matches!(status, 200 | 202) {
             return Ok(());
         }
-        let method = answer.method().to_string();
-        let url = answer.url().to_owned();
-        let snippet = answer.prefix(512).await.unwrap_or_default();
-        Err(Error::Status {
-            method,
-            url,
-            status,
-            message: String::from_utf8_lossy(&snippet).trim().to_owned(),
-        })
+        Err(Error::from_answer(answer).await)
     }
 }
 

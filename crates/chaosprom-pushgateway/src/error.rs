@@ -63,6 +63,21 @@ pub enum Error {
 }
 
 impl Error {
+    /// An answer with an unwanted status, with the start of what the
+    /// server said.
+    pub(crate) async fn from_answer(answer: chaosprom_http::Response) -> Self {
+        let method = answer.method().to_string();
+        let url = answer.url().to_owned();
+        let status = answer.status().as_u16();
+        let snippet = answer.prefix(512).await.unwrap_or_default();
+        Error::Status {
+            method,
+            url,
+            status,
+            message: String::from_utf8_lossy(&snippet).trim().to_owned(),
+        }
+    }
+
     /// The HTTP status, for an answer the gateway refused.
     pub fn status(&self) -> Option<u16> {
         match self {

@@ -120,15 +120,7 @@ impl RemoteWrite {
         if (200..300).contains(&status) {
             return Ok(());
         }
-        let method = answer.method().to_string();
-        let url = answer.url().to_owned();
-        let snippet = answer.prefix(512).await.unwrap_or_default();
-        Err(Error::Status {
-            method,
-            url,
-            status,
-            message: String::from_utf8_lossy(&snippet).trim().to_owned(),
-        })
+        Err(Error::from_answer(answer).await)
     }
 }
 

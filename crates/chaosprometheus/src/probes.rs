@@ -246,7 +246,7 @@ pub async fn compute_mean(
             for s in series {
                 tracing::info!(
                     "averaging {} ({} points)",
-                    series_name(&s.metric),
+                    chaosprom_api::series_name(&s.metric),
                     s.values.len()
                 );
             }
@@ -368,15 +368,4 @@ fn to_json(bytes: &[u8]) -> Result<Value, chaosprom_api::Error> {
         offset: bytes.len().min(e.column()),
         reason: e.to_string(),
     })
-}
-
-/// `name{label="value", ...}`, as Prometheus writes a series.
-fn series_name(labels: &chaosprom_api::Labels) -> String {
-    let name = labels.get("__name__").map_or("", String::as_str);
-    let rest: Vec<String> = labels
-        .iter()
-        .filter(|(k, _)| k.as_str() != "__name__")
-        .map(|(k, v)| format!("{k}={v:?}"))
-        .collect();
-    format!("{name}{{{}}}", rest.join(", "))
 }
