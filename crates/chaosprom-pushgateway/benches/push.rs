@@ -156,5 +156,26 @@ fn push_formats(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, push, push_formats);
+/// The same 3,800 series written to a real VictoriaMetrics with remote-write
+/// (snappy-compressed protobuf), encoding included; the series exist after
+/// the first write, as they do for a runner that writes every run.
+fn remote_write(c: &mut Criterion) {
+    use chaosprom_pushgateway::RemoteWrite;
+    use chaosprom_testkit::VictoriaMetrics;
+    let server = VictoriaMetrics::start().expect("VictoriaMetrics (cargo xtask setup)");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let families = activity_registry().gather();
+    let writer = RemoteWrite::new(format!("{}/api/v1/write", server.url())).unwrap();
+    let extra = [("job", "chaostoolkit"), ("instance", "")];
+    c.bench_function("remote_write/activity_families", |b| {
+        b.to_async(&runtime).iter(|| async {
+            writer
+                .write(&families, &extra, 1_764_072_000_000)
+                .await
+                .unwrap();
+        });
+    });
+}
+
+criterion_group!(benches, push, push_formats, remote_write);
 criterion_main!(benches);
