@@ -405,6 +405,16 @@ mod dialect_tests {
         assert!(search("[$]", "cost $"));
         assert!(search("a\\Z", "a"));
         assert!(compile_regex("[0-9").is_err());
+        // Unicode as in Python 3: case folding, word characters, digits
+        // and word boundaries.
+        assert!(search("(?i)σ", "Σ"));
+        assert!(search("^\\w+$", "été"));
+        assert!(search("\\d", "٣"));
+        assert!(search("\\bété\\b", "un été chaud"));
+        // Python has no Unicode property classes ("bad escape \p"). (The
+        // one-letter `\pL` is refused by the release build, whose regex
+        // has no general categories; tests link mockito's, which has.)
+        assert!(compile_regex("\\p{Greek}").is_err());
     }
 
     proptest::proptest! {
