@@ -13,6 +13,9 @@ use serde_json::Value;
 
 use crate::experiment_hash;
 
+mod activities;
+use activities::ActivityFamilies;
+
 /// The labels every metric carries.
 const LABELS: [&str; 4] = [
     "source",
@@ -128,7 +131,7 @@ struct Collector {
     /// does in Python.
     created: Option<(GaugeVec, GaugeVec)>,
     /// `activity_metrics`: per activity duration, count, and tolerances.
-    activities: Option<ActivityMetrics>,
+    activities: Option<ActivityFamilies>,
     /// `phase_metrics`: `chaostoolkit_experiment_phase{phase}`.
     phase_gauge: Option<GaugeVec>,
     /// Where the run is: the phase of the activities that run now.
@@ -137,14 +140,6 @@ struct Collector {
     method_done: bool,
     /// The last phase push, still on its way perhaps.
     pending: Option<tokio::task::JoinHandle<()>>,
-}
-
-/// The families of `activity_metrics`.
-#[derive(Debug)]
-struct ActivityMetrics {
-    duration: HistogramVec,
-    total: CounterVec,
-    tolerance_met: GaugeVec,
 }
 
 /// The control's arguments, checked.
@@ -397,47 +392,21 @@ impl Collector {
             .register(Box::new(duration_dist.clone()))
             .map_err(build)?;
         let activities = if args.activity_metrics {
-            let mut activity_labels = LABELS.to_vec();
-            activity_labels.extend(["activity", "activity_type", "phase", "status"]);
-            let duration = HistogramVec::new(
-                HistogramOpts::new(
-                    "chaostoolkit_activity_duration_seconds",
-                    "Chaos Toolkit activity duration",
-                )
-                .buckets(ACTIVITY_BUCKETS.to_vec()),
-                &activity_labels,
-            )
-            .map_err(build)?;
-            let total = CounterVec::new(
-                Opts::new(
-                    "chaostoolkit_activity_total",
-                    "Chaos Toolkit activities run",
-                ),
-                &activity_labels,
-            )
-            .map_err(build)?;
-            let mut tolerance_labels = LABELS.to_vec();
-            tolerance_labels.extend(["activity", "phase"]);
-            let tolerance_met = GaugeVec::new(
-                Opts::new(
-                    "chaostoolkit_tolerance_met",
-                    "Whether a steady-state probe was within its tolerance (1) or not (0)",
-                ),
-                &tolerance_labels,
-            )
-            .map_err(build)?;
+            let run = LABELS
+                .iter()
+                .zip([
+                    "chaostoolkit".to_owned(),
+                    args.lib_version.clone(),
+                    trace_id.clone(),
+                    experiment_ref.clone(),
+                ])
+                .map(|(name, value)| (*name, value))
+                .collect();
+            let families = ActivityFamilies::new(run, &ACTIVITY_BUCKETS)?;
             registry
-                .register(Box::new(duration.clone()))
+                .register(Box::new(families.clone()))
                 .map_err(build)?;
-            registry.register(Box::new(total.clone())).map_err(build)?;
-            registry
-                .register(Box::new(tolerance_met.clone()))
-                .map_err(build)?;
-            Some(ActivityMetrics {
-                duration,
-                total,
-                tolerance_met,
-            })
+            Some(families)
         } else {
             None
         };
@@ -589,37 +558,31 @@ impl Collector {
 
     /// One activity's run entry, under the current phase.
     fn activity_ran(&self, activity: &Value, run: &Value) {
-        let Some(metrics) = &self.activities else {
+        let Some(families) = &self.activities else {
             return;
         };
-        let name = activity["name"].as_str().unwrap_or_default();
-        let kind = activity["type"].as_str().unwrap_or_default();
         let status = match run["status"].as_str() {
             Some("succeeded") => "succeeded",
             _ => "failed",
         };
-        let mut labels = self.labels().to_vec();
-        labels.extend([name, kind, self.phase, status]);
-        metrics.total.with_label_values(&labels).inc();
-        if let Some(seconds) = run["duration"].as_f64().filter(|s| s.is_finite()) {
-            metrics.duration.with_label_values(&labels).observe(seconds);
-        }
+        families.ran(
+            activity["name"].as_str().unwrap_or_default(),
+            activity["type"].as_str().unwrap_or_default(),
+            self.phase,
+            status,
+            run["duration"].as_f64(),
+        );
     }
 
     /// The tolerance verdicts of a hypothesis check.
-    fn hypothesis_checked(&self, phase: &str, result: &Value) {
-        let Some(metrics) = &self.activities else {
+    fn hypothesis_checked(&self, phase: &'static str, result: &Value) {
+        let Some(families) = &self.activities else {
             return;
         };
         for probe in result["probes"].as_array().into_iter().flatten() {
             if let Some(met) = probe["tolerance_met"].as_bool() {
                 let name = probe["activity"]["name"].as_str().unwrap_or_default();
-                let mut labels = self.labels().to_vec();
-                labels.extend([name, phase]);
-                metrics
-                    .tolerance_met
-                    .with_label_values(&labels)
-                    .set(if met { 1.0 } else { 0.0 });
+                families.checked(name, phase, met);
             }
         }
     }
