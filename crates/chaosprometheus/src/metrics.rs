@@ -333,6 +333,13 @@ impl Collector {
                 experiment_ref.clone(),
             )]
         });
+        // The values of `LABELS`.
+        let labels = [
+            "chaostoolkit".to_owned(),
+            args.lib_version,
+            trace_id,
+            experiment_ref,
+        ];
         let registry = Registry::new();
         let build = |e: chaosprom_pushgateway::prometheus::Error| e.to_string();
         let mut status_labels = LABELS.to_vec();
@@ -392,16 +399,7 @@ impl Collector {
             .register(Box::new(duration_dist.clone()))
             .map_err(build)?;
         let activities = if args.activity_metrics {
-            let run = LABELS
-                .iter()
-                .zip([
-                    "chaostoolkit".to_owned(),
-                    args.lib_version.clone(),
-                    trace_id.clone(),
-                    experiment_ref.clone(),
-                ])
-                .map(|(name, value)| (*name, value))
-                .collect();
+            let run = LABELS.into_iter().zip(labels.iter().cloned()).collect();
             let families = ActivityFamilies::new(run, &ACTIVITY_BUCKETS)?;
             registry
                 .register(Box::new(families.clone()))
@@ -460,12 +458,7 @@ impl Collector {
             grouping_key,
             method: args.method,
             delete_on_cleanup: args.delete_on_cleanup,
-            labels: [
-                "chaostoolkit".to_owned(),
-                args.lib_version,
-                trace_id,
-                experiment_ref,
-            ],
+            labels,
             registry,
             status,
             deviated,

@@ -138,8 +138,9 @@ impl ActivityFamilies {
             });
             durations.count += 1;
             durations.sum += seconds;
-            if let Some(i) = bounds.iter().position(|bound| seconds <= *bound) {
-                durations.buckets[i] += 1;
+            let bucket = bounds.iter().position(|bound| seconds <= *bound);
+            if let Some(count) = bucket.and_then(|i| durations.buckets.get_mut(i)) {
+                *count += 1;
             }
         }
     }
