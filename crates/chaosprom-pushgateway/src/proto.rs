@@ -132,9 +132,15 @@ fn metric_type(kind: MetricType) -> u64 {
 
 /// A length-delimited field (wire type 2): strings, bytes, messages.
 pub(crate) fn bytes_field(out: &mut Vec<u8>, field: u64, bytes: &[u8]) {
-    varint(out, field << 3 | 2);
-    varint(out, bytes.len() as u64);
+    header(out, field, bytes.len());
     out.extend_from_slice(bytes);
+}
+
+/// The tag and length of a length-delimited field whose `len` bytes are
+/// written next.
+pub(crate) fn header(out: &mut Vec<u8>, field: u64, len: usize) {
+    varint(out, field << 3 | 2);
+    varint(out, len as u64);
 }
 
 /// A `double` field (wire type 1, little-endian).

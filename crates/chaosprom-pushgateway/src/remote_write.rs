@@ -8,7 +8,7 @@ use chaosprom_http::{Bytes, HttpOptions, Method, Transport};
 use prometheus::proto::{MetricFamily, MetricType};
 
 use crate::Error;
-use crate::proto::{bytes_field, double_field, varint, varint_field};
+use crate::proto::{bytes_field, double_field, header, varint_field};
 
 /// A remote-write client: a cheap-to-clone handle on one connection pool.
 ///
@@ -267,12 +267,6 @@ fn field_len(len: usize) -> usize {
     1 + varint_len(len as u64) + len
 }
 
-/// The tag and length of a length-delimited field whose `len` bytes follow.
-fn header(out: &mut Vec<u8>, field: u64, len: usize) {
-    varint(out, field << 3 | 2);
-    varint(out, len as u64);
-}
-
 /// How many bytes `v` takes as a varint.
 fn varint_len(v: u64) -> usize {
     (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
@@ -292,6 +286,7 @@ fn le(out: &mut String, v: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::varint;
 
     #[test]
     fn a_gauge_encodes_as_the_protobuf_says() {
