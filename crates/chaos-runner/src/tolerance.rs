@@ -58,16 +58,16 @@ pub async fn within(
             accepted.iter().any(|a| loose_eq(output, a))
         }
         Value::Object(spec) => {
-            let target = |value: &Value| -> Value {
-                match spec.get("target").and_then(Value::as_str) {
-                    Some(t) => value.get(t).cloned().unwrap_or_else(|| value.clone()),
-                    None => value.clone(),
-                }
+            // What is judged: the output, or its `target` key when it has
+            // one.
+            let target = match spec.get("target").and_then(Value::as_str) {
+                Some(t) => output.get(t).unwrap_or(output),
+                None => output,
             };
             match spec.get("type").and_then(Value::as_str) {
                 Some("range") => {
                     let range = spec.get("range").and_then(Value::as_array);
-                    match (range.map(Vec::as_slice), number(&target(output))) {
+                    match (range.map(Vec::as_slice), number(target)) {
                         (Some([low, high]), Some(v)) => match (number(low), number(high)) {
                             (Some(low), Some(high)) => low <= v && v <= high,
                             _ => false,
@@ -80,12 +80,12 @@ pub async fn within(
                     let Some(pattern) = pattern.as_str().and_then(|p| compile_regex(p).ok()) else {
                         return false;
                     };
-                    match target(output) {
-                        Value::String(s) => pattern.is_match(&s),
+                    match target {
+                        Value::String(s) => pattern.is_match(s),
                         other => pattern.is_match(&other.to_string()),
                     }
                 }
-                Some("jsonpath") => jsonpath(spec, &target(output), lookup),
+                Some("jsonpath") => jsonpath(spec, target, lookup),
                 Some("probe") => probe(output.clone()).await,
                 _ => false,
             }
@@ -108,7 +108,7 @@ fn jsonpath(spec: &serde_json::Map<String, Value>, value: &Value, lookup: &Looku
         }
         other => other,
     };
-    let found: Vec<Value> = path.query(value).into_iter().cloned().collect();
+    let found: Vec<&Value> = path.query(value).into_iter().collect();
     let mut ok = !found.is_empty();
     if let Some(count) = spec.get("count").and_then(Value::as_u64) {
         ok = found.len() as u64 == count;
@@ -119,7 +119,7 @@ fn jsonpath(spec: &serde_json::Map<String, Value>, value: &Value, lookup: &Looku
             Value::Array(list) => {
                 list.len() == found.len() && list.iter().zip(&found).all(|(a, b)| loose_eq(a, b))
             }
-            one => found.len() == 1 && loose_eq(&found[0], &one),
+            one => matches!(found.as_slice(), [only] if loose_eq(only, &one)),
         };
     }
     ok

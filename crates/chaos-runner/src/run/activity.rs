@@ -46,11 +46,13 @@ impl Context<'_> {
         // An activity that ran stays in the journal even when the pause
         // after it is interrupted.
         let (entry, step) = self.execute(activity).await?;
-        sink.push(entry.clone());
+        sink.push(entry);
         step?;
-        controls
-            .after_activity(&self.hooks(), activity, &entry)
-            .await?;
+        if let Some(entry) = sink.last() {
+            controls
+                .after_activity(&self.hooks(), activity, entry)
+                .await?;
+        }
         Ok(())
     }
 
