@@ -4,6 +4,13 @@ use serde_json::{Value, json};
 
 use jiff::Timestamp;
 
+/// A JSON object of `pairs`, in their order, the values moved in: the
+/// `json!` macro would copy each value through serde, a whole hypothesis'
+/// entries or a process' output.
+pub(crate) fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+}
+
 /// A time as Python's `datetime.isoformat()` writes a UTC instant:
 /// `2026-11-25T03:41:53.715862+00:00` (no fraction when it is zero).
 pub(crate) fn iso(t: Timestamp) -> String {

@@ -155,11 +155,11 @@ async fn process(provider: &Value, environment: &Map<String, Value>) -> Result<V
     };
     let status = status.map_err(|e| format!("cannot run '{path}': {e}"))?;
     group.disarm();
-    Ok(json!({
-        "status": status.code().unwrap_or(-1),
-        "stdout": stdout,
-        "stderr": stderr,
-    }))
+    Ok(crate::journal::object([
+        ("status", json!(status.code().unwrap_or(-1))),
+        ("stdout", Value::String(stdout)),
+        ("stderr", Value::String(stderr)),
+    ]))
 }
 
 /// A process' output as text: UTF-16 (either byte order) when it starts
@@ -333,7 +333,11 @@ async fn http(provider: &Value) -> Result<Value, String> {
     } else {
         Value::String(text_body)
     };
-    Ok(json!({"status": status, "headers": response_headers, "body": body}))
+    Ok(crate::journal::object([
+        ("status", json!(status)),
+        ("headers", Value::Object(response_headers)),
+        ("body", body),
+    ]))
 }
 
 /// A JSON value as a command-line or form argument.

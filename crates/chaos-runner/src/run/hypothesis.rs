@@ -96,7 +96,10 @@ impl Context<'_> {
         if met {
             self.say("INFO", "Steady state hypothesis is met!");
         }
-        let result = json!({"steady_state_met": met, "probes": probes});
+        let result = crate::journal::object([
+            ("steady_state_met", Value::Bool(met)),
+            ("probes", Value::Array(probes)),
+        ]);
         controls
             .after_hypothesis(&self.hooks(), hypothesis, &result)
             .await?;

@@ -38,7 +38,11 @@ impl State {
         journal.insert("deviated".into(), json!(self.deviated));
         journal.insert(
             "steady_states".into(),
-            json!({"before": self.before, "after": self.after, "during": self.during}),
+            crate::journal::object([
+                ("before", self.before),
+                ("after", self.after),
+                ("during", Value::Array(self.during)),
+            ]),
         );
         journal.insert("run".into(), Value::Array(self.runs));
         journal.insert("rollbacks".into(), Value::Array(self.rollbacks));
