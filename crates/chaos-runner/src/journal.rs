@@ -14,9 +14,12 @@ pub(crate) fn object<const N: usize>(pairs: [(&str, Value); N]) -> Value {
 /// A time as Python's `datetime.isoformat()` writes a UTC instant:
 /// `2026-11-25T03:41:53.715862+00:00` (no fraction when it is zero).
 pub(crate) fn iso(t: Timestamp) -> String {
-    let z = t.to_zoned(jiff::tz::TimeZone::UTC);
-    let micros = z.subsec_nanosecond() / 1000;
-    let base = format!(
+    use std::fmt::Write as _;
+    // The civil time at offset zero, without a zoned time's time zone.
+    let z = jiff::tz::Offset::UTC.to_datetime(t);
+    let mut out = String::with_capacity(32);
+    let _ = write!(
+        out,
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         z.year(),
         z.month(),
@@ -25,11 +28,12 @@ pub(crate) fn iso(t: Timestamp) -> String {
         z.minute(),
         z.second()
     );
-    if micros == 0 {
-        format!("{base}+00:00")
-    } else {
-        format!("{base}.{micros:06}+00:00")
+    let micros = z.subsec_nanosecond() / 1000;
+    if micros != 0 {
+        let _ = write!(out, ".{micros:06}");
     }
+    out.push_str("+00:00");
+    out
 }
 
 /// Seconds between two instants, at microsecond resolution as Python's
