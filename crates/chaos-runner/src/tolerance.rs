@@ -305,13 +305,16 @@ pub(crate) fn compile_error(tolerance: &Value, lookup: &Lookup<'_>) -> Option<St
 
 /// A regular expression with Python's `re.search` semantics: `$` (outside
 /// a class, unescaped) also matches before a final newline, and a `{` that
-/// does not start a repetition (`{name}`) is a literal brace.
+/// does not start a repetition (`{name}`) is a literal brace, and the
+/// Unicode property classes Python does not have (`\p`, `\P`) are refused
+/// as Python refuses them, whatever tables the regex crate was built with.
 pub(crate) fn compile_regex(pattern: &str) -> Result<regex::Regex, String> {
-    regex::Regex::new(&python_regex(pattern))
-        .map_err(|e| format!("invalid regular expression '{pattern}': {e}"))
+    let invalid =
+        |e: &dyn std::fmt::Display| format!("invalid regular expression '{pattern}': {e}");
+    regex::Regex::new(&python_regex(pattern).map_err(|e| invalid(&e))?).map_err(|e| invalid(&e))
 }
 
-fn python_regex(pattern: &str) -> String {
+fn python_regex(pattern: &str) -> Result<String, String> {
     let mut out = String::with_capacity(pattern.len() + 8);
     let chars: Vec<char> = pattern.chars().collect();
     let mut i = 0;
@@ -321,6 +324,9 @@ fn python_regex(pattern: &str) -> String {
         match c {
             '\\' => {
                 out.push(c);
+                if let Some(next @ ('p' | 'P')) = chars.get(i + 1) {
+                    return Err(format!("bad escape \\{next} at position {i}"));
+                }
                 if let Some(next) = chars.get(i + 1) {
                     // Python's \Z is the very end.
                     out.push(if *next == 'Z' { 'z' } else { *next });
@@ -366,7 +372,7 @@ fn python_regex(pattern: &str) -> String {
         out.push(c);
         i += 1;
     }
-    out
+    Ok(out)
 }
 
 /// Whether `{…}` at the start of `rest` is a repetition.
@@ -411,10 +417,17 @@ mod dialect_tests {
         assert!(search("^\\w+$", "été"));
         assert!(search("\\d", "٣"));
         assert!(search("\\bété\\b", "un été chaud"));
-        // Python has no Unicode property classes ("bad escape \p"). (The
-        // one-letter `\pL` is refused by the release build, whose regex
-        // has no general categories; tests link mockito's, which has.)
-        assert!(compile_regex("\\p{Greek}").is_err());
+        // Python has no Unicode property classes.
+        for (pattern, reason) in [
+            ("\\p{Greek}", "bad escape \\p at position 0"),
+            ("a\\PL", "bad escape \\P at position 1"),
+            ("[\\pL]", "bad escape \\p at position 1"),
+        ] {
+            let error = compile_regex(pattern).unwrap_err();
+            assert!(error.contains(reason), "{pattern}: {error}");
+        }
+        // An escaped backslash before a p is a backslash and a p.
+        assert!(search("\\\\p", "a\\p"));
     }
 
     proptest::proptest! {
