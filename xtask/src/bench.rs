@@ -383,7 +383,7 @@ fn measure(
         .arg(options.warmup.to_string())
         .arg("--export-json")
         .arg(&json_path);
-    for c in contenders {
+    for c in running_order(contenders) {
         hyperfine.arg("-n").arg(c.name).arg(shell_words(&c.argv));
     }
     let status = hyperfine
@@ -449,6 +449,26 @@ fn measure(
         section.push('\n');
     }
     Ok(section)
+}
+
+/// The order hyperfine runs the contenders in: the floor, then chaosprom,
+/// then the peers, then Python. hyperfine runs each command's runs in one
+/// block, so a contender inherits the machine its predecessor leaves:
+/// after the peers' 560 MiB and Python's minute of 740 MiB queries on the
+/// large range, the page cache and Prometheus' heap are not what curl
+/// measured on. The floor and the program under test run back to back;
+/// the heaviest run last. The table keeps the listing order.
+fn running_order(contenders: &[Contender]) -> Vec<&Contender> {
+    let rank = |name: &str| match name {
+        "curl" => 0,
+        "chaosprom" => 1,
+        "peer" => 2,
+        "peer+rustls" => 3,
+        _ => 4,
+    };
+    let mut order: Vec<&Contender> = contenders.iter().collect();
+    order.sort_by_key(|c| rank(c.name));
+    order
 }
 
 /// The median peak RSS (KiB) of five runs of each contender, from GNU
