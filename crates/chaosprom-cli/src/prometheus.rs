@@ -388,14 +388,27 @@ pub(crate) async fn assert(
         code: 2,
         message: format!("assert: {message}"),
     };
+    // JSON has no NaN or infinities (serde_json makes them null): they go
+    // as Prometheus writes them, for the tolerance to judge.
+    let number = |x: f64| -> serde_json::Value {
+        if x.is_finite() {
+            json!(x)
+        } else if x.is_nan() {
+            json!("NaN")
+        } else if x > 0.0 {
+            json!("+Inf")
+        } else {
+            json!("-Inf")
+        }
+    };
     let (function, mut args) = match (
         criterion.below,
         criterion.above,
         criterion.between.as_deref(),
     ) {
-        (Some(x), _, _) => ("below", json!({"threshold": x})),
-        (_, Some(x), _) => ("above", json!({"threshold": x})),
-        (_, _, Some([a, b])) => ("between", json!({"lower": a, "upper": b})),
+        (Some(x), _, _) => ("below", json!({"threshold": number(x)})),
+        (_, Some(x), _) => ("above", json!({"threshold": number(x)})),
+        (_, _, Some([a, b])) => ("between", json!({"lower": number(*a), "upper": number(*b)})),
         _ => return Err(usage("give --below X, --above X or --between A B".into())),
     };
     args["series"] = series.into();

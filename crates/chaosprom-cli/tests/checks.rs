@@ -267,6 +267,18 @@ fn assert_and_alert_state_from_a_shell() {
         ),
         (vec!["assert", a], 2, "--below"),
         (
+            vec!["assert", a, "--below", "NaN"],
+            2,
+            "invalid threshold: NaN compares with nothing",
+        ),
+        (vec!["assert", a, "--below", "inf"], 0, "ok: "),
+        (vec!["assert", a, "--above", "-inf"], 0, "ok: "),
+        (
+            vec!["assert", a, "--between", "-inf", "4"],
+            1,
+            "wanted between -inf and 4",
+        ),
+        (
             vec!["assert", a, "--below", "1", "--above", "2"],
             2,
             "cannot be used with",

@@ -402,7 +402,7 @@ fn series_name(metric: &Value) -> String {
 /// with an error naming it.
 pub fn check_from_arguments(function: &str, args: &Value) -> Result<Check, Error> {
     let number = |name: &'static str| -> Result<f64, Error> {
-        match &args[name] {
+        let value = match &args[name] {
             Value::Number(n) => n
                 .as_f64()
                 .ok_or_else(|| Error::invalid(name, "expected a number")),
@@ -413,7 +413,13 @@ pub fn check_from_arguments(function: &str, args: &Value) -> Result<Check, Error
                 name,
                 format!("expected a number, found {other}"),
             )),
+        }?;
+        // "NaN" as a string reads as NaN, and a tolerance against it
+        // could never hold.
+        if value.is_nan() {
+            return Err(Error::invalid(name, "NaN compares with nothing"));
         }
+        Ok(value)
     };
     let choice = |name: &'static str, default: &str, allowed: &[&str]| -> Result<String, Error> {
         let text = match &args[name] {
@@ -487,17 +493,6 @@ pub fn check_from_arguments(function: &str, args: &Value) -> Result<Check, Error
             ));
         }
     };
-    for (name, value) in [
-        ("threshold", &args["threshold"]),
-        ("lower", &args["lower"]),
-        ("upper", &args["upper"]),
-    ] {
-        if let Value::Number(n) = value {
-            if n.as_f64().is_some_and(f64::is_nan) {
-                return Err(Error::invalid(name, "NaN compares with nothing"));
-            }
-        }
-    }
     let series: Series = choice("series", "all", &["all", "any", "none"])?.parse()?;
     let no_data = match choice("no_data", "fail", &["fail", "pass"])?.as_str() {
         "pass" => NoData::Pass,

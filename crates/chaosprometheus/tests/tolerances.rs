@@ -295,6 +295,24 @@ async fn what_cannot_be_judged_is_an_error_naming_the_argument() {
             vector(&[]),
             "expected a number, found 'abc'",
         ),
+        (
+            "below",
+            json!({"threshold": "NaN"}),
+            vector(&[]),
+            "invalid threshold: NaN compares with nothing",
+        ),
+        (
+            "between",
+            json!({"lower": 0, "upper": " NaN "}),
+            vector(&[]),
+            "invalid upper: NaN compares with nothing",
+        ),
+        (
+            "equals",
+            json!({"expected": "NaN"}),
+            vector(&[]),
+            "invalid expected: NaN compares with nothing",
+        ),
     ] {
         let err = call(function, args.clone(), value.clone())
             .await
