@@ -412,16 +412,17 @@ pub async fn dispatch(
                 verify_tls: None,
             };
             let aggregate = text("aggregate").map(|a| a.parse()).transpose()?;
-            json!(
+            number_output(
+                spec.name,
                 crate::checks::query_value(
                     &args_,
                     aggregate,
                     number("no_data"),
                     configuration,
-                    secrets
+                    secrets,
                 )
-                .await?
-            )
+                .await?,
+            )?
         }
         (_, "alert_state") => {
             let labels = args
@@ -440,15 +441,16 @@ pub async fn dispatch(
                 .await?
             )
         }
-        (_, "sample_age") => json!(
+        (_, "sample_age") => number_output(
+            spec.name,
             crate::checks::sample_age(
                 &text("query").unwrap_or_default(),
                 number("timeout"),
                 configuration,
-                secrets
+                secrets,
             )
-            .await?
-        ),
+            .await?,
+        )?,
         (_, "time_to_recover") => {
             let span = |name: &str, default: &str| match args.get(name) {
                 Some(Value::Number(n)) => format!("{n}s"),
@@ -463,7 +465,10 @@ pub async fn dispatch(
                 interval: span("interval", "5s"),
                 series: text("series").unwrap_or_else(|| "all".to_owned()),
             };
-            json!(crate::checks::time_to_recover(&args_, configuration, secrets).await?)
+            number_output(
+                spec.name,
+                crate::checks::time_to_recover(&args_, configuration, secrets).await?,
+            )?
         }
         (_, "compare_to_baseline") => {
             let args_ = crate::checks::BaselineArgs {
@@ -474,7 +479,10 @@ pub async fn dispatch(
                 when: text("when"),
                 timeout: number("timeout"),
             };
-            json!(crate::checks::compare_to_baseline(&args_, configuration, secrets).await?)
+            number_output(
+                spec.name,
+                crate::checks::compare_to_baseline(&args_, configuration, secrets).await?,
+            )?
         }
         (_, "compute_mean") => {
             let mut args_ = ComputeMeanArgs::new(text("query").unwrap_or_default());
@@ -484,14 +492,34 @@ pub async fn dispatch(
             if let Some(m) = text("mean_type") {
                 args_.mean_type = m;
             }
-            json!(probes::compute_mean(&args_, configuration, secrets).await?)
+            number_output(
+                spec.name,
+                probes::compute_mean(&args_, configuration, secrets).await?,
+            )?
         }
         (_, _) => {
             let window = text("window").unwrap_or_else(|| "1d".to_owned());
-            json!(probes::nodes_cpu_usage_mean(&window, configuration, secrets).await?)
+            number_output(
+                spec.name,
+                probes::nodes_cpu_usage_mean(&window, configuration, secrets).await?,
+            )?
         }
     };
     Ok(Activity::Output(output))
+}
+
+/// A probe's number as JSON, which has no NaN or infinities: serde_json
+/// would make one null, and the journal would show a probe that succeeded
+/// without its answer.
+fn number_output(function: &str, value: f64) -> Result<Value, Error> {
+    serde_json::Number::from_f64(value)
+        .map(Value::Number)
+        .ok_or_else(|| {
+            Error::invalid(
+                "output",
+                format!("{function} returned {value}, which JSON cannot hold"),
+            )
+        })
 }
 
 /// Whether `module` (this extension's) has `function`, e.g.
@@ -699,4 +727,27 @@ pub fn discover() -> Value {
         "target": "prometheus",
         "activities": activities,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_number_json_cannot_hold_is_an_error_not_null() {
+        assert_eq!(number_output("sample_age", 1.5).unwrap(), json!(1.5));
+        for (value, shown) in [
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            let err = number_output("compute_mean", value)
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                err,
+                format!("invalid output: compute_mean returned {shown}, which JSON cannot hold")
+            );
+        }
+    }
 }

@@ -28,29 +28,59 @@ impl FromStr for MeanType {
     }
 }
 
-/// The mean of `values`, or why there is none.
+/// The mean of `values`, or why there is none. NaN and infinities are
+/// refused: their mean is no number a journal can hold, and the
+/// compensated sum turns an infinity into NaN.
 pub(crate) fn mean(values: &[f64], kind: MeanType) -> Result<f64, String> {
     if values.is_empty() {
         return Err("the query returned no data points".to_owned());
     }
-    let n = values.len() as f64;
+    let name = match kind {
+        MeanType::Arithmetic => "arithmetic",
+        MeanType::Geometric => "geometric",
+        MeanType::Harmonic => "harmonic",
+    };
     if kind != MeanType::Arithmetic {
         if let Some(bad) = values.iter().find(|v| v.is_nan() || **v <= 0.0) {
             return Err(format!(
-                "the {} mean needs values above zero, found {bad}",
-                if kind == MeanType::Geometric {
-                    "geometric"
-                } else {
-                    "harmonic"
-                }
+                "the {name} mean needs values above zero, found {}",
+                sample(*bad)
             ));
         }
     }
-    Ok(match kind {
+    if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+        return Err(format!(
+            "the {name} mean needs finite values, found {}",
+            sample(*bad)
+        ));
+    }
+    let n = values.len() as f64;
+    let result = match kind {
         MeanType::Arithmetic => sum(values.iter().copied()) / n,
         MeanType::Geometric => (sum(values.iter().map(|v| v.ln())) / n).exp(),
         MeanType::Harmonic => n / sum(values.iter().map(|v| 1.0 / v)),
-    })
+    };
+    if !result.is_finite() {
+        // Only a sum past the largest float gets here (the compensated
+        // sum then gives NaN).
+        return Err(format!(
+            "the {name} mean of these values overflows a 64-bit number"
+        ));
+    }
+    Ok(result)
+}
+
+/// A value as Prometheus writes it (`NaN`, `+Inf`, `-Inf`).
+fn sample(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".to_owned()
+    } else if v == f64::INFINITY {
+        "+Inf".to_owned()
+    } else if v == f64::NEG_INFINITY {
+        "-Inf".to_owned()
+    } else {
+        v.to_string()
+    }
 }
 
 /// A compensated (Neumaier) sum, so that long series of samples do not
@@ -96,6 +126,25 @@ mod tests {
             assert!(mean(&[f64::NAN], kind).is_err());
         }
         assert_eq!(mean(&[-1.0, 1.0], MeanType::Arithmetic), Ok(0.0));
+        // Infinities and NaN have no mean a journal can hold: the
+        // compensated sum made [+Inf, 1] NaN, which became null.
+        for (values, found) in [
+            (&[f64::INFINITY, 1.0][..], "found +Inf"),
+            (&[1.0, f64::NEG_INFINITY][..], "found -Inf"),
+            (&[f64::NAN][..], "found NaN"),
+        ] {
+            let err = mean(values, MeanType::Arithmetic).unwrap_err();
+            assert!(err.contains(found), "{values:?}: {err}");
+        }
+        let err = mean(&[f64::INFINITY], MeanType::Geometric).unwrap_err();
+        assert!(err.contains("finite values, found +Inf"), "{err}");
+        assert!(
+            mean(&[f64::NEG_INFINITY], MeanType::Harmonic)
+                .unwrap_err()
+                .contains("above zero, found -Inf")
+        );
+        let err = mean(&[f64::MAX, f64::MAX], MeanType::Arithmetic).unwrap_err();
+        assert!(err.contains("overflows a 64-bit number"), "{err}");
         assert!(
             "median"
                 .parse::<MeanType>()

@@ -161,6 +161,28 @@ async fn every_probe_against_a_real_prometheus() {
             .contains("needs values above zero, found 0"),
         "{zero}"
     );
+    // Infinities have no mean a journal can hold: this succeeded with a
+    // null output (the compensated sum made [+Inf, …] NaN).
+    for (query, found) in [
+        ("chaos_const / 0", "found +Inf"),
+        ("-chaos_const / 0", "found -Inf"),
+        ("chaos_const * 0 / 0", "found NaN"),
+    ] {
+        let err = dispatch(
+            "chaosprometheus.probes",
+            "compute_mean",
+            &json!({"query": query, "window": "1h"}),
+            &configuration,
+            &json!({}),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("arithmetic mean needs finite values") && err.contains(found),
+            "{query}: {err}"
+        );
+    }
 
     let bad = dispatch(
         "chaosprometheus.probes",
