@@ -262,7 +262,9 @@ impl Pushgateway {
     }
 
     /// Pushes metrics already in the text exposition format, as read from a
-    /// file (`# TYPE`/`# HELP` lines and samples).
+    /// file (`# TYPE`/`# HELP` lines and samples). A missing final newline
+    /// is added: the Pushgateway refuses a last line without one
+    /// ("unexpected end of input stream").
     pub async fn push_text<K, V>(
         &self,
         method: PushMethod,
@@ -275,7 +277,14 @@ impl Pushgateway {
         V: AsRef<str>,
     {
         let path = group_path(job, &grouping(grouping_key)?)?;
-        self.send_text(method, &path, text.into()).await
+        let mut text: Bytes = text.into();
+        if text.last().is_some_and(|b| *b != b'\n') {
+            let mut lines = Vec::with_capacity(text.len() + 1);
+            lines.extend_from_slice(&text);
+            lines.push(b'\n');
+            text = Bytes::from(lines);
+        }
+        self.send_text(method, &path, text).await
     }
 
     /// Deletes the group (`DELETE`).

@@ -131,11 +131,26 @@ async fn text_pushes_and_counters_arrive() {
         .push("backup", [("instance", "db-2")], &reg)
         .await
         .unwrap();
+    // A file whose last line has no newline: the gateway alone refuses it
+    // ("unexpected end of input stream").
+    gateway
+        .push_text(
+            PushMethod::Post,
+            "backup",
+            [("instance", "db-3")],
+            "# TYPE backup_ok gauge\nbackup_ok 0",
+        )
+        .await
+        .unwrap();
     let metrics = http::get(&format!("{}/metrics", server.url()))
         .unwrap()
         .body;
     assert!(
         metrics.contains(r#"backup_ok{instance="db-1",job="backup"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"backup_ok{instance="db-3",job="backup"} 0"#),
         "{metrics}"
     );
     assert!(
