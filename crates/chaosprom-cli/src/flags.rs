@@ -560,8 +560,9 @@ impl Window {
 // Prometheus and Pushgateway commands).
 #[derive(Debug, Args)]
 pub(crate) struct Connection {
-    /// A header for every request, as NAME=VALUE (repeatable).
-    #[arg(long = "header", value_name = "K=V", value_parser = key_value)]
+    /// A header for every request, as NAME=VALUE or 'NAME: VALUE'
+    /// (repeatable).
+    #[arg(long = "header", value_name = "K=V", value_parser = HeaderParser)]
     pub(crate) headers: Vec<(String, String)>,
     /// Basic auth user.
     #[arg(long)]
@@ -629,6 +630,50 @@ pub(crate) fn seconds_arg(s: &str) -> Result<f64, String> {
             "expected a positive time span of at most {} s (one day), found '{s}'",
             max.as_secs()
         )),
+    }
+}
+
+/// `--header`: `NAME=VALUE`, or `NAME: VALUE` as curl takes it (a header
+/// name holds neither `=` nor `:`, so the first of them ends it). An error
+/// never shows the value, which is often a token.
+pub(crate) fn header(s: &str) -> Result<(String, String), String> {
+    match s.find(['=', ':']) {
+        Some(at) if !s[..at].trim().is_empty() => {
+            let (name, value) = (s[..at].trim(), &s[at + 1..]);
+            let value = if s.as_bytes()[at] == b':' {
+                value.trim_start()
+            } else {
+                value
+            };
+            Ok((name.to_owned(), value.to_owned()))
+        }
+        _ => Err("expected NAME=VALUE or 'NAME: VALUE' (the value is not shown here)".to_owned()),
+    }
+}
+
+/// `--header`'s parser: clap's own error for a refused value quotes it,
+/// and a header's value is often a token.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeaderParser;
+
+impl clap::builder::TypedValueParser for HeaderParser {
+    type Value = (String, String);
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let refused = |reason: &str| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for '--header <K=V>': {reason}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value.to_str().ok_or_else(|| refused("not UTF-8"))?;
+        header(text).map_err(|reason| refused(&reason))
     }
 }
 

@@ -249,6 +249,8 @@ fn push_and_delete_take_the_auth_and_header_flags_and_keep_dot_values() {
             "pw",
             "--header",
             "X-Org=a",
+            "--header",
+            "X-Team:  sre=on-call",
         ],
         &[],
         b"m 1\n",
@@ -278,6 +280,8 @@ fn push_and_delete_take_the_auth_and_header_flags_and_keep_dot_values() {
     // base64("al:pw"), lower-cased with the rest of the head.
     assert!(push.contains("authorization: basic yww6chc="), "{push}");
     assert!(push.contains("x-org: a"), "{push}");
+    // As curl takes it, the value's leading blanks trimmed.
+    assert!(push.contains("x-team: sre=on-call\r\n"), "{push}");
     assert!(
         delete.starts_with("delete /metrics/job@base64/li4=/k@base64/lg== http/1.1"),
         "{delete}"
