@@ -3,6 +3,7 @@
 use std::str::FromStr;
 
 use crate::Error;
+use crate::tolerances::number_text;
 
 /// Which mean `compute_mean` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,14 +45,14 @@ pub(crate) fn mean(values: &[f64], kind: MeanType) -> Result<f64, String> {
         if let Some(bad) = values.iter().find(|v| v.is_nan() || **v <= 0.0) {
             return Err(format!(
                 "the {name} mean needs values above zero, found {}",
-                sample(*bad)
+                number_text(*bad)
             ));
         }
     }
     if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
         return Err(format!(
             "the {name} mean needs finite values, found {}",
-            sample(*bad)
+            number_text(*bad)
         ));
     }
     let n = values.len() as f64;
@@ -68,19 +69,6 @@ pub(crate) fn mean(values: &[f64], kind: MeanType) -> Result<f64, String> {
         ));
     }
     Ok(result)
-}
-
-/// A value as Prometheus writes it (`NaN`, `+Inf`, `-Inf`).
-fn sample(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".to_owned()
-    } else if v == f64::INFINITY {
-        "+Inf".to_owned()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".to_owned()
-    } else {
-        v.to_string()
-    }
 }
 
 /// A compensated (Neumaier) sum, so that long series of samples do not

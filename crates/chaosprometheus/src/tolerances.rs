@@ -280,7 +280,8 @@ fn offender(name: &str, (t, v): Point, wanted: &str) -> String {
     format!("{name} = {} at {at}, wanted {wanted}", number_text(v))
 }
 
-fn number_text(v: f64) -> String {
+/// A value as Prometheus writes it (`NaN`, `+Inf`, `-Inf`).
+pub(crate) fn number_text(v: f64) -> String {
     if v.is_nan() {
         "NaN".into()
     } else if v == f64::INFINITY {
