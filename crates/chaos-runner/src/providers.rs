@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chaosprom_http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use chaosprom_http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, LOCATION};
 use chaosprom_http::{Bytes, HttpOptions, Method, Transport, Url};
 use serde_json::{Map, Value, json};
 
@@ -269,8 +269,6 @@ async fn http(provider: &Value) -> Result<Value, String> {
         .get("verify_tls")
         .and_then(Value::as_bool)
         .unwrap_or(true);
-    let origin = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
-    let transport = Transport::new(&origin, options).map_err(|e| e.to_string())?;
     let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::new();
     let mut json_body = false;
     if let Some(Value::Object(map)) = provider.get("headers") {
@@ -310,26 +308,38 @@ async fn http(provider: &Value) -> Result<Value, String> {
         }
         _ => Bytes::new(),
     };
-    let answer = transport
-        .send(method, &url, &headers, body, |_| false)
-        .await
-        .map_err(|e| e.to_string())?;
+    let answer = follow(method, url, headers, body, &options).await?;
     let status = answer.status().as_u16();
+    // Header names as most servers write them (hyper keeps them in lower
+    // case; chaoslib's requests keeps the server's spelling), repeated
+    // headers joined with ", " as requests joins them.
     let mut response_headers = Map::new();
     for (name, value) in answer.headers() {
-        response_headers.insert(
-            name.to_string(),
-            Value::String(String::from_utf8_lossy(value.as_bytes()).into_owned()),
-        );
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        match response_headers.entry(canonical(name.as_str())) {
+            serde_json::map::Entry::Vacant(slot) => {
+                slot.insert(Value::String(value));
+            }
+            serde_json::map::Entry::Occupied(mut slot) => {
+                if let Value::String(joined) = slot.get_mut() {
+                    joined.push_str(", ");
+                    joined.push_str(&value);
+                }
+            }
+        }
     }
-    let is_json = response_headers
-        .get("content-type")
-        .and_then(Value::as_str)
-        .is_some_and(|ct| ct.contains("application/json"));
+    // chaoslib parses the body only when the type is exactly this, and
+    // fails the activity when it does not parse.
+    let is_json = answer
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes() == b"application/json");
     let bytes = answer.bytes().await.map_err(|e| e.to_string())?;
     let text_body = String::from_utf8_lossy(&bytes).into_owned();
     let body = if is_json {
-        serde_json::from_str(&text_body).unwrap_or(Value::String(text_body))
+        serde_json::from_str(&text_body).map_err(|e| {
+            format!("the answer ({status}) says application/json, but its body is not JSON: {e}")
+        })?
     } else {
         Value::String(text_body)
     };
@@ -338,6 +348,114 @@ async fn http(provider: &Value) -> Result<Value, String> {
         ("headers", Value::Object(response_headers)),
         ("body", body),
     ]))
+}
+
+/// How many redirects are followed, as requests follows them.
+const MAX_REDIRECTS: usize = 30;
+
+/// Sends the request and follows redirects as chaoslib's requests does:
+/// 301 (for a POST), 302 and 303 become a GET without a body (HEAD stays
+/// HEAD), 307 and 308 keep the method and the body; a body's headers go
+/// with the body, and `Authorization` is not sent to another host.
+async fn follow(
+    mut method: Method,
+    mut url: Url,
+    mut headers: Vec<(HeaderName, HeaderValue)>,
+    mut body: Bytes,
+    options: &HttpOptions,
+) -> Result<chaosprom_http::Response, String> {
+    let mut transport = transport_for(&url, options)?;
+    let mut redirects = 0;
+    loop {
+        let answer = transport
+            .send(method.clone(), &url, &headers, body.clone(), |_| false)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = answer.status().as_u16();
+        let location = match status {
+            301 | 302 | 303 | 307 | 308 => answer.headers().get(LOCATION),
+            _ => None,
+        };
+        let Some(location) = location else {
+            return Ok(answer);
+        };
+        let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
+        let next = url
+            .join(&location)
+            .map_err(|e| format!("{status} to an invalid location '{location}': {e}"))?;
+        redirects += 1;
+        if redirects > MAX_REDIRECTS {
+            return Err(format!(
+                "Exceeded {MAX_REDIRECTS} redirects: the last to {}",
+                chaosprom_http::redact(next.as_str())
+            ));
+        }
+        if !matches!(status, 307 | 308) {
+            if (matches!(status, 302 | 303) && method != Method::HEAD)
+                || (status == 301 && method == Method::POST)
+            {
+                method = Method::GET;
+            }
+            body = Bytes::new();
+            headers.retain(|(name, _)| {
+                !matches!(
+                    name.as_str(),
+                    "content-type" | "content-length" | "transfer-encoding"
+                )
+            });
+        }
+        if strips_auth(&url, &next) {
+            headers.retain(|(name, _)| *name != AUTHORIZATION);
+        }
+        if (next.scheme(), next.host_str(), next.port_or_known_default())
+            != (url.scheme(), url.host_str(), url.port_or_known_default())
+        {
+            transport = transport_for(&next, options)?;
+        }
+        url = next;
+    }
+}
+
+/// A transport for a URL's origin.
+fn transport_for(url: &Url, options: &HttpOptions) -> Result<Transport, String> {
+    let mut origin = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    if let Some(port) = url.port() {
+        origin.push_str(&format!(":{port}"));
+    }
+    Transport::new(&origin, options.clone()).map_err(|e| e.to_string())
+}
+
+/// Whether a redirect from `from` to `to` drops `Authorization`, as
+/// requests' `should_strip_auth` decides: another host, or another scheme
+/// or port, except http to https on the default ports.
+fn strips_auth(from: &Url, to: &Url) -> bool {
+    if from.host_str() != to.host_str() {
+        return true;
+    }
+    if from.scheme() == "http"
+        && to.scheme() == "https"
+        && matches!(from.port(), None | Some(80))
+        && matches!(to.port(), None | Some(443))
+    {
+        return false;
+    }
+    from.scheme() != to.scheme() || from.port_or_known_default() != to.port_or_known_default()
+}
+
+/// `content-type` → `Content-Type`: the spelling Go's servers, nginx and
+/// most others send.
+fn canonical(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        out.push(if upper {
+            c.to_ascii_uppercase()
+        } else {
+            c.to_ascii_lowercase()
+        });
+        upper = c == '-';
+    }
+    out
 }
 
 /// A JSON value as a command-line or form argument.

@@ -119,3 +119,168 @@ async fn var_files_feed_configuration_and_secrets() {
         .unwrap();
     assert_eq!(journal["run"][0]["output"]["stdout"], "${word} hidden\n");
 }
+
+/// Runs one HTTP probe and returns its journal entry.
+async fn one(provider: Value) -> Value {
+    let method = json!([{"type": "probe", "name": "p", "provider": provider}]);
+    let journal = Runner::new()
+        .run(&experiment("unused", &method))
+        .await
+        .unwrap();
+    journal["run"][0].clone()
+}
+
+#[tokio::test]
+async fn redirects_are_followed_as_requests_follows_them() {
+    let mut server = mockito::Server::new_async().await;
+    let url = server.url();
+    // GET: a relative location, then a JSON answer.
+    let moved = server
+        .mock("GET", "/old")
+        .with_status(301)
+        .with_header("location", "/new")
+        .create_async()
+        .await;
+    let new = server
+        .mock("GET", "/new")
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"here": true}"#)
+        .create_async()
+        .await;
+    let run = one(json!({"type": "http", "url": format!("{url}/old")})).await;
+    moved.assert_async().await;
+    new.assert_async().await;
+    assert_eq!(run["output"]["status"], 200, "{run}");
+    assert_eq!(run["output"]["body"], json!({"here": true}));
+
+    // A form POST answered 302 goes on as a GET without the body or its
+    // type.
+    let posted = server
+        .mock("POST", "/form")
+        .with_status(302)
+        .with_header("location", format!("{url}/landing").as_str())
+        .create_async()
+        .await;
+    let landing = server
+        .mock("GET", "/landing")
+        .match_header("content-type", Matcher::Missing)
+        .match_body("")
+        .with_body("landed")
+        .create_async()
+        .await;
+    let run = one(
+        json!({"type": "http", "method": "POST", "url": format!("{url}/form"),
+        "arguments": {"a": 1}}),
+    )
+    .await;
+    posted.assert_async().await;
+    landing.assert_async().await;
+    assert_eq!(run["output"]["body"], "landed", "{run}");
+
+    // 307 keeps the method, the body and its type.
+    let first = server
+        .mock("PUT", "/keep")
+        .with_status(307)
+        .with_header("location", "/kept")
+        .create_async()
+        .await;
+    let kept = server
+        .mock("PUT", "/kept")
+        .match_header("content-type", "application/json")
+        .match_body(Matcher::Json(json!({"a": 1})))
+        .with_status(204)
+        .create_async()
+        .await;
+    let run = one(
+        json!({"type": "http", "method": "PUT", "url": format!("{url}/keep"),
+        "headers": {"Content-Type": "application/json"}, "arguments": {"a": 1}}),
+    )
+    .await;
+    first.assert_async().await;
+    kept.assert_async().await;
+    assert_eq!(run["output"]["status"], 204, "{run}");
+}
+
+#[tokio::test]
+async fn authorization_does_not_follow_to_another_host_and_loops_end() {
+    let mut server = mockito::Server::new_async().await;
+    let url = server.url();
+    let port = url.rsplit(':').next().unwrap().to_owned();
+    // 127.0.0.1 and localhost are the same server but not the same host.
+    let away = server
+        .mock("GET", "/away")
+        .match_header("authorization", "Bearer t0k")
+        .with_status(302)
+        .with_header(
+            "location",
+            format!("http://localhost:{port}/there").as_str(),
+        )
+        .create_async()
+        .await;
+    let there = server
+        .mock("GET", "/there")
+        .match_header("authorization", Matcher::Missing)
+        .with_body("no token here")
+        .create_async()
+        .await;
+    let run = one(json!({"type": "http", "url": format!("{url}/away"),
+        "headers": {"Authorization": "Bearer t0k"}}))
+    .await;
+    away.assert_async().await;
+    there.assert_async().await;
+    assert_eq!(run["output"]["body"], "no token here", "{run}");
+
+    let looping = server
+        .mock("GET", "/loop")
+        .with_status(302)
+        .with_header("location", "/loop")
+        .expect(31)
+        .create_async()
+        .await;
+    let run = one(json!({"type": "http", "url": format!("{url}/loop")})).await;
+    looping.assert_async().await;
+    assert_eq!(run["status"], "failed", "{run}");
+    assert!(
+        run["exception"][0]
+            .as_str()
+            .unwrap()
+            .contains("Exceeded 30 redirects"),
+        "{run}"
+    );
+}
+
+#[tokio::test]
+async fn headers_and_bodies_read_as_chaoslib_reads_them() {
+    let mut server = mockito::Server::new_async().await;
+    let url = server.url();
+    server
+        .mock("GET", "/dup")
+        .with_header("x-dup", "a")
+        .with_header("x-dup", "b")
+        .with_header("content-type", "application/json; charset=utf-8")
+        .with_body(r#"{"n": 1}"#)
+        .create_async()
+        .await;
+    server
+        .mock("GET", "/broken")
+        .with_header("content-type", "application/json")
+        .with_body("{not json")
+        .create_async()
+        .await;
+    let run = one(json!({"type": "http", "url": format!("{url}/dup")})).await;
+    let headers = &run["output"]["headers"];
+    // Names as servers write them, repeats joined as requests joins them.
+    assert_eq!(headers["X-Dup"], "a, b", "{run}");
+    assert_eq!(headers["Content-Type"], "application/json; charset=utf-8");
+    // chaoslib parses the body only for exactly application/json.
+    assert_eq!(run["output"]["body"], r#"{"n": 1}"#);
+    let run = one(json!({"type": "http", "url": format!("{url}/broken")})).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    assert!(
+        run["exception"][0]
+            .as_str()
+            .unwrap()
+            .contains("says application/json, but its body is not JSON"),
+        "{run}"
+    );
+}
