@@ -284,3 +284,20 @@ async fn headers_and_bodies_read_as_chaoslib_reads_them() {
         "{run}"
     );
 }
+
+#[tokio::test]
+async fn query_arguments_are_encoded_as_requests_encodes_them() {
+    let mut server = mockito::Server::new_async().await;
+    // A list repeats its key, None is left out, True and 1e-05 are
+    // written as Python writes them.
+    let get = server
+        .mock("GET", "/q")
+        .match_query(Matcher::Exact("k=a&k=b&flag=True&small=1e-05".into()))
+        .create_async()
+        .await;
+    let run = one(json!({"type": "http", "url": format!("{}/q", server.url()),
+        "arguments": {"k": ["a", null, "b"], "none": null, "flag": true, "small": 0.00001}}))
+    .await;
+    get.assert_async().await;
+    assert_eq!(run["output"]["status"], 200, "{run}");
+}
