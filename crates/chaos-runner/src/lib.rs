@@ -29,6 +29,7 @@ mod journal;
 mod jsonpath;
 mod load;
 mod providers;
+mod pystr;
 mod run;
 mod substitute;
 mod tolerance;

@@ -114,17 +114,9 @@ fn substitute_str(s: &str, lookup: &Lookup<'_>) -> Value {
     Value::String(out)
 }
 
-/// A value inside a longer string, as Python's `str()` writes scalars
-/// (`True`, `None`, `1.5`); lists and mappings as JSON.
+/// A value inside a longer string, as Python's `str()` writes it.
 fn as_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Null => "None".into(),
-        Value::Number(n) => n.to_string(),
-        other => other.to_string(),
-    }
+    crate::pystr::python_str(v)
 }
 
 #[cfg(test)]
@@ -167,6 +159,8 @@ mod tests {
             ),
             (json!("http://$host:$port"), json!("http://prom:9090")),
             (json!("on=${flag} r=${ratio}"), json!("on=True r=0.5")),
+            // as Python's str() writes them, not as JSON
+            (json!("l=${list} n=${nothing}"), json!("l=[1, 2] n=None")),
             (json!("Bearer ${token}"), json!("Bearer s3cr3t")),
             (json!("${user}"), json!("bob")),
             // configuration wins over secrets

@@ -77,7 +77,8 @@ fn provider_secrets_reach_a_prometheus_behind_basic_auth_at_any_depth() {
     assert!(exception.contains("401"), "{exception}");
 
     // Nested secrets resolve at any depth: the environment's value is in
-    // the mapping `${deeper}` stands for.
+    // the mapping `${deeper}` stands for, written as Python's str() writes
+    // a dict.
     let mut nested = experiment(json!(["nested"]));
     nested["method"] = json!([{"type": "action", "name": "echo",
         "provider": {"type": "process", "path": "echo", "arguments": ["${deeper}"]}}]);
@@ -88,7 +89,7 @@ fn provider_secrets_reach_a_prometheus_behind_basic_auth_at_any_depth() {
         &env,
     );
     let stdout = j["run"][0]["output"]["stdout"].as_str().unwrap_or_default();
-    assert_eq!(stdout, "{\"prometheus_password\":\"hunter2\"}\n", "{j}");
+    assert_eq!(stdout, "{'prometheus_password': 'hunter2'}\n", "{j}");
 }
 
 #[test]

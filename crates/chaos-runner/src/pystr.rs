@@ -1,0 +1,163 @@
+//! Values written into text as Python's `str()` writes them, which is how
+//! chaoslib writes a provider's arguments and a `${key}` substituted
+//! inside a longer string.
+
+use serde_json::Value;
+
+/// Python's `str()` of a value read from JSON: a string as it is, `True`,
+/// `None`, `3`, `2.0`, `1e-05`, `[1, 'a']`, `{'k': 'v'}`.
+pub(crate) fn python_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => {
+            let mut out = String::new();
+            repr(other, &mut out);
+            out
+        }
+    }
+}
+
+/// Python's `repr()`.
+fn repr(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("None"),
+        Value::Bool(true) => out.push_str("True"),
+        Value::Bool(false) => out.push_str("False"),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if n.is_f64() => out.push_str(&python_float(x)),
+            _ => out.push_str(&n.to_string()),
+        },
+        Value::String(s) => repr_str(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                repr(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                repr_str(k, out);
+                out.push_str(": ");
+                repr(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Python's `repr()` of a string: single quotes unless it holds one and
+/// no double quote; control characters escaped.
+fn repr_str(s: &str, out: &mut String) {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c < ' ' || ('\u{7f}'..='\u{a0}').contains(&c) || c == '\u{ad}' => {
+                out.push_str(&format!("\\x{:02x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+}
+
+/// Python's `repr()` of a float: the shortest digits that read back, in
+/// fixed notation from 1e-4 up to 1e16 (with `.0` when whole), else as
+/// `1e+20` or `1.5e-05`.
+pub(crate) fn python_float(x: f64) -> String {
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
+    }
+    let scientific = format!("{x:e}");
+    let (mantissa, exponent) = scientific
+        .split_once('e')
+        .unwrap_or((scientific.as_str(), "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    if (-4..16).contains(&exponent) {
+        let fixed = x.to_string();
+        if fixed.contains('.') {
+            fixed
+        } else {
+            format!("{fixed}.0")
+        }
+    } else {
+        let sign = if exponent < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exponent.unsigned_abs())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_read_as_python_writes_them() {
+        // Each pair printed by Python 3's repr().
+        for (x, python) in [
+            (0.1_f64, "0.1"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (1.5e-5, "1.5e-05"),
+            (0.0001, "0.0001"),
+            (9.999e-5, "9.999e-05"),
+            (123.456, "123.456"),
+            (-2.5e-7, "-2.5e-07"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+            (-0.0, "-0.0"),
+            (2.0, "2.0"),
+            (1e22, "1e+22"),
+            (1.2345678901234568e16, "1.2345678901234568e+16"),
+            (9999999999999998.0, "9999999999999998.0"),
+            (0.30000000000000004, "0.30000000000000004"),
+        ] {
+            assert_eq!(python_float(x), python, "{x:e}");
+        }
+    }
+
+    #[test]
+    fn values_read_as_python_str_writes_them() {
+        // Each pair printed by Python 3's str(json.loads(…)).
+        for (json, python) in [
+            (
+                r#"[1, 2.0, "a", true, null, ["x"], {"k": "v"}]"#,
+                "[1, 2.0, 'a', True, None, ['x'], {'k': 'v'}]",
+            ),
+            (
+                r#"{"a": "it's", "b": "say \"hi\"", "c": "both ' and \"", "d": "tab\tnl\n", "e": "\u00e9\u0001"}"#,
+                r#"{'a': "it's", 'b': 'say "hi"', 'c': 'both \' and "', 'd': 'tab\tnl\n', 'e': 'é\x01'}"#,
+            ),
+            ("[]", "[]"),
+            ("{}", "{}"),
+            ("[1e20, 1e-5, -0.0]", "[1e+20, 1e-05, -0.0]"),
+            (r#""plain""#, "plain"),
+            ("true", "True"),
+            ("null", "None"),
+            ("3", "3"),
+            ("1e20", "1e+20"),
+        ] {
+            let v: Value = serde_json::from_str(json).unwrap();
+            assert_eq!(python_str(&v), python, "{json}");
+        }
+    }
+}
