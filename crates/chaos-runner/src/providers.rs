@@ -263,8 +263,11 @@ async fn http(provider: &Value) -> Result<Value, String> {
                 format!("max_retries: expected a whole number from 0 to 100, found {v}")
             })?,
     };
-    options.request_timeout =
-        seconds(provider.get("timeout"), "timeout")?.unwrap_or(Duration::from_secs(30));
+    let (connect, read) = http_timeouts(provider.get("timeout"))?;
+    if let Some(connect) = connect {
+        options.connect_timeout = connect;
+    }
+    options.request_timeout = read.unwrap_or(Duration::from_secs(30));
     options.tls.verify = provider
         .get("verify_tls")
         .and_then(Value::as_bool)
@@ -291,7 +294,19 @@ async fn http(provider: &Value) -> Result<Value, String> {
             }
             Bytes::new()
         }
+        // A string is a query or a body as it is, as requests takes it.
+        Some(Value::String(raw)) if method == Method::GET => {
+            if !raw.is_empty() {
+                let query = match url.query() {
+                    Some(q) if !q.is_empty() => format!("{q}&{raw}"),
+                    _ => raw.clone(),
+                };
+                url.set_query(Some(&query));
+            }
+            Bytes::new()
+        }
         Some(args) if method != Method::GET && json_body => Bytes::from(args.to_string()),
+        Some(Value::String(raw)) if method != Method::GET => Bytes::from(raw.clone()),
         Some(Value::Object(args)) if method != Method::GET => {
             let form: String = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(pairs(args))
@@ -348,6 +363,27 @@ async fn http(provider: &Value) -> Result<Value, String> {
         ("headers", Value::Object(response_headers)),
         ("body", body),
     ]))
+}
+
+/// An HTTP provider's `timeout`: seconds, or `[connect, read]` as
+/// requests takes a pair (chaoslib passes it on as a tuple). The read
+/// timeout bounds the whole request here.
+pub(crate) fn http_timeouts(
+    v: Option<&Value>,
+) -> Result<(Option<Duration>, Option<Duration>), String> {
+    match v {
+        Some(Value::Array(pair)) => match pair.as_slice() {
+            [connect, read] => Ok((
+                seconds(Some(connect), "timeout[0] (connect)")?,
+                seconds(Some(read), "timeout[1] (read)")?,
+            )),
+            _ => Err(format!(
+                "timeout: expected seconds or a pair [connect, read], found {} items",
+                pair.len()
+            )),
+        },
+        other => Ok((None, seconds(other, "timeout")?)),
+    }
 }
 
 /// How many redirects are followed, as requests follows them.

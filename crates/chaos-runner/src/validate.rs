@@ -310,7 +310,19 @@ fn check_provider(
             if !p.get("url").is_some_and(Value::is_string) {
                 add(format!("{path}.url"), "is required (a string)".into());
             }
-            check_seconds(&format!("{path}.timeout"), p.get("timeout"), add);
+            match p.get("timeout") {
+                Some(Value::Array(pair)) => {
+                    if let Err(reason) = crate::providers::http_timeouts(p.get("timeout")) {
+                        if !pair
+                            .iter()
+                            .any(|v| v.as_str().is_some_and(|s| s.contains('$')))
+                        {
+                            add(format!("{path}.timeout"), reason);
+                        }
+                    }
+                }
+                other => check_seconds(&format!("{path}.timeout"), other, add),
+            }
             if let Some(retries) = p.get("max_retries").filter(|v| !v.is_null()) {
                 if retries.as_u64().is_none_or(|n| n > 100) {
                     add(

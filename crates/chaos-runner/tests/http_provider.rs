@@ -301,3 +301,64 @@ async fn query_arguments_are_encoded_as_requests_encodes_them() {
     get.assert_async().await;
     assert_eq!(run["output"]["status"], 200, "{run}");
 }
+
+#[tokio::test]
+async fn a_timeout_pair_is_connect_and_read_as_requests_takes_it() {
+    let mut server = mockito::Server::new_async().await;
+    server.mock("GET", "/t").create_async().await;
+    let url = format!("{}/t", server.url());
+    let run = one(json!({"type": "http", "url": url, "timeout": [1, 5]})).await;
+    assert_eq!(run["output"]["status"], 200, "{run}");
+    for (timeout, message) in [
+        (
+            json!([1]),
+            "expected seconds or a pair [connect, read], found 1 items",
+        ),
+        (
+            json!([1, -2]),
+            "timeout[1] (read): expected a number of seconds",
+        ),
+    ] {
+        let experiment = json!({"title": "t", "description": "d", "method": [
+            {"type": "probe", "name": "p", "provider": {"type": "http", "url": url, "timeout": timeout}}]});
+        let problems = Runner::new().validate(&experiment);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.path == "$.method[0].provider.timeout" && p.message.contains(message)),
+            "{timeout}: {problems:?}"
+        );
+    }
+    // A placeholder inside the pair is checked when it runs.
+    let experiment = json!({"title": "t", "description": "d", "method": [
+        {"type": "probe", "name": "p", "provider": {"type": "http", "url": url, "timeout": [1, "${t}"]}}]});
+    assert!(Runner::new().validate(&experiment).is_empty());
+}
+
+#[tokio::test]
+async fn string_arguments_go_as_they_are() {
+    let mut server = mockito::Server::new_async().await;
+    let get = server
+        .mock("GET", "/s")
+        .match_query(Matcher::Exact("a=1&q=up%7Bjob%3D%22x%22%7D".into()))
+        .create_async()
+        .await;
+    let post = server
+        .mock("POST", "/s")
+        .match_header("content-type", Matcher::Missing)
+        .match_body("raw text, not JSON")
+        .create_async()
+        .await;
+    let url = format!("{}/s?a=1", server.url());
+    let run =
+        one(json!({"type": "http", "url": url, "arguments": "q=up%7Bjob%3D%22x%22%7D"})).await;
+    assert_eq!(run["output"]["status"], 200, "{run}");
+    let run = one(
+        json!({"type": "http", "method": "POST", "url": format!("{}/s", server.url()),
+        "arguments": "raw text, not JSON"}),
+    )
+    .await;
+    assert_eq!(run["output"]["status"], 200, "{run}");
+    get.assert_async().await;
+    post.assert_async().await;
+}
