@@ -403,8 +403,13 @@ async fn follow(
     let mut transport = transport_for(&url, options)?;
     let mut redirects = 0;
     loop {
+        // Credentials in the URL are the transport's basic auth, never
+        // part of the request line.
+        let mut bare = url.clone();
+        let _ = bare.set_username("");
+        let _ = bare.set_password(None);
         let answer = transport
-            .send(method.clone(), &url, &headers, body.clone(), |_| false)
+            .send(method.clone(), &bare, &headers, body.clone(), |_| false)
             .await
             .map_err(|e| e.to_string())?;
         let status = answer.status().as_u16();
@@ -416,9 +421,12 @@ async fn follow(
             return Ok(answer);
         };
         let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
-        let next = url
-            .join(&location)
-            .map_err(|e| format!("{status} to an invalid location '{location}': {e}"))?;
+        let next = url.join(&location).map_err(|e| {
+            format!(
+                "{status} to an invalid location '{}': {e}",
+                chaosprom_http::redact(&location)
+            )
+        })?;
         redirects += 1;
         if redirects > MAX_REDIRECTS {
             return Err(format!(
@@ -452,13 +460,14 @@ async fn follow(
     }
 }
 
-/// A transport for a URL's origin.
+/// A transport for a URL's origin; credentials in the URL become its
+/// basic auth, as requests sends them.
 fn transport_for(url: &Url, options: &HttpOptions) -> Result<Transport, String> {
-    let mut origin = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
-    if let Some(port) = url.port() {
-        origin.push_str(&format!(":{port}"));
-    }
-    Transport::new(&origin, options.clone()).map_err(|e| e.to_string())
+    let mut origin = url.clone();
+    origin.set_path("/");
+    origin.set_query(None);
+    origin.set_fragment(None);
+    Transport::new(origin.as_str(), options.clone()).map_err(|e| e.to_string())
 }
 
 /// Whether a redirect from `from` to `to` drops `Authorization`, as

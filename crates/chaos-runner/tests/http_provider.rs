@@ -362,3 +362,18 @@ async fn string_arguments_go_as_they_are() {
     get.assert_async().await;
     post.assert_async().await;
 }
+
+#[tokio::test]
+async fn credentials_in_the_url_are_basic_auth() {
+    let mut server = mockito::Server::new_async().await;
+    // base64("al:pw")
+    let mock = server
+        .mock("GET", "/c")
+        .match_header("authorization", "Basic YWw6cHc=")
+        .create_async()
+        .await;
+    let url = server.url().replace("http://", "http://al:pw@");
+    let run = one(json!({"type": "http", "url": format!("{url}/c")})).await;
+    mock.assert_async().await;
+    assert_eq!(run["output"]["status"], 200, "{run}");
+}
