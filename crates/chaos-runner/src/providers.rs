@@ -10,6 +10,8 @@ use chaosprom_http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValu
 use chaosprom_http::{Bytes, HttpOptions, Method, Transport, Url};
 use serde_json::{Map, Value, json};
 
+use crate::pystr::python_str;
+
 /// Code that provides the functions of a `"type": "python"` module, e.g.
 /// `chaosprometheus.probes`.
 #[async_trait]
@@ -110,7 +112,7 @@ async fn process(provider: &Value, environment: &Map<String, Value>) -> Result<V
             c.args(
                 args.iter()
                     .filter(|a| !a.is_null() && a.as_str() != Some(""))
-                    .map(text),
+                    .map(python_str),
             );
             c
         }
@@ -119,7 +121,7 @@ async fn process(provider: &Value, environment: &Map<String, Value>) -> Result<V
             for (k, v) in args {
                 c.arg(k);
                 if !v.is_null() && v.as_str() != Some("") {
-                    c.arg(text(v));
+                    c.arg(python_str(v));
                 }
             }
             c
@@ -280,11 +282,20 @@ async fn http(provider: &Value) -> Result<Value, String> {
             let name =
                 HeaderName::from_bytes(k.as_bytes()).map_err(|e| format!("header '{k}': {e}"))?;
             let value =
-                HeaderValue::from_str(&text(v)).map_err(|e| format!("header '{k}': {e}"))?;
-            json_body |= name == CONTENT_TYPE && text(v).contains("json");
+                HeaderValue::from_str(&python_str(v)).map_err(|e| format!("header '{k}': {e}"))?;
+            // chaoslib sends the arguments as JSON only for exactly this
+            // type, as it reads an answer as JSON only for it.
+            json_body |= name == CONTENT_TYPE && python_str(v) == "application/json";
             headers.push((name, value));
         }
     }
+    // requests types a body it encodes only when the experiment did not.
+    let typed = headers.iter().any(|(name, _)| *name == CONTENT_TYPE);
+    let mut default_type = |value: &'static str| {
+        if !typed {
+            headers.push((CONTENT_TYPE, HeaderValue::from_static(value)));
+        }
+    };
     let arguments = provider.get("arguments").filter(|a| !a.is_null());
     let body = match arguments {
         Some(Value::Object(args)) if method == Method::GET => {
@@ -311,14 +322,11 @@ async fn http(provider: &Value) -> Result<Value, String> {
             let form: String = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(pairs(args))
                 .finish();
-            headers.push((
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/x-www-form-urlencoded"),
-            ));
+            default_type("application/x-www-form-urlencoded");
             Bytes::from(form)
         }
         Some(other) if method != Method::GET => {
-            headers.push((CONTENT_TYPE, HeaderValue::from_static("application/json")));
+            default_type("application/json");
             Bytes::from(other.to_string())
         }
         _ => Bytes::new(),
@@ -503,12 +511,6 @@ fn canonical(name: &str) -> String {
     out
 }
 
-/// A JSON value as a command-line, header, query or form argument: as
-/// Python's `str()` writes it, which chaoslib calls.
-fn text(v: &Value) -> String {
-    crate::pystr::python_str(v)
-}
-
 /// Query or form pairs as requests encodes a mapping: a `None` is left
 /// out, a list gives its key once per item.
 fn pairs(args: &Map<String, Value>) -> Vec<(String, String)> {
@@ -520,9 +522,9 @@ fn pairs(args: &Map<String, Value>) -> Vec<(String, String)> {
                 items
                     .iter()
                     .filter(|item| !item.is_null())
-                    .map(|item| (k.clone(), text(item))),
+                    .map(|item| (k.clone(), python_str(item))),
             ),
-            other => out.push((k.clone(), text(other))),
+            other => out.push((k.clone(), python_str(other))),
         }
     }
     out

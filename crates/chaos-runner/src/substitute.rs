@@ -99,7 +99,8 @@ fn substitute_str(s: &str, lookup: &Lookup<'_>) -> Value {
         match placeholder(tail) {
             Some((name, len)) => {
                 match lookup.get(name) {
-                    Some(v) => out.push_str(&as_text(v)),
+                    // as Python's str() writes it
+                    Some(v) => out.push_str(&crate::pystr::python_str(v)),
                     None => out.push_str(&tail[..len]),
                 }
                 rest = &tail[len..];
@@ -112,11 +113,6 @@ fn substitute_str(s: &str, lookup: &Lookup<'_>) -> Value {
     }
     out.push_str(rest);
     Value::String(out)
-}
-
-/// A value inside a longer string, as Python's `str()` writes it.
-fn as_text(v: &Value) -> String {
-    crate::pystr::python_str(v)
 }
 
 #[cfg(test)]

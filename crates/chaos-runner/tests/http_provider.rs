@@ -378,3 +378,24 @@ async fn credentials_in_the_url_are_basic_auth() {
     mock.assert_async().await;
     assert_eq!(run["output"]["status"], 200, "{run}");
 }
+
+#[tokio::test]
+async fn the_experiment_types_the_body_and_only_exactly_json_is_json() {
+    let mut server = mockito::Server::new_async().await;
+    // requests sends a mapping as JSON only under exactly
+    // application/json; under another type it is a form, typed as the
+    // experiment typed it, once.
+    let mock = server
+        .mock("POST", "/typed")
+        .match_header("content-type", "application/vnd.api+json")
+        .match_body(Matcher::UrlEncoded("a".into(), "1".into()))
+        .create_async()
+        .await;
+    let run = one(
+        json!({"type": "http", "method": "POST", "url": format!("{}/typed", server.url()),
+        "headers": {"Content-Type": "application/vnd.api+json"}, "arguments": {"a": 1}}),
+    )
+    .await;
+    mock.assert_async().await;
+    assert_eq!(run["output"]["status"], 200, "{run}");
+}
