@@ -116,6 +116,8 @@ struct Context<'a> {
     interrupt: tokio::sync::watch::Receiver<Interruption>,
     /// Rollbacks run to their end, whatever interrupted the run before.
     rolling_back: std::sync::atomic::AtomicBool,
+    /// Whether the user was told that rollbacks run to their end.
+    rollback_warned: std::sync::atomic::AtomicBool,
     /// A check during the method failed with fail-fast on.
     fail_fast_tripped: std::sync::atomic::AtomicBool,
 }
@@ -442,6 +444,7 @@ impl Runner {
             controls,
             interrupt: self.interrupt.subscribe(),
             rolling_back: std::sync::atomic::AtomicBool::new(false),
+            rollback_warned: std::sync::atomic::AtomicBool::new(false),
             fail_fast_tripped: std::sync::atomic::AtomicBool::new(false),
         }
     }

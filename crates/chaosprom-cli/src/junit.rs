@@ -93,7 +93,11 @@ struct Case {
 fn case(class: &str, run: &Value) -> Case {
     let activity = &run["activity"];
     let name = activity["name"].as_str().unwrap_or("activity").to_owned();
-    let failure = if run["status"] != "succeeded" {
+    let failure = if run.get("status").is_none() {
+        // chaoslib's (and chaosprom's) entry for an activity an interrupt
+        // stopped: started, never finished.
+        Some(("interrupted before it finished".to_owned(), String::new()))
+    } else if run["status"] != "succeeded" {
         let exception = run["exception"]
             .as_array()
             .map(|lines| lines.iter().filter_map(Value::as_str).collect::<String>())
@@ -167,6 +171,20 @@ mod tests {
             xml.contains(
                 "<failure message=\"the activity failed\" type=\"error\">boom\u{fffd}\n</failure>"
             ),
+            "{xml}"
+        );
+    }
+
+    #[test]
+    fn an_activity_an_interrupt_stopped_is_a_failure_of_its_own() {
+        // As chaoslib journals it: no status, no exception.
+        let journal = json!({
+            "experiment": {"title": "t"}, "status": "interrupted",
+            "run": [{"activity": {"name": "fault"}, "output": null, "duration": 1.5}]
+        });
+        let xml = super::junit(&journal);
+        assert!(
+            xml.contains("<testcase classname=\"method\" name=\"fault\" time=\"1.500\">\n      <failure message=\"interrupted before it finished\" type=\"error\"></failure>"),
             "{xml}"
         );
     }

@@ -44,8 +44,13 @@ impl Entry<'_> {
     fn kind(&self) -> &str {
         self.value["activity"]["type"].as_str().unwrap_or("?")
     }
+    /// Its status; an entry without one is an activity an interrupt
+    /// stopped, as chaoslib journals it.
     fn status(&self) -> &str {
-        self.value["status"].as_str().unwrap_or("?")
+        match self.value.get("status") {
+            None => "interrupted",
+            Some(status) => status.as_str().unwrap_or("?"),
+        }
     }
     /// succeeded, failed, or "missed" for a probe out of its tolerance.
     fn verdict(&self) -> &str {

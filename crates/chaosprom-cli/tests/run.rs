@@ -134,29 +134,30 @@ fn prometheus_probes_http_process_refs_and_background() {
         names(runs),
         [
             "say-hello",
-            "query-succeeds",
-            "exit-code-is-an-output",
             "sleep-a",
-            "sleep-b"
-        ]
+            "sleep-b",
+            "query-succeeds",
+            "exit-code-is-an-output"
+        ],
+        "in the order they started, as chaoslib journals them"
     );
     assert_eq!(runs[0]["output"]["stdout"], "hello 1h\n");
     assert_eq!(
-        runs[2]["output"]["status"], 3,
+        runs[4]["output"]["status"], 3,
         "a non-zero exit is an output"
     );
-    assert_eq!(runs[2]["status"], "succeeded");
+    assert_eq!(runs[4]["status"], "succeeded");
     // The background sleeps (1 s each) ran alongside each other and
     // alongside the foreground activities that follow them.
     let time = |i: usize, key: &str| -> jiff::Timestamp {
         runs[i][key].as_str().unwrap().parse().unwrap()
     };
-    let (a_start, a_end) = (time(3, "start"), time(3, "end"));
-    let (b_start, b_end) = (time(4, "start"), time(4, "end"));
+    let (a_start, a_end) = (time(1, "start"), time(1, "end"));
+    let (b_start, b_end) = (time(2, "start"), time(2, "end"));
     assert!(a_start < b_end && b_start < a_end, "the sleeps overlap");
     // The ref and the probe come after the sleeps in the method: they
     // started after sleep-a did, and before it ended.
-    for i in [1, 2] {
+    for i in [3, 4] {
         let t = time(i, "start");
         assert!(a_start < t && t < a_end, "entry {i} ran while sleep-a ran");
     }

@@ -241,6 +241,85 @@ fn an_activity_interrupted_in_its_pause_after_stays_in_the_journal() {
     assert_eq!(j["run"][0]["status"], "succeeded", "{j}");
 }
 
+#[test]
+fn activities_an_interrupt_stopped_are_in_the_journal_in_the_order_they_started() {
+    // chaoslib records an activity when it starts: one an interrupt stops
+    // keeps its entry, with no status and no output. The journal must not
+    // hide that a fault was being injected.
+    let dir = tempfile::tempdir().unwrap();
+    let started = dir.path().join("started");
+    let mut background = sh("action", "background fault", "sleep 60");
+    background["background"] = json!(true);
+    let experiment = json!({
+        "title": "t", "description": "d",
+        "method": [
+            background,
+            sh("action", "fault", &format!("touch {}; sleep 60", started.display())),
+        ]
+    });
+    let file = write(dir.path(), "e.json", &experiment);
+    for sig in ["INT", "TERM", "USR1", "USR2"] {
+        let _ = std::fs::remove_file(&started);
+        let journal_path = dir.path().join(format!("journal-{sig}.json"));
+        let child = spawn_run(&file, &journal_path, &[]);
+        wait_for(&started);
+        signal(&child, sig);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{sig}: {}", text(&out.stderr));
+        let j = journal(&journal_path);
+        assert_eq!(j["status"], "interrupted", "{sig}");
+        let names: Vec<&Value> = j["run"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| &r["activity"]["name"])
+            .collect();
+        assert_eq!(names, ["background fault", "fault"], "{sig}: {j}");
+        for entry in j["run"].as_array().unwrap() {
+            assert!(entry.get("status").is_none(), "{sig}: {entry}");
+            assert_eq!(entry["output"], Value::Null, "{sig}: {entry}");
+            assert!(entry["duration"].as_f64().unwrap() > 0.1, "{sig}: {entry}");
+            assert!(entry["start"].is_string() && entry["end"].is_string());
+        }
+        assert!(
+            text(&out.stderr).contains("Action 'fault' interrupted after"),
+            "{}",
+            text(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn one_interrupt_during_rollbacks_is_answered_once_and_they_all_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let rolling = dir.path().join("rolling");
+    let second = dir.path().join("second");
+    let experiment = json!({
+        "title": "t", "description": "d",
+        "method": [sh("action", "fault", "true")],
+        "rollbacks": [
+            sh("action", "undo", &format!("touch {}; sleep 1", rolling.display())),
+            sh("action", "undo more", &format!("touch {}", second.display())),
+            sh("action", "undo the rest", "true"),
+        ]
+    });
+    let file = write(dir.path(), "e.json", &experiment);
+    let journal_path = dir.path().join("journal.json");
+    let child = spawn_run(&file, &journal_path, &[]);
+    wait_for(&rolling);
+    signal(&child, "INT");
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(second.exists(), "{stderr}");
+    assert_eq!(
+        stderr.matches("interrupt again to stop them").count(),
+        1,
+        "{stderr}"
+    );
+    let j = journal(&journal_path);
+    assert_eq!(j["rollbacks"].as_array().unwrap().len(), 3, "{j}");
+}
+
 /// Processes whose command line holds `needle`.
 fn processes_with(needle: &str) -> Vec<String> {
     let mut found = Vec::new();

@@ -43,8 +43,8 @@ impl Context<'_> {
         self.check_interrupt()?;
         let controls = self.controls.context_level(activity);
         controls.before_activity(&self.hooks(), activity).await?;
-        // An activity that ran stays in the journal even when the pause
-        // after it is interrupted.
+        // An activity that started stays in the journal even when it or the
+        // pause after it is interrupted.
         let (entry, step) = self.execute(activity).await?;
         sink.push(entry);
         step?;
@@ -64,9 +64,9 @@ impl Context<'_> {
         }
     }
 
-    /// Runs one activity with its pauses: its run entry, and whether the
-    /// pause after it was interrupted (an interrupt before it ran is an
-    /// error instead).
+    /// Runs one activity with its pauses: its run entry, and whether it or
+    /// the pause after it was interrupted (an interrupt before it started
+    /// is an error instead, and leaves no entry).
     pub(super) async fn execute(&self, activity: &Value) -> Step<(Value, Step)> {
         let lookup = self.lookup();
         let view = Activity(activity);
@@ -103,7 +103,24 @@ impl Context<'_> {
             let secrets = self.secrets_for(activity);
             tokio::select! {
                 r = self.call(provider, secrets) => r,
-                reason = self.interrupted() => return Err(Stop::Interrupted(reason)),
+                reason = self.interrupted() => {
+                    // Started, so it goes into the journal, as chaoslib
+                    // records it: no status, no output.
+                    let end = Timestamp::now();
+                    let duration = seconds_between(start, end);
+                    self.say(
+                        "WARNING",
+                        &format!("  {kind} '{name}' interrupted after {duration:.3}s"),
+                    );
+                    let entry = crate::journal::object([
+                        ("activity", activity.clone()),
+                        ("output", Value::Null),
+                        ("start", json!(iso(start))),
+                        ("end", json!(iso(end))),
+                        ("duration", json!(duration)),
+                    ]);
+                    return Ok((entry, Err(Stop::Interrupted(reason))));
+                }
             }
         };
         let end = Timestamp::now();

@@ -82,14 +82,18 @@ impl Context<'_> {
     /// Resolves when the run must stop (see [`Self::stop_reason`]).
     pub(super) async fn interrupted(&self) -> String {
         let mut rx = self.interrupt.clone();
-        let mut warned = false;
         loop {
             let now = rx.borrow_and_update().clone();
             if let Some(reason) = self.stop_reason(&now) {
                 return reason;
             }
-            if self.is_rolling_back() && now.count == 1 && !warned {
-                warned = true;
+            // Once a run, not once for each rollback still to come.
+            if self.is_rolling_back()
+                && now.count == 1
+                && !self
+                    .rollback_warned
+                    .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
                 self.say(
                     "WARNING",
                     "Rollbacks are running and will run to their end: interrupt again to stop them",
