@@ -151,7 +151,11 @@ async fn process(provider: &Value, environment: &Map<String, Value>) -> Result<V
     };
     let (status, stdout, stderr) = match limit {
         Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| {
-            format!("'{path}' did not finish within {limit:?}: its process group was killed")
+            // chaoslib's words first: users and tools look for them.
+            format!(
+                "process activity took too long to complete: '{path}' did not finish within \
+                 {limit:?}; its process group was killed"
+            )
         })?,
         None => run.await,
     };
@@ -357,7 +361,7 @@ async fn http(provider: &Value) -> Result<Value, String> {
         .headers()
         .get(CONTENT_TYPE)
         .is_some_and(|ct| ct.as_bytes() == b"application/json");
-    let bytes = answer.bytes().await.map_err(|e| e.to_string())?;
+    let bytes = answer.bytes().await.map_err(|e| http_error(&e))?;
     let text_body = String::from_utf8_lossy(&bytes).into_owned();
     let body = if is_json {
         serde_json::from_str(&text_body).map_err(|e| {
@@ -419,7 +423,7 @@ async fn follow(
         let answer = transport
             .send(method.clone(), &bare, &headers, body.clone(), |_| false)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| http_error(&e))?;
         let status = answer.status().as_u16();
         let location = match status {
             301 | 302 | 303 | 307 | 308 => answer.headers().get(LOCATION),
@@ -470,6 +474,16 @@ async fn follow(
 
 /// A transport for a URL's origin; credentials in the URL become its
 /// basic auth, as requests sends them.
+/// A transport error as the activity's: a timeout in chaoslib's words
+/// first, which users and tools look for.
+fn http_error(e: &chaosprom_http::Error) -> String {
+    if e.is_timeout() {
+        format!("activity took too long to complete: {e}")
+    } else {
+        e.to_string()
+    }
+}
+
 fn transport_for(url: &Url, options: &HttpOptions) -> Result<Transport, String> {
     let mut origin = url.clone();
     origin.set_path("/");
