@@ -2,10 +2,10 @@
 //! from the modules registered with the runner, and the set that applies at
 //! each level.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
-use chaos_controls::{Control, ControlSet, Scope};
+use chaos_controls::{Control, ControlSet, Interrupted, RunContext, Scope};
 use serde_json::Value;
 
 /// Makes the control of a `"type": "python"` control provider's module.
@@ -18,8 +18,13 @@ type Instance = (Arc<dyn Control>, Option<Scope>, Value);
 pub(crate) struct Controls {
     /// name → instance.
     instances: HashMap<String, Instance>,
-    /// Every control, for configure and cleanup.
-    pub(crate) all: ControlSet,
+    /// Every control's name, in the order they are configured: the
+    /// settings', the experiment's, then those declared deeper (as
+    /// chaoslib initializes its global controls first).
+    order: Vec<String>,
+    /// The controls whose `configure` failed: not used in this run, as
+    /// chaoslib does not register them.
+    failed: Mutex<HashSet<String>>,
     experiment: Vec<Value>,
     global: Vec<Value>,
 }
@@ -48,7 +53,7 @@ impl Controls {
             .as_array()
             .cloned()
             .unwrap_or_default();
-        let mut declarations: Vec<&Value> = experiment_level.iter().chain(global.iter()).collect();
+        let mut declarations: Vec<&Value> = global.iter().chain(experiment_level.iter()).collect();
         let mut nested = Vec::new();
         for h in [&experiment["steady-state-hypothesis"]] {
             nested.extend(h["controls"].as_array().cloned().unwrap_or_default());
@@ -71,7 +76,7 @@ impl Controls {
         }
         declarations.extend(nested.iter());
         let mut instances = HashMap::new();
-        let mut all = ControlSet::new();
+        let mut order = Vec::new();
         for decl in declarations {
             let Some(name) = decl.get("name").and_then(Value::as_str) else {
                 continue;
@@ -98,12 +103,13 @@ impl Controls {
                 .get("arguments")
                 .cloned()
                 .unwrap_or(Value::Object(Default::default()));
-            all.add(name, control.clone(), scope, arguments.clone());
+            order.push(name.to_owned());
             instances.insert(name.to_owned(), (control, scope, arguments));
         }
         Self {
             instances,
-            all,
+            order,
+            failed: Mutex::new(HashSet::new()),
             experiment: experiment_level,
             global,
         }
@@ -111,22 +117,59 @@ impl Controls {
 
     /// Whether any control is in force.
     pub(crate) fn is_empty(&self) -> bool {
-        self.all.is_empty()
+        self.instances.is_empty()
     }
 
-    fn set_of<'a>(&self, declarations: impl Iterator<Item = &'a Value>) -> ControlSet {
+    /// The set of these names' controls, leaving out those whose
+    /// `configure` failed.
+    fn set_of_names<'a>(&self, names: impl Iterator<Item = &'a str>) -> ControlSet {
+        let failed = self.failed.lock().map(|f| f.clone()).unwrap_or_default();
         let mut set = ControlSet::new();
-        for decl in declarations {
-            let name = decl
-                .get("ref")
-                .or_else(|| decl.get("name"))
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+        for name in names {
+            if failed.contains(name) {
+                continue;
+            }
             if let Some((control, scope, arguments)) = self.instances.get(name) {
                 set.add(name, control.clone(), *scope, arguments.clone());
             }
         }
         set
+    }
+
+    fn set_of<'a>(&self, declarations: impl Iterator<Item = &'a Value>) -> ControlSet {
+        self.set_of_names(declarations.map(|decl| {
+            decl.get("ref")
+                .or_else(|| decl.get("name"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        }))
+    }
+
+    /// `configure` on every control; one that fails is left out of the
+    /// rest of the run (its hooks and its cleanup), as chaoslib leaves out
+    /// a control whose initialization raised.
+    pub(crate) async fn configure(&self, run: &RunContext<'_>) -> Result<(), Interrupted> {
+        let failures = self
+            .set_of_names(self.order.iter().map(String::as_str))
+            .configure(run)
+            .await?;
+        if let Ok(mut failed) = self.failed.lock() {
+            for failure in failures {
+                tracing::warn!(
+                    control = %failure.control,
+                    "the control could not be configured: it is not used in this run"
+                );
+                failed.insert(failure.control);
+            }
+        }
+        Ok(())
+    }
+
+    /// `cleanup` on every control that was configured.
+    pub(crate) async fn cleanup(&self) {
+        self.set_of_names(self.order.iter().map(String::as_str))
+            .cleanup()
+            .await;
     }
 
     fn automatic(&self) -> impl Iterator<Item = &Value> {
@@ -135,9 +178,10 @@ impl Controls {
             .filter(|c| c.get("automatic").and_then(Value::as_bool) != Some(false))
     }
 
-    /// The experiment level: the experiment's controls, then the global ones.
+    /// The experiment level: the global controls, then the experiment's
+    /// (chaoslib's order).
     pub(crate) fn experiment_level(&self) -> ControlSet {
-        self.set_of(self.experiment.iter().chain(self.global.iter()))
+        self.set_of(self.global.iter().chain(self.experiment.iter()))
     }
 
     /// Method and rollback levels: the experiment's automatic controls.
@@ -145,14 +189,15 @@ impl Controls {
         self.set_of(self.automatic())
     }
 
-    /// Hypothesis and activity levels: the global controls, the context's
-    /// own (a `ref` names an experiment-level control), then the
-    /// experiment's automatic ones.
+    /// Hypothesis and activity levels: the experiment's automatic
+    /// controls, the global ones, then the context's own (a `ref` names an
+    /// experiment-level control), as chaoslib merges them (without the
+    /// duplicates its merge makes when there are several).
     pub(crate) fn context_level(&self, context: &Value) -> ControlSet {
         let own = context["controls"]
             .as_array()
             .map(Vec::as_slice)
             .unwrap_or_default();
-        self.set_of(self.global.iter().chain(own.iter()).chain(self.automatic()))
+        self.set_of(self.automatic().chain(self.global.iter()).chain(own.iter()))
     }
 }

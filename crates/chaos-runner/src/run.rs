@@ -532,7 +532,7 @@ impl Context<'_> {
             .experiment_level()
             .after_experiment(&self.hooks(), &journal)
             .await;
-        self.controls.all.cleanup().await;
+        self.controls.cleanup().await;
         journal
     }
 
@@ -545,7 +545,7 @@ impl Context<'_> {
         {
             self.say("WARNING", "none of the experiment's controls is registered with this runner: they are ignored");
         }
-        self.controls.all.configure(&self.hooks()).await?;
+        self.controls.configure(&self.hooks()).await?;
         self.controls
             .experiment_level()
             .before_experiment(&self.hooks())
