@@ -384,6 +384,14 @@ impl Runner {
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));
         }
+        if any_process_with_mapping_arguments(experiment) {
+            // chaoslib's words, once a run.
+            self.say(
+                "WARNING",
+                "Process arguments should now be a list to keep the ordering of the arguments. \
+                 Dictionary arguments are deprecated for process activities.",
+            );
+        }
         let declared = experiment.get("configuration").and_then(Value::as_object);
         for key in self.configuration.keys() {
             if !declared.is_some_and(|d| d.contains_key(key)) {
@@ -601,6 +609,21 @@ impl Context<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether a process activity anywhere has its `arguments` as a mapping,
+/// which chaoslib deprecates.
+fn any_process_with_mapping_arguments(experiment: &Value) -> bool {
+    let hypothesis = experiment["steady-state-hypothesis"]["probes"].as_array();
+    [
+        hypothesis,
+        experiment["method"].as_array(),
+        experiment["rollbacks"].as_array(),
+    ]
+    .into_iter()
+    .flatten()
+    .flatten()
+    .any(|a| a["provider"]["type"] == "process" && a["provider"]["arguments"].is_object())
 }
 
 fn any_failed(state: &Value) -> bool {

@@ -854,3 +854,33 @@ fn test_run_py_hypothesis_strategies() {
     assert_eq!(j["deviated"], false);
     assert_eq!(j["run"], json!([]));
 }
+
+#[test]
+fn test_deprecation_py_dict_arguments() {
+    // test_run_dict_arguments_has_been_deprecated_in_favor_of_list
+    // (ExperimentWithDeprecatedProcArgsProbe): warned once, and run.
+    let probe = |name: &str| {
+        json!({"type": "probe", "name": name,
+               "provider": {"type": "process", "path": "python3", "arguments": {"-V": null}, "timeout": 5}})
+    };
+    let experiment = json!({"title": "t", "description": "d",
+        "method": [probe("This probe is a process probe"), probe("another-proc-probe")]});
+    let (out, j) = run(&experiment, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let log = text(&out.stderr);
+    assert_eq!(
+        log.matches("Dictionary arguments are deprecated for process activities")
+            .count(),
+        1,
+        "{log}"
+    );
+    for entry in j["run"].as_array().unwrap() {
+        assert!(
+            entry["output"]["stdout"]
+                .as_str()
+                .unwrap()
+                .starts_with("Python 3"),
+            "{entry}"
+        );
+    }
+}
