@@ -62,8 +62,14 @@ pub(crate) fn node() -> String {
 }
 
 /// The experiment with every value under `secrets` replaced by `"***"`,
-/// for the journal (the Python runner writes them in clear).
-pub(crate) fn redact_secrets(experiment: &Value) -> Value {
+/// for the journal and anything else that shows the experiment (the
+/// Python runner writes them in clear).
+///
+/// ```
+/// let e = serde_json::json!({"secrets": {"k8s": {"token": "s3cr3t"}}});
+/// assert_eq!(chaos_runner::redact_secrets(&e)["secrets"]["k8s"]["token"], "***");
+/// ```
+pub fn redact_secrets(experiment: &Value) -> Value {
     let mut copy = experiment.clone();
     if let Some(Value::Object(scopes)) = copy.get_mut("secrets") {
         for values in scopes.values_mut() {

@@ -7,13 +7,31 @@ use serde_json::{Value, json};
 
 use crate::Failure;
 use crate::flags::{RunArgs, seconds_arg};
+use crate::notify::{Event, notify};
 
-/// `validate`, and with `check_servers` the servers' answers.
-pub(crate) async fn validate(file: &str, check_servers: bool) -> Result<(), Failure> {
+/// `validate`, and with `check_servers` the servers' answers. The
+/// settings' notification channels get `validate-started`, then
+/// `validate-completed` or `validate-failed`, as from `chaos validate`.
+pub(crate) async fn validate(
+    file: &str,
+    check_servers: bool,
+    settings_file: Option<&std::path::Path>,
+) -> Result<(), Failure> {
     let experiment = load_experiment(file).await?;
+    let settings = settings(settings_file)?;
+    let shown = chaos_runner::redact_secrets(&experiment);
+    notify(&settings, Event::ValidateStarted, &shown, None).await;
     let problems = runner().validate(&experiment);
     if !problems.is_empty() {
-        for p in &problems {
+        let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        notify(
+            &settings,
+            Event::ValidateFailed,
+            &shown,
+            Some(&listed.join("\n")),
+        )
+        .await;
+        for p in &listed {
             println!("{p}");
         }
         return Err(Failure {
@@ -21,6 +39,7 @@ pub(crate) async fn validate(file: &str, check_servers: bool) -> Result<(), Fail
             message: format!("{} problem(s) in {file}", problems.len()),
         });
     }
+    notify(&settings, Event::ValidateCompleted, &shown, None).await;
     if check_servers {
         let failures = check_servers_of(&experiment).await;
         if !failures.is_empty() {
@@ -490,9 +509,18 @@ pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         .transpose()?;
     let vars = vars(&args.vars, &args.var_files)?;
     let settings = settings(args.settings.as_deref())?;
+    // As `chaos run`: before validation, with the experiment as loaded
+    // (its secrets shown as the journal shows them).
+    notify(
+        &settings,
+        Event::RunStarted,
+        &chaos_runner::redact_secrets(&experiment),
+        None,
+    )
+    .await;
     let runtime = Runtime::read(&experiment, &settings, &args)?;
     let runner = runner()
-        .settings(settings)
+        .settings(settings.clone())
         .configuration(vars.configuration)
         .secrets(vars.secrets)
         .environment(vars.environment)
@@ -516,6 +544,15 @@ pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         "The journal is in {}",
         args.journal_path.display()
     );
+    // As `chaos run`: completed or failed, then deviated.
+    if journal["status"] == "completed" {
+        notify(&settings, Event::RunCompleted, &journal, None).await;
+    } else {
+        notify(&settings, Event::RunFailed, &journal, None).await;
+    }
+    if journal["deviated"] == json!(true) {
+        notify(&settings, Event::RunDeviated, &journal, None).await;
+    }
     let unmet = |phase: &str| journal["steady_states"][phase]["steady_state_met"] == json!(false);
     if args.strict && journal["status"] == "completed" && (unmet("before") || unmet("after")) {
         return Err(Failure {

@@ -409,6 +409,11 @@ pub(crate) enum Command {
         /// Pushgateway answers. Nothing is injected.
         #[arg(long)]
         check_servers: bool,
+        /// The Chaos Toolkit settings file (its `notifications` get the
+        /// validate events); default ~/.chaostoolkit/settings.yaml when it
+        /// exists.
+        #[arg(long, value_name = "FILE")]
+        settings: Option<PathBuf>,
     },
 }
 
@@ -481,8 +486,9 @@ pub(crate) struct RunArgs {
     /// pauses).
     #[arg(long, value_name = "WHAT")]
     pub(crate) dry: Option<chaos_runner::Dry>,
-    /// The Chaos Toolkit settings file (its `controls` apply to every run);
-    /// default ~/.chaostoolkit/settings.yaml when it exists.
+    /// The Chaos Toolkit settings file (its `controls` apply to every run,
+    /// its `notifications` get the run's events); default
+    /// ~/.chaostoolkit/settings.yaml when it exists.
     #[arg(long, value_name = "FILE")]
     pub(crate) settings: Option<PathBuf>,
     /// Also write the run as JUnit XML to FILE: one test case per

@@ -14,6 +14,7 @@ mod experiments;
 mod flags;
 mod junit;
 mod logs;
+mod notify;
 mod prometheus;
 mod pushgateway;
 mod report;
@@ -225,8 +226,9 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
         Command::Validate {
             file,
             check_servers,
+            settings,
             ..
-        } => experiments::validate(&file, check_servers).await,
+        } => experiments::validate(&file, check_servers, settings.as_deref()).await,
         Command::Probe {
             file,
             name,

@@ -884,3 +884,141 @@ fn test_deprecation_py_dict_arguments() {
         );
     }
 }
+
+/// The events a notification server got: (method and path, JSON body).
+fn events(server: &FaultServer) -> Vec<(String, Value)> {
+    server
+        .requests()
+        .iter()
+        .zip(server.bodies())
+        .map(|(head, body)| {
+            let line = head.lines().next().unwrap_or_default();
+            let line = line.rsplit_once(' ').map_or(line, |(l, _)| l).to_owned();
+            (line, serde_json::from_slice(&body).unwrap_or(Value::Null))
+        })
+        .collect()
+}
+
+#[test]
+fn test_notification_py_through_run_and_validate() {
+    // test_notify_calls_notify_with_http_when_type_is_http,
+    // test_notify_with_http_will_forward_event_payload,
+    // test_notify_with_http_wont_forward_event_payload,
+    // test_notify_with_http_handles_400_500_responses,
+    // test_notify_with_http_requires_a_url,
+    // test_notify_with_http_gracefully_handles_exceptions,
+    // test_no_notifications_in_settings_is_okay (every other run here),
+    // test_no_settings_is_okay (likewise), and chaos' run and
+    // validate commands, which send run-started, run-completed or
+    // run-failed, run-deviated, validate-started, validate-completed or
+    // validate-failed.
+    let ok = || FaultServer::start(vec![Reply::status("200 OK", "", "")]).unwrap();
+    let (all, failures, get) = (ok(), ok(), ok());
+    let broken =
+        FaultServer::start(vec![Reply::status("500 Internal Server Error", "", "")]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let settings = dir.path().join("settings.yaml");
+    let settings_text = serde_json::to_string(&json!({"notifications": [
+        {"type": "http", "url": format!("{}/hook", all.url()), "headers": {"Authorization": "Bearer token"}},
+        {"type": "http", "url": failures.url(), "events": ["run-failed", "validate-failed"]},
+        {"type": "http", "url": get.url(), "forward_event_payload": false, "events": ["run-started"]},
+        {"type": "http", "url": broken.url()},
+        {"type": "http", "url": ""},
+        {"type": "http", "url": "http://127.0.0.1:1/", "forward_event_payload": false},
+        {"type": "plugin", "module": "chaosslack.notification"}
+    ]}))
+    .unwrap();
+    std::fs::write(&settings, settings_text).unwrap();
+    let settings = settings.to_str().unwrap();
+
+    // A run that completes and deviates; its secret never leaves.
+    let experiment = json!({"title": "t", "description": "d",
+        "secrets": {"k8s": {"token": "s3cr3t-value"}},
+        "steady-state-hypothesis": {"title": "h", "probes": [
+            {"type": "probe", "name": "holds once", "tolerance": 0, "provider": {"type": "process", "path": "sh",
+             "arguments": ["-c", format!("test ! -e {0}/seen && touch {0}/seen", dir.path().display())]}}]},
+        "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "true"}}]});
+    let (out, j) = run(&experiment, &["--settings", settings]);
+    let log = text(&out.stderr);
+    assert_eq!(j["status"], "completed", "{log}");
+    assert_eq!(j["deviated"], true);
+    let got = events(&all);
+    let names: Vec<&Value> = got.iter().map(|(_, e)| &e["name"]).collect();
+    assert_eq!(
+        names,
+        ["run-started", "run-completed", "run-deviated"],
+        "{got:?}"
+    );
+    for (line, event) in &got {
+        assert_eq!(line, "POST /hook");
+        assert_eq!(event["phase"], "run");
+        assert!(event["ts"].as_f64().unwrap() > 1.7e9, "{event}");
+    }
+    assert_eq!(got[0].1["payload"]["title"], "t");
+    assert_eq!(got[0].1["payload"]["secrets"]["k8s"]["token"], "***");
+    assert_eq!(got[2].1["payload"]["status"], "completed");
+    assert!(!all.requests().concat().is_empty());
+    assert!(all.requests()[0].contains("Bearer token"));
+    assert!(!format!("{got:?}").contains("s3cr3t-value"));
+    assert_eq!(events(&failures), []);
+    assert_eq!(events(&get), [("GET /".to_owned(), Value::Null)]);
+    assert_eq!(broken.requests().len(), 3, "tried for each event");
+    assert!(log.contains("a notification could not be sent"), "{log}");
+    assert!(log.contains("500"), "{log}");
+    assert!(log.contains("the channel has no url"), "{log}");
+    assert!(
+        log.contains("GET http://127.0.0.1:1/: connection failed"),
+        "{log}"
+    );
+    assert_eq!(
+        log.matches("a notification plugin is a Python function")
+            .count(),
+        1,
+        "{log}"
+    );
+    assert!(!log.contains("s3cr3t-value"));
+
+    // A run that fails: run-failed, to both channels that want it.
+    let failing = json!({"title": "t", "description": "d",
+        "steady-state-hypothesis": {"title": "h", "probes": [failing("probe", "fails")]},
+        "method": []});
+    let (_, j) = run(&failing, &["--settings", settings]);
+    assert_eq!(j["status"], "failed");
+    assert_eq!(events(&failures).len(), 1);
+    assert_eq!(events(&failures)[0].1["name"], "run-failed");
+
+    // validate: started, then failed with the problems, or completed.
+    let dir2 = tempfile::tempdir().unwrap();
+    for (experiment, last) in [
+        (json!({"title": "t", "description": "d"}), "validate-failed"),
+        (with_method(python_module_probe()), "validate-completed"),
+    ] {
+        let file = write(dir2.path(), "e.json", &experiment);
+        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .arg("validate")
+            .arg(&file)
+            .args(["--settings", settings])
+            .output()
+            .unwrap();
+        let got = events(&all);
+        let tail: Vec<&Value> = got[got.len() - 2..]
+            .iter()
+            .map(|(_, e)| &e["name"])
+            .collect();
+        assert_eq!(tail, ["validate-started", last], "{}", text(&out.stderr));
+        let event = &got.last().unwrap().1;
+        assert_eq!(event["phase"], "validate");
+        if last == "validate-failed" {
+            assert!(
+                event["error"].as_str().unwrap().contains("$.method"),
+                "{event}"
+            );
+        } else {
+            assert!(event.get("error").is_none());
+        }
+    }
+    assert_eq!(
+        events(&failures).last().unwrap().1["name"],
+        "validate-failed"
+    );
+}

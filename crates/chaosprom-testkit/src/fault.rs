@@ -78,11 +78,14 @@ impl Reply {
     }
 }
 
+/// The requests so far: each one's head and body.
+type Recorded = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
 /// The server; dropping it stops it.
 #[derive(Debug)]
 pub struct FaultServer {
     addr: SocketAddr,
-    requests: Arc<Mutex<Vec<String>>>,
+    requests: Recorded,
     connections: Arc<AtomicUsize>,
     stop: Arc<AtomicBool>,
 }
@@ -124,7 +127,19 @@ impl FaultServer {
 
     /// The heads (request line and headers) of the requests so far.
     pub fn requests(&self) -> Vec<String> {
-        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
+        self.requests
+            .lock()
+            .map(|r| r.iter().map(|(head, _)| head.clone()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The bodies of the requests so far (a body sent with a
+    /// `Content-Length`; empty otherwise).
+    pub fn bodies(&self) -> Vec<Vec<u8>> {
+        self.requests
+            .lock()
+            .map(|r| r.iter().map(|(_, body)| body.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// How many connections were accepted.
@@ -141,7 +156,12 @@ impl Drop for FaultServer {
     }
 }
 
-fn serve(stream: TcpStream, requests: &Mutex<Vec<String>>, script: &[Reply], next: &AtomicUsize) {
+fn serve(
+    stream: TcpStream,
+    requests: &Mutex<Vec<(String, Vec<u8>)>>,
+    script: &[Reply],
+    next: &AtomicUsize,
+) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let Ok(mut writer) = stream.try_clone() else {
         return;
@@ -173,7 +193,7 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<String>>, script: &[Reply], nex
             return;
         }
         if let Ok(mut r) = requests.lock() {
-            r.push(head);
+            r.push((head, body));
         }
         let Some(reply) = script
             .get(next.fetch_add(1, Ordering::SeqCst))
