@@ -39,7 +39,7 @@ mod vars;
 pub use controls::ControlFactory;
 pub use error::Error;
 pub use journal::redact_secrets;
-pub use load::{MAX_DEPTH, MAX_FILE_SIZE, load_experiment, load_file};
+pub use load::{MAX_DEPTH, MAX_FILE_SIZE, load_experiment, load_experiment_with, load_file};
 pub use providers::{Extension, Extensions, MAX_PROCESS_OUTPUT, MAX_SECONDS};
 pub use run::{Dry, HypothesisStrategy, Interrupter, PROGRESS_TARGET, RollbackStrategy, Runner};
 pub use substitute::{Lookup, substitute};

@@ -141,6 +141,21 @@ fn first_tag(value: &serde_yaml_ng::Value, path: &str) -> Option<(String, String
 /// JSON from YAML), and anything else is a file whose name ends in `.json`,
 /// `.yaml` or `.yml`. Every source is capped at [`MAX_FILE_SIZE`].
 pub async fn load_experiment(source: &str) -> Result<Value, Error> {
+    load_experiment_with(source, &Value::Null, true).await
+}
+
+/// [`load_experiment`], fetching a URL as `chaos` does with its settings
+/// and `--no-verify-tls`: the `Authorization` header is `bearer TOKEN` from
+/// the `CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN` environment variable, or
+/// else `TYPE VALUE` from the settings' `auths` entry for the URL's host
+/// (`host` or `host:port`, as written in the URL), and `verify_tls: false`
+/// accepts any certificate. Redirects are followed as `requests` follows
+/// them (the header is not sent to another host).
+pub async fn load_experiment_with(
+    source: &str,
+    settings: &Value,
+    verify_tls: bool,
+) -> Result<Value, Error> {
     let fail = |reason: String| Error::Load {
         path: chaosprom_http::redact(source),
         reason,
@@ -156,7 +171,7 @@ pub async fn load_experiment(source: &str) -> Result<Value, Error> {
         return parse_any(&bytes, None).map_err(fail);
     }
     if source.starts_with("http://") || source.starts_with("https://") {
-        return fetch(source).await.map_err(fail);
+        return fetch(source, settings, verify_tls).await.map_err(fail);
     }
     let path = Path::new(source);
     let ext = path
@@ -172,27 +187,31 @@ pub async fn load_experiment(source: &str) -> Result<Value, Error> {
     load_file(path)
 }
 
-/// Fetches an experiment from a URL.
-async fn fetch(url: &str) -> Result<Value, String> {
+/// Fetches an experiment from a URL (see [`load_experiment_with`]).
+async fn fetch(url: &str, settings: &Value, verify_tls: bool) -> Result<Value, String> {
+    use chaosprom_http::header::{ACCEPT, AUTHORIZATION, HeaderValue};
+    let target = chaosprom_http::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
     let mut options = chaosprom_http::HttpOptions::default();
     options.max_body_size = MAX_FILE_SIZE;
-    let transport = chaosprom_http::Transport::new(url, options).map_err(|e| e.to_string())?;
-    let target = transport.base_url().clone();
-    // The base URL's path ends in `/`; fetch the URL as given.
-    let target = chaosprom_http::Url::parse(url)
-        .ok()
-        .filter(|u| u.host_str() == target.host_str())
-        .unwrap_or(target);
-    let answer = transport
-        .send(
-            chaosprom_http::Method::GET,
-            &target,
-            &[],
-            chaosprom_http::Bytes::new(),
-            |s| s.is_server_error(),
-        )
-        .await
-        .map_err(|e| e.to_string())?;
+    options.tls.verify = verify_tls;
+    let mut headers = vec![(
+        ACCEPT,
+        HeaderValue::from_static("application/json, application/x-yaml"),
+    )];
+    if let Some(authorization) = loader_authorization(&target, settings)? {
+        let mut value = HeaderValue::from_str(&authorization)
+            .map_err(|_| "the loader's authorization is not a valid header value".to_owned())?;
+        value.set_sensitive(true);
+        headers.push((AUTHORIZATION, value));
+    }
+    let answer = crate::providers::follow(
+        chaosprom_http::Method::GET,
+        target.clone(),
+        headers,
+        chaosprom_http::Bytes::new(),
+        &options,
+    )
+    .await?;
     let status = answer.status();
     let content_type = answer
         .headers()
@@ -218,6 +237,38 @@ async fn fetch(url: &str) -> Result<Value, String> {
         }
     };
     parse_any(&bytes, hint)
+}
+
+/// The `Authorization` a fetch sends, as chaoslib's loader builds it.
+fn loader_authorization(
+    url: &chaosprom_http::Url,
+    settings: &Value,
+) -> Result<Option<String>, String> {
+    if let Ok(token) = std::env::var("CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN") {
+        if !token.trim().is_empty() {
+            return Ok(Some(format!("bearer {}", token.trim())));
+        }
+    }
+    let Some(auths) = settings.get("auths").and_then(Value::as_object) else {
+        return Ok(None);
+    };
+    let host = url.host_str().unwrap_or_default();
+    let netloc = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    let Some(auth) = auths.get(&netloc) else {
+        return Ok(None);
+    };
+    match (
+        auth.get("type").and_then(Value::as_str),
+        auth.get("value").and_then(Value::as_str),
+    ) {
+        (Some(kind), Some(value)) => Ok(Some(format!("{kind} {value}"))),
+        _ => Err(format!(
+            "the settings' auths entry for {netloc} needs a type and a value, both strings"
+        )),
+    }
 }
 
 /// JSON or YAML bytes, by `hint` or trying JSON first.

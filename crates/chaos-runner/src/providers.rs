@@ -405,7 +405,7 @@ const MAX_REDIRECTS: usize = 30;
 /// 301 (for a POST), 302 and 303 become a GET without a body (HEAD stays
 /// HEAD), 307 and 308 keep the method and the body; a body's headers go
 /// with the body, and `Authorization` is not sent to another host.
-async fn follow(
+pub(crate) async fn follow(
     mut method: Method,
     mut url: Url,
     mut headers: Vec<(HeaderName, HeaderValue)>,

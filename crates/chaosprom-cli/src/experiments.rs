@@ -16,9 +16,10 @@ pub(crate) async fn validate(
     file: &str,
     check_servers: bool,
     settings_file: Option<&std::path::Path>,
+    verify_tls: bool,
 ) -> Result<(), Failure> {
-    let experiment = load_experiment(file).await?;
     let settings = settings(settings_file)?;
+    let experiment = load_experiment(file, &settings, verify_tls).await?;
     let shown = chaos_runner::redact_secrets(&experiment);
     notify(&settings, Event::ValidateStarted, &shown, None).await;
     let problems = runner().validate(&experiment);
@@ -388,8 +389,14 @@ impl OutputFile {
     }
 }
 
-async fn load_experiment(source: &str) -> Result<Value, Failure> {
-    chaos_runner::load_experiment(source)
+/// The experiment from a file, `-` or a URL (fetched with the settings'
+/// `auths`, and without checking certificates under `--no-verify-tls`).
+async fn load_experiment(
+    source: &str,
+    settings: &Value,
+    verify_tls: bool,
+) -> Result<Value, Failure> {
+    chaos_runner::load_experiment_with(source, settings, verify_tls)
         .await
         .map_err(|e| Failure {
             code: 1,
@@ -436,7 +443,7 @@ pub(crate) async fn probe(
     var_files: &[PathBuf],
     quiet: bool,
 ) -> Result<(), Failure> {
-    let experiment = load_experiment(file).await?;
+    let experiment = load_experiment(file, &Value::Null, true).await?;
     let vars = vars(var_flags, var_files)?;
     let runner = runner()
         .configuration(vars.configuration)
@@ -500,7 +507,8 @@ pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         code: 1,
         message: e.to_string(),
     };
-    let experiment = load_experiment(&args.file).await?;
+    let settings = settings(args.settings.as_deref())?;
+    let experiment = load_experiment(&args.file, &settings, !args.no_verify_tls).await?;
     let journal_file = OutputFile::check("the journal", &args.journal_path)?;
     let junit_file = args
         .junit
@@ -508,7 +516,6 @@ pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         .map(|path| OutputFile::check("the JUnit report", path))
         .transpose()?;
     let vars = vars(&args.vars, &args.var_files)?;
-    let settings = settings(args.settings.as_deref())?;
     // As `chaos run`: before validation, with the experiment as loaded
     // (its secrets shown as the journal shows them).
     notify(

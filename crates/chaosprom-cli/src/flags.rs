@@ -410,10 +410,13 @@ pub(crate) enum Command {
         #[arg(long)]
         check_servers: bool,
         /// The Chaos Toolkit settings file (its `notifications` get the
-        /// validate events); default ~/.chaostoolkit/settings.yaml when it
-        /// exists.
+        /// validate events, its `auths` log in to an experiment's URL);
+        /// default ~/.chaostoolkit/settings.yaml when it exists.
         #[arg(long, value_name = "FILE")]
         settings: Option<PathBuf>,
+        /// Do not check the certificate of an https:// experiment URL.
+        #[arg(long)]
+        no_verify_tls: bool,
     },
 }
 
@@ -487,10 +490,14 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "WHAT")]
     pub(crate) dry: Option<chaos_runner::Dry>,
     /// The Chaos Toolkit settings file (its `controls` apply to every run,
-    /// its `notifications` get the run's events); default
-    /// ~/.chaostoolkit/settings.yaml when it exists.
+    /// its `notifications` get the run's events, its `auths` log in to an
+    /// experiment's URL); default ~/.chaostoolkit/settings.yaml when it
+    /// exists.
     #[arg(long, value_name = "FILE")]
     pub(crate) settings: Option<PathBuf>,
+    /// Do not check the certificate of an https:// experiment URL.
+    #[arg(long)]
+    pub(crate) no_verify_tls: bool,
     /// Also write the run as JUnit XML to FILE: one test case per
     /// steady-state probe and per activity, failures with the value and
     /// the tolerance.

@@ -227,8 +227,9 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
             file,
             check_servers,
             settings,
+            no_verify_tls,
             ..
-        } => experiments::validate(&file, check_servers, settings.as_deref()).await,
+        } => experiments::validate(&file, check_servers, settings.as_deref(), !no_verify_tls).await,
         Command::Probe {
             file,
             name,

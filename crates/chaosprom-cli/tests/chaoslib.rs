@@ -137,3 +137,110 @@ fn test_loader_py() {
         assert_eq!(o.status.code(), Some(code), "{path}: {}", text(&o.stderr));
     }
 }
+
+/// `chaosprom validate SOURCE` with these flags and environment.
+fn validate_with(source: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosprom"));
+    command
+        .arg("validate")
+        .arg(source)
+        .args(args)
+        .env_remove("CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn test_loader_py_auths_and_tls() {
+    let experiment = json!({"title": "t", "description": "d",
+        "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "true"}}]});
+    let dir = tempfile::tempdir().unwrap();
+    let settings_for = |host: &str| {
+        let file = dir
+            .path()
+            .join(format!("settings-{}.yaml", host.replace([':', '.'], "-")));
+        std::fs::write(
+            &file,
+            json!({"auths": {host: {"type": "bearer", "value": "XYZ-secret"}}}).to_string(),
+        )
+        .unwrap();
+        file.to_str().unwrap().to_owned()
+    };
+    let server = |reply: Reply| FaultServer::start(vec![reply]).unwrap();
+    let authorization = |server: &FaultServer| {
+        server.requests()[0]
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("authorization: ")
+                    .or_else(|| l.strip_prefix("Authorization: "))
+            })
+            .map(str::to_owned)
+    };
+
+    // test_load_from_http_with_auth: the settings' entry for host:port.
+    let s = server(Reply::json(&experiment.to_string()));
+    let host = s.url().trim_start_matches("http://").to_owned();
+    let o = validate_with(
+        &format!("{}/e.json", s.url()),
+        &["--settings", &settings_for(&host)],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(authorization(&s).as_deref(), Some("bearer XYZ-secret"));
+    assert!(
+        s.requests()[0]
+            .to_ascii_lowercase()
+            .contains("accept: application/json, application/x-yaml"),
+        "{}",
+        s.requests()[0]
+    );
+
+    // test_load_from_http_with_missing_auth: no entry for this host, no
+    // header, and the server's 401 refuses the experiment.
+    let s = server(Reply::status("401 Unauthorized", "", "who are you?"));
+    let o = validate_with(
+        &format!("{}/e.json", s.url()),
+        &["--settings", &settings_for("elsewhere.example.com")],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("401"), "{}", text(&o.stderr));
+    assert_eq!(authorization(&s), None);
+
+    // test_load_from_http_with_auth_from_env: the environment's token wins.
+    let s = server(Reply::json(&experiment.to_string()));
+    let host = s.url().trim_start_matches("http://").to_owned();
+    let o = validate_with(
+        &format!("{}/e.json", s.url()),
+        &["--settings", &settings_for(&host)],
+        &[("CHAOSTOOLKIT_LOADER_AUTH_BEARER_TOKEN", " from-env \n")],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(authorization(&s).as_deref(), Some("bearer from-env"));
+    assert!(!text(&o.stderr).contains("XYZ-secret"));
+
+    // test_https_with_verification, test_https_no_verification: a real
+    // server (Prometheus, serving the file as a user asset) over TLS with
+    // a certificate of a CA the system does not trust.
+    let pki = chaosprom_testkit::pki::Pki::new().unwrap();
+    let assets = tempfile::tempdir().unwrap();
+    std::fs::write(
+        assets.path().join("experiment.json"),
+        experiment.to_string(),
+    )
+    .unwrap();
+    let prom = chaosprom_testkit::Prometheus::builder()
+        .web_config(pki.web_config(false))
+        .arg(format!("--web.user-assets={}", assets.path().display()))
+        .start()
+        .unwrap();
+    let url = format!("{}/user/experiment.json", prom.url());
+    assert!(url.starts_with("https://"), "{url}");
+    let o = validate_with(&url, &[], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("TLS"), "{}", text(&o.stderr));
+    let o = validate_with(&url, &["--no-verify-tls"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}
