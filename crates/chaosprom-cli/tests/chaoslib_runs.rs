@@ -1022,3 +1022,26 @@ fn test_notification_py_through_run_and_validate() {
         "validate-failed"
     );
 }
+
+#[test]
+fn test_substitution_py_http_timeout() {
+    // test_http_activity_can_substitute_timeout: "${my_timeout}" is the
+    // HTTP activity's timeout, a number once substituted.
+    let slow = FaultServer::start(vec![
+        Reply::status("200 OK", "", "late").after(Duration::from_secs(60)),
+    ])
+    .unwrap();
+    let experiment = json!({"title": "t", "description": "d", "configuration": {"my_timeout": 1},
+        "method": [{"type": "probe", "name": "p",
+                    "provider": {"type": "http", "url": slow.url(), "timeout": "${my_timeout}"}}]});
+    let (out, j) = run(&experiment, &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(j["run"][0]["status"], "failed", "{j}");
+    assert!(
+        j["run"][0]["exception"]
+            .to_string()
+            .contains("no complete answer within 1s"),
+        "{}",
+        j["run"][0]
+    );
+}
