@@ -159,6 +159,38 @@ fn settings(path: Option<&std::path::Path>) -> Result<Value, Failure> {
     load(&path)
 }
 
+/// `--control-file`: each file's controls (name → declaration, JSON or
+/// YAML) join the settings' `controls`, as `chaos run --control-file`
+/// adds them to its global controls. A name declared twice is refused
+/// rather than one of the two silently dropped.
+fn add_control_files(settings: &mut Value, files: &[PathBuf]) -> Result<(), Failure> {
+    for file in files {
+        let loaded = load(file)?;
+        let fail = |message: String| Failure {
+            code: 1,
+            message: format!("--control-file {}: {message}", file.display()),
+        };
+        let Value::Object(controls) = loaded else {
+            return Err(fail(
+                "expected a mapping of control names to declarations".into(),
+            ));
+        };
+        if !settings.is_object() {
+            *settings = json!({});
+        }
+        if !settings["controls"].is_object() {
+            settings["controls"] = json!({});
+        }
+        for (name, declaration) in controls {
+            if settings["controls"].get(&name).is_some() {
+                return Err(fail(format!("the control '{name}' is already declared")));
+            }
+            settings["controls"][&name] = declaration;
+        }
+    }
+    Ok(())
+}
+
 /// Interrupts the run as `chaos run` does: SIGINT, SIGTERM and SIGUSR1
 /// gracefully (rollbacks per strategy; a second one stops rollbacks that
 /// hang), SIGUSR2 at once (no rollbacks). Every signal counts, not only
@@ -286,10 +318,10 @@ impl Runtime {
             (None, None) => chaos_runner::RollbackStrategy::default(),
         };
         let hypothesis_strategy = match (
-            args.hypothesis_strategy,
+            args.hypothesis_strategy.as_deref(),
             parse(&["hypothesis", "strategy"])?,
         ) {
-            (Some(flag), _) => flag,
+            (Some(flag), _) => flag.parse().map_err(|e| bad("--hypothesis-strategy", e))?,
             (None, Some((name, text))) => text.parse().map_err(|e| bad(&name, e))?,
             (None, None) => chaos_runner::HypothesisStrategy::default(),
         };
@@ -507,7 +539,14 @@ pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         code: 1,
         message: e.to_string(),
     };
-    let settings = settings(args.settings.as_deref())?;
+    let mut settings = settings(args.settings.as_deref())?;
+    add_control_files(&mut settings, &args.control_file)?;
+    if args.no_validation {
+        tracing::warn!(
+            target: chaos_runner::PROGRESS_TARGET,
+            "--no-validation is taken, but the experiment is validated all the same: nothing runs from an invalid experiment"
+        );
+    }
     let experiment = load_experiment(&args.file, &settings, !args.no_verify_tls).await?;
     let journal_file = OutputFile::check("the journal", &args.journal_path)?;
     let junit_file = args

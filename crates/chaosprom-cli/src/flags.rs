@@ -48,6 +48,20 @@ pub(crate) struct Globals {
     /// the default) or as JSON objects, one a line, for machines.
     #[arg(long, value_name = "FORMAT", display_order = 904)]
     pub(crate) log_format: Option<LogFormat>,
+    /// The least level the log file gets (default debug), as `chaos
+    /// --log-file-level`.
+    #[arg(long, value_name = "LEVEL", display_order = 905)]
+    pub(crate) log_file_level: Option<LogLevel>,
+    /// Go to this folder first, as `chaos --change-dir` does.
+    #[arg(long, value_name = "DIR", display_order = 906)]
+    pub(crate) change_dir: Option<PathBuf>,
+    /// Taken as `chaos` takes it: no log file is written unless
+    /// `--log-file` names one.
+    #[arg(long, display_order = 907)]
+    pub(crate) no_log_file: bool,
+    /// Taken as `chaos` takes it: chaosprom never looks for a new version.
+    #[arg(long, display_order = 908)]
+    pub(crate) no_version_check: bool,
 }
 
 impl Globals {
@@ -60,7 +74,14 @@ impl Globals {
             color: after.color.or(self.color),
             log_file: after.log_file.clone().or_else(|| self.log_file.clone()),
             log_format: after.log_format.or(self.log_format),
+            log_file_level: after.log_file_level.or(self.log_file_level),
+            change_dir: after.change_dir.clone().or_else(|| self.change_dir.clone()),
+            no_log_file: self.no_log_file || after.no_log_file,
+            no_version_check: self.no_version_check || after.no_version_check,
         };
+        if merged.no_log_file && merged.log_file.is_some() {
+            return Err("the argument '--no-log-file' cannot be used with '--log-file'".to_owned());
+        }
         if merged.quiet && merged.verbose > 0 {
             return Err("the argument '--quiet' cannot be used with '--verbose'".to_owned());
         }
@@ -105,8 +126,19 @@ impl Output {
 /// `--log-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum LogFormat {
+    /// `chaos` calls it `string`.
+    #[value(alias = "string")]
     Text,
     Json,
+}
+
+/// `--log-file-level`, in `chaos`' words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogLevel {
+    Debug,
+    Info,
+    Warning,
+    Error,
 }
 
 /// `--color`.
@@ -475,8 +507,8 @@ pub(crate) struct RunArgs {
     /// When to check the steady-state hypothesis: default,
     /// before-method-only, after-method-only, during-method-only,
     /// continuously (else runtime.hypothesis.strategy).
-    #[arg(long, value_name = "STRATEGY")]
-    pub(crate) hypothesis_strategy: Option<chaos_runner::HypothesisStrategy>,
+    #[arg(long, value_name = "STRATEGY", value_parser = hypothesis_strategy_arg)]
+    pub(crate) hypothesis_strategy: Option<String>,
     /// Time between hypothesis checks during the method: seconds or a
     /// duration (5s, 1m30s); else runtime.hypothesis.frequency, else 1 s.
     #[arg(long, value_name = "DURATION", value_parser = seconds_arg, allow_hyphen_values = true)]
@@ -498,6 +530,15 @@ pub(crate) struct RunArgs {
     /// Do not check the certificate of an https:// experiment URL.
     #[arg(long)]
     pub(crate) no_verify_tls: bool,
+    /// A JSON or YAML file of controls (name → declaration), applied to
+    /// the run as the settings' `controls` are; repeatable, as `chaos run
+    /// --control-file`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) control_file: Vec<PathBuf>,
+    /// Taken as `chaos run` takes it, but the experiment is validated all
+    /// the same (with a warning): nothing runs from an invalid experiment.
+    #[arg(long)]
+    pub(crate) no_validation: bool,
     /// Also write the run as JUnit XML to FILE: one test case per
     /// steady-state probe and per activity, failures with the value and
     /// the tolerance.
@@ -620,6 +661,14 @@ pub(crate) struct Group {
     pub(crate) password: Option<String>,
     #[command(flatten)]
     pub(crate) connection: Connection,
+}
+
+/// A hypothesis strategy, checked when the flags are read and read again
+/// once logging is up (chaos' old spelling `continously` is taken, with a
+/// warning the log then shows).
+fn hypothesis_strategy_arg(s: &str) -> Result<String, String> {
+    s.parse::<chaos_runner::HypothesisStrategy>()?;
+    Ok(s.to_owned())
 }
 
 /// A time span flag: seconds (`2.5`) or a duration (`5s`, `1m30s`),

@@ -15,7 +15,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{Layer, Registry};
 
 use crate::Failure;
-use crate::flags::{Color, LogFormat};
+use crate::flags::{Color, LogFormat, LogLevel};
 
 /// What the logs look like and where they go.
 pub(crate) struct LogOptions<'a> {
@@ -24,13 +24,15 @@ pub(crate) struct LogOptions<'a> {
     pub(crate) color: Color,
     pub(crate) format: LogFormat,
     pub(crate) file: Option<&'a Path>,
+    /// The least level the file gets.
+    pub(crate) file_level: LogLevel,
 }
 
 /// Installs the logger. stderr: `RUST_LOG` when set; else a run's progress
 /// at INFO (none with `-q`) and the rest at WARN, INFO with `-v`, DEBUG
 /// with `-vv`, only errors with `-q`. The log file, when asked for, gets
-/// everything at DEBUG, as `chaos --log-file` does, in the same format and
-/// never in colour. A plain `Targets` filter costs less to set up than
+/// everything at DEBUG (or from `--log-file-level`), as `chaos --log-file`
+/// does, in the same format and never in colour. A plain `Targets` filter costs less to set up than
 /// `EnvFilter`, and start-up counts for a command run once per probe.
 pub(crate) fn init(options: &LogOptions<'_>) -> Result<(), Failure> {
     let ansi = options.format == LogFormat::Text
@@ -82,7 +84,12 @@ pub(crate) fn init(options: &LogOptions<'_>) -> Result<(), Failure> {
     };
     let file = file.map(|f| {
         layer(options.format, false, std::sync::Mutex::new(f))
-            .with_filter(LevelFilter::DEBUG)
+            .with_filter(match options.file_level {
+                LogLevel::Debug => LevelFilter::DEBUG,
+                LogLevel::Info => LevelFilter::INFO,
+                LogLevel::Warning => LevelFilter::WARN,
+                LogLevel::Error => LevelFilter::ERROR,
+            })
             .boxed()
     });
     let mut layers = vec![stderr];

@@ -98,10 +98,19 @@ fn main() -> ExitCode {
         color: globals.color.unwrap_or(flags::Color::Auto),
         format: globals.log_format.unwrap_or(flags::LogFormat::Text),
         file: globals.log_file.as_deref(),
+        file_level: globals.log_file_level.unwrap_or(flags::LogLevel::Debug),
     };
     if let Err(Failure { code, message }) = logs::init(&logs) {
         eprintln!("chaosprom: {message}");
         return ExitCode::from(code);
+    }
+    if let Some(dir) = &globals.change_dir {
+        // As `chaos --change-dir`, which says so at warning level.
+        tracing::warn!("Moving to {}", dir.display());
+        if let Err(e) = std::env::set_current_dir(dir) {
+            eprintln!("chaosprom: --change-dir {}: {e}", dir.display());
+            return ExitCode::from(2);
+        }
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()

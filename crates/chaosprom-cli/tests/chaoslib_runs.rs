@@ -1045,3 +1045,124 @@ fn test_substitution_py_http_timeout() {
         j["run"][0]
     );
 }
+
+#[test]
+fn chaos_command_line_flags_are_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let experiment = json!({"title": "t", "description": "d",
+        "steady-state-hypothesis": {"title": "h", "probes": [
+            {"type": "probe", "name": "p", "tolerance": 0, "provider": {"type": "process", "path": "true"}}]},
+        "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "true"}}]});
+    write(&work, "experiment.json", &experiment);
+    let gateway = FaultServer::start(vec![Reply::status("200 OK", "", "")]).unwrap();
+    let controls = dir.path().join("controls.yaml");
+    std::fs::write(
+        &controls,
+        json!({"metrics": {"provider": {"type": "python", "module": "chaosprometheus.metrics",
+            "arguments": {"pushgateway_url": gateway.url(), "pushgateway_format": "text"}}}})
+        .to_string(),
+    )
+    .unwrap();
+    let log_file = dir.path().join("chaos.log");
+    let chaosprom = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(args)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    };
+    let (work_dir, controls, log_file) = (
+        work.to_str().unwrap(),
+        controls.to_str().unwrap(),
+        log_file.to_str().unwrap(),
+    );
+    // chaos' spellings and no-op flags, before and after the command;
+    // --change-dir makes the relative paths relative to it; the control
+    // file's control runs; the log file gets warnings and above only.
+    let out = chaosprom(&[
+        "--no-version-check",
+        "--change-dir",
+        work_dir,
+        "--log-format",
+        "string",
+        "--log-file",
+        log_file,
+        "--log-file-level",
+        "warning",
+        "run",
+        "--hypothesis-strategy",
+        "continously",
+        "--hypothesis-frequency",
+        "0.2",
+        "--control-file",
+        controls,
+        "--journal-path",
+        "journal.json",
+        "experiment.json",
+    ]);
+    let log = text(&out.stderr);
+    assert!(out.status.success(), "{log}");
+    let j: Value =
+        serde_json::from_str(&std::fs::read_to_string(work.join("journal.json")).unwrap()).unwrap();
+    assert_eq!(j["status"], "completed");
+    assert!(!j["steady_states"]["during"].as_array().unwrap().is_empty());
+    assert!(log.contains("WARNING] Moving to"), "{log}");
+    assert!(log.contains("'continously' is an old spelling"), "{log}");
+    assert!(
+        gateway
+            .requests()
+            .iter()
+            .any(|r| r.starts_with("PUT ") || r.starts_with("POST ")),
+        "{:?}",
+        gateway.requests()
+    );
+    let file = std::fs::read_to_string(log_file).unwrap();
+    assert!(file.contains("Moving to"), "{file}");
+    assert!(!file.contains("INFO"), "{file}");
+
+    // A control file naming a control the settings have is refused.
+    let settings = dir.path().join("settings.yaml");
+    std::fs::write(&settings, json!({"controls": {"metrics": {}}}).to_string()).unwrap();
+    let out = chaosprom(&[
+        "run",
+        "--settings",
+        settings.to_str().unwrap(),
+        "--control-file",
+        controls,
+        "--journal-path",
+        dir.path().join("j2.json").to_str().unwrap(),
+        work.join("experiment.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("the control 'metrics' is already declared"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // --no-validation is taken; the experiment is still checked.
+    write(&work, "invalid.json", &json!({"title": "t"}));
+    let out = chaosprom(&[
+        "run",
+        "--no-log-file",
+        "--no-validation",
+        "--journal-path",
+        dir.path().join("j3.json").to_str().unwrap(),
+        work.join("invalid.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let log = text(&out.stderr);
+    assert!(log.contains("validated all the same"), "{log}");
+    assert!(log.contains("$.description"), "{log}");
+    // --no-log-file with --log-file says they conflict.
+    let out = chaosprom(&[
+        "--no-log-file",
+        "--log-file",
+        log_file,
+        "validate",
+        "x.json",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

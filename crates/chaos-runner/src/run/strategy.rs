@@ -59,6 +59,13 @@ impl FromStr for HypothesisStrategy {
             "after-method-only" => Ok(Self::AfterMethodOnly),
             "during-method-only" => Ok(Self::DuringMethodOnly),
             "continuously" => Ok(Self::Continuously),
+            // chaos' old spelling, which it still takes, with a warning.
+            "continously" => {
+                tracing::warn!(
+                    "the hypothesis strategy 'continously' is an old spelling: use 'continuously'"
+                );
+                Ok(Self::Continuously)
+            }
             other => Err(format!(
                 "invalid hypothesis strategy '{other}': expected default, before-method-only, \
                  after-method-only, during-method-only or continuously"
