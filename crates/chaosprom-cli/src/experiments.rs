@@ -419,6 +419,37 @@ impl OutputFile {
             .map_err(|e| fail(e.error.to_string()))?;
         Ok(())
     }
+
+    /// [`Self::write`], and when that fails (a disk filled during the
+    /// run), the same bytes in a new file of the temporary folder, so that
+    /// the record of what was injected is not lost; the failure names
+    /// where they went.
+    fn write_or_keep(&self, text: &[u8]) -> Result<(), Failure> {
+        use std::io::Write as _;
+        let Err(failure) = self.write(text) else {
+            return Ok(());
+        };
+        let kept = tempfile::Builder::new()
+            .prefix("chaosprom-journal-")
+            .suffix(".json")
+            .tempfile()
+            .and_then(|mut file| {
+                file.write_all(text)?;
+                file.as_file().sync_all()?;
+                file.keep().map_err(|e| e.error)
+            });
+        Err(match kept {
+            Ok((_, path)) => Failure {
+                code: 1,
+                message: format!(
+                    "{}; it was written to {} instead",
+                    failure.message,
+                    path.display()
+                ),
+            },
+            Err(_) => failure,
+        })
+    }
 }
 
 /// The experiment from a file, `-` or a URL (fetched with the settings'
@@ -581,7 +612,7 @@ pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         .progress(true);
     on_signals(&runner.interrupter());
     let journal = runner.run(&experiment).await.map_err(config_error)?;
-    journal_file.write(&serde_json::to_vec_pretty(&journal).unwrap_or_default())?;
+    journal_file.write_or_keep(&serde_json::to_vec_pretty(&journal).unwrap_or_default())?;
     if let Some(file) = junit_file {
         file.write(crate::junit::junit(&journal).as_bytes())?;
     }

@@ -537,3 +537,31 @@ fn secrets_are_never_printed_nor_journaled() {
     let j: Value = serde_json::from_str(&written).unwrap();
     assert_eq!(j["experiment"]["secrets"]["prom"]["token"], "***");
 }
+
+#[test]
+fn a_journal_that_cannot_be_written_where_asked_is_kept_in_the_temporary_folder() {
+    // The folder was there when the run began; the method removes it (as a
+    // disk that fills up during a run would refuse the file). The record
+    // of what ran must not be lost.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("journals");
+    std::fs::create_dir_all(&folder).unwrap();
+    let experiment = json!({"title": "t", "description": "d",
+        "method": [sh("action", "fault", &format!("rm -rf {}", folder.display()))]});
+    let file = write(dir.path(), "e.json", &experiment);
+    let journal_path = folder.join("journal.json");
+    let out = spawn_run(&file, &journal_path, &[])
+        .wait_with_output()
+        .unwrap();
+    let log = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    let kept = log
+        .split("it was written to ")
+        .nth(1)
+        .and_then(|rest| rest.split(" instead").next())
+        .unwrap_or_else(|| panic!("{log}"));
+    let j = journal(Path::new(kept));
+    std::fs::remove_file(kept).unwrap();
+    assert_eq!(j["status"], "completed");
+    assert_eq!(j["run"][0]["activity"]["name"], "fault");
+}
