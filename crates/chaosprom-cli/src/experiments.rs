@@ -33,7 +33,7 @@ pub(crate) async fn validate(
         )
         .await;
         for p in &listed {
-            println!("{p}");
+            crate::print_line("the problems", p)?;
         }
         return Err(Failure {
             code: 1,
@@ -45,7 +45,7 @@ pub(crate) async fn validate(
         let failures = check_servers_of(&experiment).await;
         if !failures.is_empty() {
             for f in &failures {
-                println!("{f}");
+                crate::print_line("the failures", f)?;
             }
             return Err(Failure {
                 code: 1,
@@ -53,7 +53,7 @@ pub(crate) async fn validate(
             });
         }
     }
-    println!("{file} is a valid experiment");
+    crate::print_line("the verdict", &format!("{file} is a valid experiment"))?;
     Ok(())
 }
 
@@ -123,9 +123,9 @@ async fn check_servers_of(experiment: &Value) -> Vec<String> {
 }
 
 /// `discover`.
-pub(crate) fn discover() {
+pub(crate) fn discover() -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(&chaosprometheus::discover()).unwrap_or_default();
-    println!("{text}");
+    crate::print_line("the discovery", &text)
 }
 
 /// The runner, with this extension's probes and control registered.
@@ -543,14 +543,14 @@ pub(crate) async fn probe(
     } else {
         &entry["exception"]
     };
-    println!(
-        "{}",
-        serde_json::to_string_pretty(shown).unwrap_or_default()
-    );
+    crate::print_line(
+        "the probe's output",
+        &serde_json::to_string_pretty(shown).unwrap_or_default(),
+    )?;
     match (entry["status"].as_str(), entry.get("tolerance_met")) {
         (Some("succeeded"), None | Some(Value::Bool(true))) => {
             if entry.get("tolerance_met").is_some() && !quiet {
-                eprintln!("chaosprom: '{name}' is within its tolerance");
+                crate::print_err!("chaosprom: '{name}' is within its tolerance");
             }
             Ok(())
         }

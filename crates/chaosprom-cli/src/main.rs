@@ -27,6 +27,28 @@ pub(crate) struct Failure {
     pub(crate) message: String,
 }
 
+/// `eprintln!` that never panics: a stderr that cannot be written (its
+/// reader gone) loses the line, as there is nowhere else to say it.
+macro_rules! print_err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+pub(crate) use print_err;
+
+/// Writes `text` and a newline to stdout: a reader that went away ends
+/// the command quietly, any other failure is an error (where `println!`
+/// would panic).
+pub(crate) fn print_line(what: &str, text: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::writing(what, &e))
+}
+
 impl Failure {
     /// The end of a run whose reader went away (`… | head`): nothing to
     /// report, as ripgrep and cat do.
@@ -101,14 +123,14 @@ fn main() -> ExitCode {
         file_level: globals.log_file_level.unwrap_or(flags::LogLevel::Debug),
     };
     if let Err(Failure { code, message }) = logs::init(&logs) {
-        eprintln!("chaosprom: {message}");
+        crate::print_err!("chaosprom: {message}");
         return ExitCode::from(code);
     }
     if let Some(dir) = &globals.change_dir {
         // As `chaos --change-dir`, which says so at warning level.
         tracing::warn!("Moving to {}", dir.display());
         if let Err(e) = std::env::set_current_dir(dir) {
-            eprintln!("chaosprom: --change-dir {}: {e}", dir.display());
+            crate::print_err!("chaosprom: --change-dir {}: {e}", dir.display());
             return ExitCode::from(2);
         }
     }
@@ -118,7 +140,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("chaosprom: cannot start the runtime: {e}");
+            crate::print_err!("chaosprom: cannot start the runtime: {e}");
             return ExitCode::from(1);
         }
     };
@@ -129,7 +151,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure { code, message }) => {
             if !message.is_empty() {
-                eprintln!("chaosprom: {message}");
+                crate::print_err!("chaosprom: {message}");
             }
             ExitCode::from(code)
         }
@@ -256,14 +278,16 @@ async fn run(command: Command, quiet: bool) -> Result<(), Failure> {
         } => {
             experiments::report(&journal, format, output.as_deref(), url.as_deref(), offline).await
         }
-        Command::Discover { .. } => {
-            experiments::discover();
-            Ok(())
-        }
+        Command::Discover { .. } => experiments::discover(),
         Command::Completions { shell, .. } => {
+            // Into memory first: clap_complete panics when stdout fails.
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "chaosprom", &mut std::io::stdout());
-            Ok(())
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "chaosprom", &mut script);
+            print_line(
+                "the completion script",
+                String::from_utf8_lossy(&script).trim_end_matches('\n'),
+            )
         }
         Command::Man { .. } => {
             let command = <Cli as clap::CommandFactory>::command();

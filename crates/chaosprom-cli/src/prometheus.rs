@@ -171,8 +171,7 @@ pub(crate) async fn mean(
         mean_type,
     };
     let mean = probes::compute_mean(&args, &configuration, &secrets).await?;
-    println!("{mean}");
-    Ok(())
+    crate::print_line("the mean", &mean.to_string())
 }
 
 /// `series`.

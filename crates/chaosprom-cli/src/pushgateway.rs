@@ -23,7 +23,9 @@ pub(crate) async fn push(
         None => {
             let stdin = std::io::stdin();
             if std::io::IsTerminal::is_terminal(&stdin) {
-                eprintln!("chaosprom: reading metrics from standard input (end with Ctrl-D)");
+                crate::print_err!(
+                    "chaosprom: reading metrics from standard input (end with Ctrl-D)"
+                );
             }
             let mut text = Vec::new();
             stdin.lock().read_to_end(&mut text).map_err(|e| Failure {

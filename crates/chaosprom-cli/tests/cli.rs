@@ -418,3 +418,42 @@ fn probe_runs_a_process_probe() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("hello"), "{}", stdout(&out));
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_a_command_quietly_never_with_a_panic() {
+    // `chaosprom discover | head -1`: the reader is gone before the write.
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = dir.path().join("e.json");
+    std::fs::write(
+        &experiment,
+        r#"{"title": "t", "description": "d", "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "true"}}]}"#,
+    )
+    .unwrap();
+    let experiment = experiment.to_str().unwrap();
+    for args in [
+        vec!["discover"],
+        vec!["completions", "bash"],
+        vec!["validate", experiment],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(&args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    // And a stderr whose reader is gone loses the error, not the exit code.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["validate", "/does/not/exist.json"])
+        .stderr(writer)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
