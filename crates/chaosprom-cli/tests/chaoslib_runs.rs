@@ -11,22 +11,15 @@
 //! that pauses does so for 1 s). Where `chaosprom` differs on purpose, the
 //! case says so and the README's compatibility table lists it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use chaosprom_testkit::fault::{FaultServer, Reply};
 use serde_json::{Value, json};
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn write(dir: &Path, name: &str, experiment: &Value) -> PathBuf {
-    let file = dir.join(name);
-    std::fs::write(&file, experiment.to_string()).unwrap();
-    file
-}
+mod common;
+use common::{signal, spawn_run, text, wait_for, write};
 
 /// `chaosprom run` of `experiment` with `args`; its output and journal.
 fn run(experiment: &Value, args: &[&str]) -> (Output, Value) {
@@ -579,41 +572,6 @@ fn test_experiment_py_rollback_strategies() {
             "{strategy}: {j}"
         );
     }
-}
-
-fn spawn_run(file: &Path, journal: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_chaosprom"))
-        .arg("run")
-        .arg(file)
-        .arg("--journal-path")
-        .arg(journal)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn wait_for(path: &Path) {
-    let started = Instant::now();
-    while !path.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{} never appeared",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(200));
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 /// Runs `experiment`, sends `signals` once `marker` exists (a pause

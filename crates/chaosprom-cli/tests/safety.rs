@@ -2,17 +2,14 @@
 //! during rollbacks and pauses, process groups, the journal's file, huge
 //! outputs, hostile files, and secrets.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-fn write(dir: &Path, name: &str, experiment: &Value) -> PathBuf {
-    let file = dir.join(name);
-    std::fs::write(&file, experiment.to_string()).unwrap();
-    file
-}
+mod common;
+use common::{journal, signal, spawn_run, text, wait_for, write};
 
 fn chaosprom(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_chaosprom"))
@@ -20,50 +17,6 @@ fn chaosprom(args: &[&str]) -> Output {
         .env_remove("RUST_LOG")
         .output()
         .unwrap()
-}
-
-fn spawn_run(file: &Path, journal: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_chaosprom"))
-        .arg("run")
-        .arg(file)
-        .arg("--journal-path")
-        .arg(journal)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn wait_for(path: &Path) {
-    let started = Instant::now();
-    while !path.exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "{} never appeared",
-            path.display()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    // Let the process reach its next await.
-    std::thread::sleep(Duration::from_millis(200));
-}
-
-fn signal(child: &Child, name: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.id().to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn journal(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 /// `sh -c SCRIPT` as a process activity.
