@@ -19,8 +19,30 @@ use crate::Failure;
 pub(crate) struct Cli {
     #[command(flatten)]
     pub(crate) globals: Globals,
+    #[command(flatten)]
+    pub(crate) chaos: ChaosGlobals,
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// `chaos`' own global flags, before the command's name as `chaos` takes
+/// them (only there, so that a command's flags are not built twice).
+#[derive(Debug, Default, Clone, Args)]
+pub(crate) struct ChaosGlobals {
+    /// The least level the log file gets (default debug), as `chaos
+    /// --log-file-level`.
+    #[arg(long, value_name = "LEVEL", display_order = 905)]
+    pub(crate) log_file_level: Option<LogLevel>,
+    /// Go to this folder first, as `chaos --change-dir` does.
+    #[arg(long, value_name = "DIR", display_order = 906)]
+    pub(crate) change_dir: Option<PathBuf>,
+    /// No log file, even if `--log-file` names one (as `chaos`); without
+    /// `--log-file` none is written anyway.
+    #[arg(long, display_order = 907)]
+    pub(crate) no_log_file: bool,
+    /// Taken as `chaos` takes it: chaosprom never looks for a new version.
+    #[arg(long, display_order = 908)]
+    pub(crate) no_version_check: bool,
 }
 
 // The flags every command takes, before its name or after it. They are not
@@ -48,20 +70,6 @@ pub(crate) struct Globals {
     /// the default) or as JSON objects, one a line, for machines.
     #[arg(long, value_name = "FORMAT", display_order = 904)]
     pub(crate) log_format: Option<LogFormat>,
-    /// The least level the log file gets (default debug), as `chaos
-    /// --log-file-level`.
-    #[arg(long, value_name = "LEVEL", display_order = 905)]
-    pub(crate) log_file_level: Option<LogLevel>,
-    /// Go to this folder first, as `chaos --change-dir` does.
-    #[arg(long, value_name = "DIR", display_order = 906)]
-    pub(crate) change_dir: Option<PathBuf>,
-    /// Taken as `chaos` takes it: no log file is written unless
-    /// `--log-file` names one.
-    #[arg(long, display_order = 907)]
-    pub(crate) no_log_file: bool,
-    /// Taken as `chaos` takes it: chaosprom never looks for a new version.
-    #[arg(long, display_order = 908)]
-    pub(crate) no_version_check: bool,
 }
 
 impl Globals {
@@ -74,14 +82,7 @@ impl Globals {
             color: after.color.or(self.color),
             log_file: after.log_file.clone().or_else(|| self.log_file.clone()),
             log_format: after.log_format.or(self.log_format),
-            log_file_level: after.log_file_level.or(self.log_file_level),
-            change_dir: after.change_dir.clone().or_else(|| self.change_dir.clone()),
-            no_log_file: self.no_log_file || after.no_log_file,
-            no_version_check: self.no_version_check || after.no_version_check,
         };
-        if merged.no_log_file && merged.log_file.is_some() {
-            return Err("the argument '--no-log-file' cannot be used with '--log-file'".to_owned());
-        }
         if merged.quiet && merged.verbose > 0 {
             return Err("the argument '--quiet' cannot be used with '--verbose'".to_owned());
         }

@@ -119,14 +119,17 @@ fn main() -> ExitCode {
         quiet: globals.quiet,
         color: globals.color.unwrap_or(flags::Color::Auto),
         format: globals.log_format.unwrap_or(flags::LogFormat::Text),
-        file: globals.log_file.as_deref(),
-        file_level: globals.log_file_level.unwrap_or(flags::LogLevel::Debug),
+        file: globals
+            .log_file
+            .as_deref()
+            .filter(|_| !cli.chaos.no_log_file),
+        file_level: cli.chaos.log_file_level.unwrap_or(flags::LogLevel::Debug),
     };
     if let Err(Failure { code, message }) = logs::init(&logs) {
         crate::print_err!("chaosprom: {message}");
         return ExitCode::from(code);
     }
-    if let Some(dir) = &globals.change_dir {
+    if let Some(dir) = &cli.chaos.change_dir {
         // As `chaos --change-dir`, which says so at warning level.
         tracing::warn!("Moving to {}", dir.display());
         if let Err(e) = std::env::set_current_dir(dir) {

@@ -1103,8 +1103,8 @@ fn chaos_command_line_flags_are_taken() {
     // --no-validation is taken; the experiment is still checked.
     write(&work, "invalid.json", &json!({"title": "t"}));
     let out = chaosprom(&[
-        "run",
         "--no-log-file",
+        "run",
         "--no-validation",
         "--journal-path",
         dir.path().join("j3.json").to_str().unwrap(),
@@ -1114,13 +1114,19 @@ fn chaos_command_line_flags_are_taken() {
     let log = text(&out.stderr);
     assert!(log.contains("validated all the same"), "{log}");
     assert!(log.contains("$.description"), "{log}");
-    // --no-log-file with --log-file says they conflict.
+    // --no-log-file wins over --log-file, as in chaos.
+    let quiet_file = dir.path().join("never.log");
+    let quiet_file = quiet_file.to_str().unwrap();
     let out = chaosprom(&[
         "--no-log-file",
-        "--log-file",
-        log_file,
         "validate",
+        "--log-file",
+        quiet_file,
         "x.json",
     ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!Path::new(quiet_file).exists());
+    // chaos' global flags go before the command, as chaos takes them.
+    let out = chaosprom(&["validate", "--change-dir", work_dir, "experiment.json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
