@@ -53,8 +53,18 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 /// Sends `event` to every channel of `settings["notifications"]` that
 /// wants it, one after the other, as `chaos` does.
 pub(crate) async fn notify(settings: &Value, event: Event, payload: &Value, error: Option<&str>) {
-    let Some(channels) = settings.get("notifications").and_then(Value::as_array) else {
-        return;
+    let channels = match settings.get("notifications") {
+        None | Some(Value::Null) => return,
+        Some(Value::Array(channels)) => channels,
+        Some(_) => {
+            static SAID: AtomicBool = AtomicBool::new(false);
+            if !SAID.swap(true, Ordering::Relaxed) {
+                tracing::warn!(
+                    "the settings' notifications must be a list of channels: none gets events"
+                );
+            }
+            return;
+        }
     };
     let mut message = Map::new();
     message.insert("name".into(), json!(event.name()));
@@ -103,10 +113,12 @@ pub(crate) async fn notify(settings: &Value, event: Event, payload: &Value, erro
 
 /// Whether the channel's `events` (all when absent or empty) has this one.
 fn wants(channel: &Value, event: Event) -> bool {
-    match channel.get("events").and_then(Value::as_array) {
-        Some(events) if !events.is_empty() => {
+    match channel.get("events") {
+        Some(Value::Array(events)) if !events.is_empty() => {
             events.iter().any(|e| e.as_str() == Some(event.name()))
         }
+        // One name where a list belongs: that event alone, not all.
+        Some(Value::String(one)) => one == event.name(),
         _ => true,
     }
 }
@@ -197,6 +209,9 @@ mod tests {
         assert!(wants(&all, Event::RunStarted));
         assert!(wants(&empty, Event::ValidateFailed));
         assert!(wants(&some, Event::RunFailed));
+        let one = json!({"type": "http", "url": "http://127.0.0.1:1", "events": "run-failed"});
+        assert!(wants(&one, Event::RunFailed));
+        assert!(!wants(&one, Event::RunStarted));
         assert!(!wants(&some, Event::RunCompleted));
         assert_eq!(Event::ValidateFailed.phase(), "validate");
         assert_eq!(Event::RunDeviated.name(), "run-deviated");
