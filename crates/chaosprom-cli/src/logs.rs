@@ -5,7 +5,8 @@ use std::fmt;
 use std::path::Path;
 
 use chaos_runner::PROGRESS_TARGET;
-use tracing::{Event, Level, Subscriber};
+use tracing::subscriber::Interest;
+use tracing::{Event, Level, Metadata, Subscriber, span};
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
@@ -32,8 +33,10 @@ pub(crate) struct LogOptions<'a> {
 /// at INFO (none with `-q`) and the rest at WARN, INFO with `-v`, DEBUG
 /// with `-vv`, only errors with `-q`. The log file, when asked for, gets
 /// everything at DEBUG (or from `--log-file-level`), as `chaos --log-file`
-/// does, in the same format and never in colour. A plain `Targets` filter costs less to set up than
-/// `EnvFilter`, and start-up counts for a command run once per probe.
+/// does, in the same format and never in colour. A plain `Targets` filter
+/// costs less to set up than `EnvFilter`, and start-up counts for a
+/// command run once per probe: without `RUST_LOG` the subscriber itself is
+/// built only when a first event or span could get through (see [`Lazy`]).
 pub(crate) fn init(options: &LogOptions<'_>) -> Result<(), Failure> {
     let ansi = options.format == LogFormat::Text
         && match options.color {
@@ -57,11 +60,27 @@ pub(crate) fn init(options: &LogOptions<'_>) -> Result<(), Failure> {
                 })?,
         ),
     };
-    let stderr = layer(options.format, ansi, std::io::stderr);
-    let stderr = if std::env::var_os("RUST_LOG").is_some() {
-        stderr
+    let file_level = match options.file_level {
+        LogLevel::Debug => LevelFilter::DEBUG,
+        LogLevel::Info => LevelFilter::INFO,
+        LogLevel::Warning => LevelFilter::WARN,
+        LogLevel::Error => LevelFilter::ERROR,
+    };
+    let format = options.format;
+    let file_layer = move |file: Option<std::fs::File>| {
+        file.map(|f| {
+            layer(format, false, std::sync::Mutex::new(f))
+                .with_filter(file_level)
+                .boxed()
+        })
+    };
+    let installed = if std::env::var_os("RUST_LOG").is_some() {
+        let stderr = layer(format, ansi, std::io::stderr)
             .with_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .boxed()
+            .boxed();
+        let mut layers = vec![stderr];
+        layers.extend(file_layer(file));
+        tracing_subscriber::registry().with(layers).try_init()
     } else {
         let level = match (options.quiet, options.verbose) {
             (true, _) => LevelFilter::ERROR,
@@ -74,33 +93,134 @@ pub(crate) fn init(options: &LogOptions<'_>) -> Result<(), Failure> {
         } else {
             level.max(LevelFilter::INFO)
         };
-        stderr
-            .with_filter(
-                Targets::new()
-                    .with_default(level)
-                    .with_target(PROGRESS_TARGET, progress),
-            )
-            .boxed()
-    };
-    let file = file.map(|f| {
-        layer(options.format, false, std::sync::Mutex::new(f))
-            .with_filter(match options.file_level {
-                LogLevel::Debug => LevelFilter::DEBUG,
-                LogLevel::Info => LevelFilter::INFO,
-                LogLevel::Warning => LevelFilter::WARN,
-                LogLevel::Error => LevelFilter::ERROR,
-            })
-            .boxed()
-    });
-    let mut layers = vec![stderr];
-    layers.extend(file);
-    tracing_subscriber::registry()
-        .with(layers)
+        let targets = Targets::new()
+            .with_default(level)
+            .with_target(PROGRESS_TARGET, progress);
+        let to_file = file.is_some().then_some(file_level);
+        let gate = targets.clone();
+        let make = move || {
+            let stderr = layer(format, ansi, std::io::stderr)
+                .with_filter(targets)
+                .boxed();
+            let mut layers = vec![stderr];
+            layers.extend(file_layer(file));
+            Box::new(tracing_subscriber::registry().with(layers))
+                as Box<dyn Subscriber + Send + Sync>
+        };
+        Lazy {
+            gate,
+            to_file,
+            max: level.max(progress).max(to_file.unwrap_or(LevelFilter::OFF)),
+            make: std::sync::Mutex::new(Some(Box::new(make))),
+            inner: std::sync::OnceLock::new(),
+        }
         .try_init()
-        .map_err(|e| Failure {
-            code: 1,
-            message: format!("cannot start logging: {e}"),
+    };
+    installed.map_err(|e| Failure {
+        code: 1,
+        message: format!("cannot start logging: {e}"),
+    })
+}
+
+/// The subscriber of [`init`], built the first time an event or a span
+/// could get through its filters: a probe at the default level logs
+/// nothing, and building the registry and its layers was 4 % of its
+/// start-up (callgrind). Until then, a callsite none of the filters admits
+/// is refused here; once built, everything goes to it, so what is logged
+/// and how is the same as with the subscriber installed at once (`Dispatch`
+/// checks an event's own filters in `event`; `Span::current()` is not
+/// forwarded, and no log line shows spans).
+struct Lazy {
+    /// The stderr filter.
+    gate: Targets,
+    /// The file's level, when there is a file.
+    to_file: Option<LevelFilter>,
+    /// The most verbose level either lets through.
+    max: LevelFilter,
+    make: std::sync::Mutex<Option<Box<dyn FnOnce() -> Inner + Send>>>,
+    /// The subscriber itself: held, not registered as a `Dispatch` of its
+    /// own, whose registration would ask this one about every callsite
+    /// while it is being built.
+    inner: std::sync::OnceLock<Inner>,
+}
+
+std::thread_local! {
+    /// Whether this thread is building [`Lazy`]'s subscriber: what it logs
+    /// meanwhile is dropped rather than waiting for itself (other threads
+    /// wait for the subscriber).
+    static BUILDING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn building() -> bool {
+    BUILDING.with(std::cell::Cell::get)
+}
+
+type Inner = Box<dyn Subscriber + Send + Sync>;
+
+impl Lazy {
+    fn inner(&self) -> &Inner {
+        self.inner.get_or_init(|| {
+            BUILDING.with(|b| b.set(true));
+            let make = self.make.lock().ok().and_then(|mut make| make.take());
+            let inner = make.map_or_else(
+                || Box::new(tracing::subscriber::NoSubscriber::default()) as Inner,
+                |make| make(),
+            );
+            BUILDING.with(|b| b.set(false));
+            inner
         })
+    }
+
+    /// Whether any filter admits this callsite (and the subscriber is not
+    /// being built).
+    fn admits(&self, meta: &Metadata<'_>) -> bool {
+        (self.gate.would_enable(meta.target(), meta.level())
+            || self.to_file.is_some_and(|level| *meta.level() <= level))
+            && (self.inner.get().is_some() || !building())
+    }
+}
+
+impl Subscriber for Lazy {
+    fn register_callsite(&self, meta: &'static Metadata<'static>) -> Interest {
+        if building() && self.inner.get().is_none() {
+            // Asked again later, once built.
+            Interest::sometimes()
+        } else if self.admits(meta) {
+            self.inner().register_callsite(meta)
+        } else {
+            Interest::never()
+        }
+    }
+    fn enabled(&self, meta: &Metadata<'_>) -> bool {
+        self.admits(meta) && self.inner().enabled(meta)
+    }
+    fn max_level_hint(&self) -> Option<LevelFilter> {
+        Some(self.max)
+    }
+    fn new_span(&self, span: &span::Attributes<'_>) -> span::Id {
+        self.inner().new_span(span)
+    }
+    fn record(&self, span: &span::Id, values: &span::Record<'_>) {
+        self.inner().record(span, values);
+    }
+    fn record_follows_from(&self, span: &span::Id, follows: &span::Id) {
+        self.inner().record_follows_from(span, follows);
+    }
+    fn event(&self, event: &Event<'_>) {
+        self.inner().event(event);
+    }
+    fn enter(&self, span: &span::Id) {
+        self.inner().enter(span);
+    }
+    fn exit(&self, span: &span::Id) {
+        self.inner().exit(span);
+    }
+    fn clone_span(&self, id: &span::Id) -> span::Id {
+        self.inner().clone_span(id)
+    }
+    fn try_close(&self, id: span::Id) -> bool {
+        self.inner().try_close(id)
+    }
 }
 
 /// A formatting layer writing to `writer`: chaos' line format, or JSON.
