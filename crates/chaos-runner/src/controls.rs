@@ -123,10 +123,10 @@ impl Controls {
     /// The set of these names' controls, leaving out those whose
     /// `configure` failed.
     fn set_of_names<'a>(&self, names: impl Iterator<Item = &'a str>) -> ControlSet {
-        let failed = self.failed.lock().map(|f| f.clone()).unwrap_or_default();
+        let failed = self.failed.lock().ok();
         let mut set = ControlSet::new();
         for name in names {
-            if failed.contains(name) {
+            if failed.as_ref().is_some_and(|f| f.contains(name)) {
                 continue;
             }
             if let Some((control, scope, arguments)) = self.instances.get(name) {

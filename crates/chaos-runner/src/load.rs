@@ -95,11 +95,14 @@ pub fn load_file(path: &Path) -> Result<Value, Error> {
     }
 }
 
-/// YAML into JSON; mapping keys must be strings. A tag other than YAML's
-/// own (`!!str`, `!!int`…), such as `!!python/object/apply:os.system`, is
-/// refused wherever it stands, as chaos' safe loader refuses it; the YAML
-/// library would otherwise drop it from a list or a mapping and refuse it
-/// on a scalar.
+/// YAML into JSON; mapping keys must be strings. A local tag (`!custom`)
+/// is refused wherever it stands, naming its path, as chaos' safe loader
+/// refuses it; the YAML library would otherwise drop it from a list or a
+/// mapping and refuse it on a scalar as "invalid type: enum". A `!!` tag
+/// YAML does not define (`!!python/object/apply:…`) the library resolves
+/// without a trace: its value is read as plain data. The text is parsed
+/// twice, once to look for tags (the tree the library gives keeps them)
+/// and once into JSON as before.
 pub(crate) fn parse_yaml(text: &str) -> Result<Value, String> {
     let yaml: serde_yaml_ng::Value =
         serde_yaml_ng::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;

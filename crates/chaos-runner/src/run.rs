@@ -330,17 +330,10 @@ impl Runner {
         names: &[&str],
     ) -> Result<Vec<Value>, Error> {
         let (as_run, configuration, secrets) = self.prepare(experiment).await?;
-        let lists = ["steady-state-hypothesis", "method", "rollbacks"].map(|key| match key {
-            "steady-state-hypothesis" => as_run[key]["probes"].as_array(),
-            _ => as_run[key].as_array(),
-        });
         let mut activities = Vec::new();
         for name in names {
-            let Some(found) = lists
-                .iter()
-                .flatten()
-                .flat_map(|list| list.iter())
-                .find(|a| a.get("ref").is_none() && a["name"] == *name)
+            let Some(found) =
+                view::declared(&as_run).find(|a| a.get("ref").is_none() && a["name"] == *name)
             else {
                 return Err(Error::Invalid(vec![Problem {
                     path: "$".into(),
@@ -614,16 +607,8 @@ impl Context<'_> {
 /// Whether a process activity anywhere has its `arguments` as a mapping,
 /// which chaoslib deprecates.
 fn any_process_with_mapping_arguments(experiment: &Value) -> bool {
-    let hypothesis = experiment["steady-state-hypothesis"]["probes"].as_array();
-    [
-        hypothesis,
-        experiment["method"].as_array(),
-        experiment["rollbacks"].as_array(),
-    ]
-    .into_iter()
-    .flatten()
-    .flatten()
-    .any(|a| a["provider"]["type"] == "process" && a["provider"]["arguments"].is_object())
+    view::declared(experiment)
+        .any(|a| a["provider"]["type"] == "process" && a["provider"]["arguments"].is_object())
 }
 
 fn any_failed(state: &Value) -> bool {

@@ -10,16 +10,7 @@ impl Context<'_> {
         let Some(name) = Activity(activity).reference() else {
             return activity.clone();
         };
-        let hypothesis = self.experiment["steady-state-hypothesis"]["probes"].as_array();
-        let lists = [
-            hypothesis,
-            self.experiment["method"].as_array(),
-            self.experiment["rollbacks"].as_array(),
-        ];
-        lists
-            .into_iter()
-            .flatten()
-            .flatten()
+        view::declared(self.experiment)
             .find(|a| Activity(a).reference().is_none() && Activity(a).name() == name)
             .cloned()
             .unwrap_or_else(|| activity.clone())

@@ -9,6 +9,20 @@ use super::Dry;
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Activity<'a>(pub(super) &'a Value);
 
+/// Every activity the experiment declares, in the order chaoslib looks
+/// them up: the hypothesis' probes, the method, the rollbacks (`ref`s
+/// included, as written).
+pub(super) fn declared(experiment: &Value) -> impl Iterator<Item = &Value> {
+    [
+        experiment["steady-state-hypothesis"]["probes"].as_array(),
+        experiment["method"].as_array(),
+        experiment["rollbacks"].as_array(),
+    ]
+    .into_iter()
+    .flatten()
+    .flatten()
+}
+
 /// What an activity is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
