@@ -7,7 +7,11 @@
 //! method per hook, each defaulting to doing nothing, stored as
 //! `Arc<dyn Control>`. Hooks receive plain data: the run ([`RunContext`]:
 //! experiment, configuration, secrets, settings, as `serde_json` values),
-//! the step about to run, and for "after" hooks its outcome.
+//! the step about to run, and for "after" hooks its outcome. A hook
+//! changes the configuration or secrets of what runs after it through
+//! [`RunContext::set_configuration`] and [`RunContext::set_secret`], as a
+//! Python control writes into the dictionaries it is given; the runner
+//! applies them ([`Changes`]).
 //!
 //! A [`ControlSet`] is what a runner drives: named controls, called in
 //! order, with `scope` honoured, ordinary failures logged and passed over,
@@ -29,7 +33,7 @@ mod error;
 mod set;
 
 pub use async_trait::async_trait;
-pub use context::{ConfigureContext, RunContext};
+pub use context::{Change, Changes, ConfigureContext, RunContext};
 pub use control::Control;
 pub use error::{ControlError, ControlFailure, HookResult, Interrupted};
 pub use set::{ControlSet, Hook, Scope, SetResult};

@@ -132,7 +132,7 @@ struct Entry {
 /// set.add("counter", counter.clone(), None, json!({}));
 ///
 /// let (experiment, empty) = (json!({"title": "t"}), json!({}));
-/// let run = RunContext { experiment: &experiment, configuration: &empty, secrets: &empty, settings: &empty };
+/// let run = RunContext { experiment: &experiment, configuration: &empty, secrets: &empty, settings: &empty, changes: None };
 /// let probe = json!({"type": "probe", "name": "p"});
 /// set.before_activity(&run, &probe).await.unwrap();
 /// set.after_activity(&run, &probe, &json!({"status": "succeeded"})).await.unwrap();

@@ -153,6 +153,7 @@ async fn simulated_run(set: &ControlSet) -> Option<String> {
         configuration: &empty,
         secrets: &empty,
         settings: &empty,
+        changes: None,
     };
     let ssh = &experiment["steady-state-hypothesis"];
     let steps = async {
@@ -234,6 +235,7 @@ async fn a_failing_control_does_not_stop_the_others() {
         configuration: &Value::Null,
         secrets: &Value::Null,
         settings: &Value::Null,
+        changes: None,
     };
     let failures = set
         .before_activity(&run, &json!({"name": "x"}))
@@ -321,5 +323,62 @@ async fn controls_are_deduplicated_by_name() {
     assert_eq!(
         format!("{merged:?}"),
         r#"[("prometheus", None), ("extra", None)]"#
+    );
+}
+
+#[test]
+fn changes_are_recorded_for_the_runner_and_refused_without_one() {
+    use chaos_controls::{Change, Changes};
+    use serde_json::Map;
+
+    let (experiment, empty) = (json!({"title": "t"}), json!({}));
+    let mut run = RunContext {
+        experiment: &experiment,
+        configuration: &empty,
+        secrets: &empty,
+        settings: &empty,
+        changes: None,
+    };
+    // A caller that takes no changes says so: the change is not lost
+    // silently.
+    let refused = run.set_configuration("token", json!("abc")).unwrap_err();
+    assert!(!refused.is_interrupt());
+    assert_eq!(
+        refused.to_string(),
+        "cannot set configuration 'token': this hook's caller takes no changes"
+    );
+    let refused = run.set_secret("k8s", "token", json!("s3cr3t")).unwrap_err();
+    assert!(!refused.to_string().contains("s3cr3t"), "{refused}");
+
+    let changes = Changes::new();
+    run.changes = Some(&changes);
+    run.set_configuration("token", json!("one")).unwrap();
+    run.set_configuration("token", json!("two")).unwrap();
+    run.set_secret("new-scope", "token", json!(1)).unwrap();
+    run.set_secret("flat", "token", json!(2)).unwrap();
+    let taken = changes.take();
+    assert_eq!(taken.len(), 4);
+    assert_eq!(taken[3].name(), "secret 'flat.token'");
+    assert!(changes.take().is_empty());
+
+    let mut configuration = Map::new();
+    let mut secrets = json!({"flat": "not a scope"}).as_object().unwrap().clone();
+    for change in taken {
+        change.apply(&mut configuration, &mut secrets);
+    }
+    // The last change wins; a missing scope is made; a scope that is not
+    // a mapping becomes one.
+    assert_eq!(Value::Object(configuration), json!({"token": "two"}));
+    assert_eq!(
+        Value::Object(secrets),
+        json!({"flat": {"token": 2}, "new-scope": {"token": 1}})
+    );
+    assert_eq!(
+        Change::Configuration {
+            key: "k".into(),
+            value: json!(null)
+        }
+        .name(),
+        "configuration 'k'"
     );
 }

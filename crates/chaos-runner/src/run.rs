@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use chaos_controls::RunContext;
+use chaos_controls::{Changes, RunContext};
 
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
@@ -108,10 +108,11 @@ impl std::fmt::Debug for Runner {
 struct Context<'a> {
     runner: &'a Runner,
     experiment: &'a Value,
-    configuration: Map<String, Value>,
-    secrets: Map<String, Value>,
-    configuration_value: Value,
-    secrets_value: Value,
+    /// The configuration and secrets as they stand, with the changes
+    /// controls asked for applied (see [`Context::resolved`]).
+    resolved: std::sync::Mutex<Arc<Resolved>>,
+    /// The changes hooks asked for and that are not applied yet.
+    changes: Changes,
     controls: Controls,
     interrupt: tokio::sync::watch::Receiver<Interruption>,
     /// Rollbacks run to their end, whatever interrupted the run before.
@@ -120,6 +121,52 @@ struct Context<'a> {
     rollback_warned: std::sync::atomic::AtomicBool,
     /// A check during the method failed with fail-fast on.
     fail_fast_tripped: std::sync::atomic::AtomicBool,
+}
+
+/// A run's resolved configuration and secrets, as maps for `${}`
+/// substitution and as values for providers and hooks.
+#[derive(Clone)]
+struct Resolved {
+    configuration: Map<String, Value>,
+    secrets: Map<String, Value>,
+    configuration_value: Value,
+    secrets_value: Value,
+}
+
+impl Resolved {
+    fn new(configuration: Map<String, Value>, secrets: Map<String, Value>) -> Self {
+        Resolved {
+            configuration_value: Value::Object(configuration.clone()),
+            secrets_value: Value::Object(secrets.clone()),
+            configuration,
+            secrets,
+        }
+    }
+
+    fn lookup(&self) -> Lookup<'_> {
+        Lookup {
+            configuration: &self.configuration,
+            secrets: &self.secrets,
+        }
+    }
+}
+
+/// What a hook is given: the run as it stands when the hook is called.
+struct Hooks<'c, 'a> {
+    ctx: &'c Context<'a>,
+    resolved: Arc<Resolved>,
+}
+
+impl Hooks<'_, '_> {
+    fn run(&self) -> RunContext<'_> {
+        RunContext {
+            experiment: self.ctx.experiment,
+            configuration: &self.resolved.configuration_value,
+            secrets: &self.resolved.secrets_value,
+            settings: &self.ctx.runner.settings,
+            changes: Some(&self.ctx.changes),
+        }
+    }
 }
 
 impl Runner {
@@ -438,10 +485,8 @@ impl Runner {
         Context {
             runner: self,
             experiment: as_run,
-            configuration_value: Value::Object(configuration.clone()),
-            secrets_value: Value::Object(secrets.clone()),
-            configuration,
-            secrets,
+            resolved: std::sync::Mutex::new(Arc::new(Resolved::new(configuration, secrets))),
+            changes: Changes::new(),
             controls,
             interrupt: self.interrupt.subscribe(),
             rolling_back: std::sync::atomic::AtomicBool::new(false),
@@ -451,20 +496,34 @@ impl Runner {
     }
 }
 
-impl Context<'_> {
-    fn lookup(&self) -> Lookup<'_> {
-        Lookup {
-            configuration: &self.configuration,
-            secrets: &self.secrets,
+impl<'a> Context<'a> {
+    /// The configuration and secrets as they stand now: the changes hooks
+    /// asked for so far are applied first, so what starts after a hook
+    /// returned sees them (a Python control changes the dictionaries
+    /// chaoslib gives every later activity).
+    fn resolved(&self) -> Arc<Resolved> {
+        let changes = self.changes.take();
+        let mut current = self
+            .resolved
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !changes.is_empty() {
+            let mut next = Resolved::clone(&current);
+            for change in changes {
+                // The name only: the value may be a secret.
+                tracing::debug!("a control set the {}", change.name());
+                change.apply(&mut next.configuration, &mut next.secrets);
+            }
+            *current = Arc::new(Resolved::new(next.configuration, next.secrets));
         }
+        Arc::clone(&current)
     }
 
-    fn hooks(&self) -> RunContext<'_> {
-        RunContext {
-            experiment: self.experiment,
-            configuration: &self.configuration_value,
-            secrets: &self.secrets_value,
-            settings: &self.runner.settings,
+    /// What hooks are given now: `self.hooks().run()`.
+    fn hooks(&self) -> Hooks<'_, 'a> {
+        Hooks {
+            ctx: self,
+            resolved: self.resolved(),
         }
     }
 
@@ -531,7 +590,7 @@ impl Context<'_> {
         let _ = self
             .controls
             .experiment_level()
-            .after_experiment(&self.hooks(), &journal)
+            .after_experiment(&self.hooks().run(), &journal)
             .await;
         self.controls.cleanup().await;
         journal
@@ -546,10 +605,10 @@ impl Context<'_> {
         {
             self.say("WARNING", "none of the experiment's controls is registered with this runner: they are ignored");
         }
-        self.controls.configure(&self.hooks()).await?;
+        self.controls.configure(&self.hooks().run()).await?;
         self.controls
             .experiment_level()
-            .before_experiment(&self.hooks())
+            .before_experiment(&self.hooks().run())
             .await?;
         let strategy = self.runner.hypothesis_strategy;
         // A hypothesis without probes is skipped, as chaoslib skips it.

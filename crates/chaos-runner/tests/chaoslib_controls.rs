@@ -560,3 +560,73 @@ fn validating_controls() {
     let problems = runner.validate(&e);
     assert!(problems.is_empty(), "{problems:?}");
 }
+
+/// `dummy_changed_configuration` and `dummy_changed_secrets`: after the
+/// `generate-token` probe, its output becomes `my_token`.
+struct ChangesToken {
+    in_secrets: bool,
+}
+
+#[async_trait]
+impl Control for ChangesToken {
+    async fn after_activity(
+        &self,
+        run: &RunContext<'_>,
+        activity: &Value,
+        state: &Value,
+    ) -> HookResult {
+        if activity["name"] != "generate-token" {
+            return Ok(());
+        }
+        let token = json!(state["output"]["stdout"].as_str().unwrap_or("").trim());
+        if self.in_secrets {
+            run.set_secret("mytokens", "my_token", token)
+        } else {
+            run.set_configuration("my_token", token)
+        }
+    }
+}
+
+#[tokio::test]
+async fn controls_change_the_configuration_and_secrets_of_what_runs_next() {
+    // test_control_can_update_configuration, test_control_can_update_secrets
+    for in_secrets in [false, true] {
+        let module = if in_secrets {
+            "fixtures.controls.dummy_changed_secrets"
+        } else {
+            "fixtures.controls.dummy_changed_configuration"
+        };
+        let factory: ControlFactory =
+            Arc::new(move || Arc::new(ChangesToken { in_secrets }) as Arc<dyn Control>);
+        let runner = Runner::new().control_module(module, factory);
+        let mut use_token = json!({"type": "action", "name": "use-token",
+            "provider": {"type": "process", "path": "echo", "arguments": "${my_token}"}});
+        let mut e = json!({"title": "t", "description": "d",
+            "method": [
+                {"type": "probe", "name": "generate-token",
+                 "provider": {"type": "process", "path": "sh", "arguments": ["-c", "echo BLUE"]}},
+            ],
+            "controls": [{"name": "dummy", "provider": {"type": "python", "module": module}}]});
+        if in_secrets {
+            e["secrets"] = json!({"mytokens": {"my_token": "UNSET"}});
+            use_token["provider"]["secrets"] = json!(["mytokens"]);
+        } else {
+            e["configuration"] = json!({"my_token": "UNSET"});
+        }
+        e["method"].as_array_mut().unwrap().push(use_token);
+        // The change holds for the rest of the run, rollbacks included.
+        let mut rollback = e["method"][1].clone();
+        rollback["name"] = json!("use-token-again");
+        e["rollbacks"] = json!([rollback]);
+        let j = runner.run(&e).await.unwrap();
+        assert_eq!(j["status"], "completed", "{j:#}");
+        assert_eq!(j["run"][1]["output"]["stdout"], "BLUE\n", "{module}");
+        assert_eq!(j["rollbacks"][0]["output"]["stdout"], "BLUE\n", "{module}");
+        // The journal's experiment is the experiment as declared.
+        if in_secrets {
+            assert_eq!(j["experiment"]["secrets"]["mytokens"]["my_token"], "***");
+        } else {
+            assert_eq!(j["experiment"]["configuration"]["my_token"], "UNSET");
+        }
+    }
+}

@@ -168,8 +168,10 @@ fn main() -> ExitCode {
 fn parse_flags() -> Cli {
     use clap::{CommandFactory, FromArgMatches};
     let mut command = std::mem::ManuallyDrop::new(Cli::command());
-    let matches = std::mem::ManuallyDrop::new(command.get_matches_mut());
-    match Cli::from_arg_matches(&matches) {
+    // Taken out of the matches rather than from a clone of them, as
+    // `from_arg_matches` does: the clone was 2 % of a probe's start-up.
+    let mut matches = std::mem::ManuallyDrop::new(command.get_matches_mut());
+    match Cli::from_arg_matches_mut(&mut matches) {
         Ok(cli) => cli,
         Err(e) => e.format(&mut command).exit(),
     }

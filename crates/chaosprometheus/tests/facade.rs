@@ -271,6 +271,7 @@ async fn the_metrics_control_pushes_before_and_after_a_run() {
         configuration: &empty,
         secrets: &empty,
         settings: &empty,
+        changes: None,
     };
     assert!(set.configure(&run).await.unwrap().is_empty());
     let identity = control.identity().unwrap();
@@ -413,6 +414,7 @@ async fn a_run_that_did_not_deviate_pushes_no_deviated_sample_and_cleanup_can_de
         configuration: &empty,
         secrets: &empty,
         settings: &empty,
+        changes: None,
     };
     set.configure(&run).await.unwrap();
     set.before_experiment(&run).await.unwrap();
@@ -461,6 +463,7 @@ async fn an_unreachable_gateway_never_fails_a_hook() {
         configuration: &empty,
         secrets: &empty,
         settings: &empty,
+        changes: None,
     };
     assert!(set.configure(&run).await.unwrap().is_empty());
     assert!(set.before_experiment(&run).await.unwrap().is_empty());

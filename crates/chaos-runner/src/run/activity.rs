@@ -16,12 +16,6 @@ impl Context<'_> {
             .unwrap_or_else(|| activity.clone())
     }
 
-    /// The values of the secret scopes an activity's provider names
-    /// (`provider.secrets`, as chaoslib reads them), merged.
-    pub(super) fn secrets_for(&self, activity: &Value) -> Value {
-        provider_secrets(&activity["provider"], &self.secrets)
-    }
-
     pub(super) async fn activity_owned(&self, activity: Value) -> (Vec<Value>, Step) {
         let mut entries = Vec::new();
         let step = self.activity(&activity, &mut entries).await;
@@ -33,7 +27,9 @@ impl Context<'_> {
     pub(super) async fn activity(&self, activity: &Value, sink: &mut Vec<Value>) -> Step {
         self.check_interrupt()?;
         let controls = self.controls.context_level(activity);
-        controls.before_activity(&self.hooks(), activity).await?;
+        controls
+            .before_activity(&self.hooks().run(), activity)
+            .await?;
         // An activity that started stays in the journal even when it or the
         // pause after it is interrupted.
         let (entry, step) = self.execute(activity).await?;
@@ -41,7 +37,7 @@ impl Context<'_> {
         step?;
         if let Some(entry) = sink.last() {
             controls
-                .after_activity(&self.hooks(), activity, entry)
+                .after_activity(&self.hooks().run(), activity, entry)
                 .await?;
         }
         Ok(())
@@ -59,7 +55,10 @@ impl Context<'_> {
     /// the pause after it was interrupted (an interrupt before it started
     /// is an error instead, and leaves no entry).
     pub(super) async fn execute(&self, activity: &Value) -> Step<(Value, Step)> {
-        let lookup = self.lookup();
+        // As the run stands when the activity starts: with what controls
+        // changed before it.
+        let resolved = self.resolved();
+        let lookup = resolved.lookup();
         let view = Activity(activity);
         let name = view.name();
         let kind = view.kind().label();
@@ -91,9 +90,8 @@ impl Context<'_> {
             Ok(Value::Null)
         } else {
             let provider = substitute(view.provider(), &lookup);
-            let secrets = self.secrets_for(activity);
             tokio::select! {
-                r = self.call(provider, secrets) => r,
+                r = self.call(&resolved, provider, &activity["provider"]) => r,
                 reason = self.interrupted() => {
                     // Started, so it goes into the journal, as chaoslib
                     // records it: no status, no output.
@@ -170,12 +168,19 @@ impl Context<'_> {
     /// rollbacks, after-hooks and journal still come. Dropping the future
     /// (an interrupt) aborts the task, which ends a process provider's
     /// process group.
-    pub(super) async fn call(&self, provider: Value, secrets: Value) -> Result<Value, String> {
+    /// `declared` is the provider as declared, whose `secrets` name the
+    /// scopes it is given (as chaoslib reads them), merged.
+    pub(super) async fn call(
+        &self,
+        resolved: &Resolved,
+        provider: Value,
+        declared: &Value,
+    ) -> Result<Value, String> {
         isolated(
             provider,
             self.runner.extensions.clone(),
-            self.configuration_value.clone(),
-            secrets,
+            resolved.configuration_value.clone(),
+            provider_secrets(declared, &resolved.secrets),
             self.runner.environment.clone(),
         )
         .await

@@ -72,7 +72,7 @@ impl Context<'_> {
         );
         let controls = self.controls.context_level(hypothesis);
         controls
-            .before_hypothesis(&self.hooks(), hypothesis)
+            .before_hypothesis(&self.hooks().run(), hypothesis)
             .await?;
         let mut probes = Vec::new();
         let mut met = true;
@@ -101,7 +101,7 @@ impl Context<'_> {
             ("probes", Value::Array(probes)),
         ]);
         controls
-            .after_hypothesis(&self.hooks(), hypothesis, &result)
+            .after_hypothesis(&self.hooks().run(), hypothesis, &result)
             .await?;
         Ok(result)
     }
@@ -125,7 +125,8 @@ impl Context<'_> {
             > {
                 Box::pin(self.probe_tolerance(tolerance, value))
             };
-            match tolerance::compile_error(tolerance, &self.lookup()) {
+            let resolved = self.resolved();
+            match tolerance::compile_error(tolerance, &resolved.lookup()) {
                 Some(reason) => {
                     // Not a silent "not met": the journal and the log say why.
                     self.say(
@@ -142,7 +143,7 @@ impl Context<'_> {
                     tolerance::within(
                         tolerance,
                         &entry["output"],
-                        &self.lookup(),
+                        &resolved.lookup(),
                         &probe_tolerance,
                     )
                     .await
@@ -172,9 +173,9 @@ impl Context<'_> {
             provider["arguments"] = json!({});
         }
         provider["arguments"]["value"] = value;
-        let provider = substitute(&provider, &self.lookup());
-        let secrets = self.secrets_for(tolerance);
-        match self.call(provider, secrets).await {
+        let resolved = self.resolved();
+        let provider = substitute(&provider, &resolved.lookup());
+        match self.call(&resolved, provider, &tolerance["provider"]).await {
             Ok(v) => truthy(&v),
             Err(_) => false,
         }

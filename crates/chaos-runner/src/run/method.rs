@@ -11,7 +11,7 @@ impl Context<'_> {
     pub(super) async fn method(&self, runs: &mut Vec<Value>) -> Step {
         let method = &self.experiment["method"];
         let controls = self.controls.method_level();
-        controls.before_method(&self.hooks(), method).await?;
+        controls.before_method(&self.hooks().run(), method).await?;
         let mut background = Background::default();
         // Where each background activity's entry goes in `runs`.
         let mut places = Vec::new();
@@ -52,7 +52,7 @@ impl Context<'_> {
         }
         outcome?;
         controls
-            .after_method(&self.hooks(), method, &Value::Array(runs.clone()))
+            .after_method(&self.hooks().run(), method, &Value::Array(runs.clone()))
             .await?;
         Ok(())
     }
@@ -61,7 +61,9 @@ impl Context<'_> {
         let rollbacks = &self.experiment["rollbacks"];
         let list = rollbacks.as_array().map(Vec::as_slice).unwrap_or_default();
         let controls = self.controls.method_level();
-        controls.before_rollback(&self.hooks(), rollbacks).await?;
+        controls
+            .before_rollback(&self.hooks().run(), rollbacks)
+            .await?;
         if list.is_empty() {
             self.say("INFO", "No declared rollbacks, let's move on.");
         } else {
@@ -72,7 +74,7 @@ impl Context<'_> {
             self.activity(&definition, runs).await?;
         }
         controls
-            .after_rollback(&self.hooks(), rollbacks, &Value::Array(runs.clone()))
+            .after_rollback(&self.hooks().run(), rollbacks, &Value::Array(runs.clone()))
             .await?;
         Ok(())
     }
