@@ -162,17 +162,19 @@ fn resolve_one(
     }
 }
 
-/// Converts a string to `str`, `int`, `float`, `bool` or `json`.
+/// Converts a string to `str`, `int`, `float`, `bool` or `json`, with
+/// chaoslib's other names for them (`string`, `integer`, `number`); an
+/// empty string stays one for `json`, as in chaoslib's `convert_to_type`.
 pub(crate) fn convert(kind: &str, s: &str) -> Result<Value, String> {
     match kind {
         // Bytes have no JSON form: their text stands for them.
-        "str" | "bytes" => Ok(Value::String(s.to_owned())),
-        "int" => s
+        "str" | "string" | "bytes" => Ok(Value::String(s.to_owned())),
+        "int" | "integer" => s
             .trim()
             .parse::<i64>()
             .map(Value::from)
             .map_err(|_| "expected an integer".into()),
-        "float" => s
+        "float" | "number" => s
             .trim()
             .parse::<f64>()
             .ok()
@@ -184,9 +186,10 @@ pub(crate) fn convert(kind: &str, s: &str) -> Result<Value, String> {
             "false" | "0" | "no" | "off" | "" => Ok(Value::Bool(false)),
             _ => Err("expected true or false".into()),
         },
+        "json" if s.is_empty() => Ok(Value::String(String::new())),
         "json" => serde_json::from_str(s).map_err(|e| format!("expected JSON: {e}")),
         other => Err(format!(
-            "unknown type '{other}': expected str, bytes, int, float, bool or json"
+            "unknown type '{other}': expected str (string), bytes, int (integer), float (number), bool or json"
         )),
     }
 }
@@ -200,7 +203,8 @@ pub fn parse_var(text: &str) -> Result<(String, Value), Error> {
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| bad("expected key=value or key:type=value"))?;
-    let (key, kind) = name.split_once(':').unwrap_or((name, "str"));
+    // The type follows the last colon, as chaos reads it.
+    let (key, kind) = name.rsplit_once(':').unwrap_or((name, "str"));
     if key.is_empty() {
         return Err(bad("the key is empty"));
     }

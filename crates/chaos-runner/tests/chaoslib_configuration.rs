@@ -483,3 +483,77 @@ async fn test_secret_py() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn test_utils_py_convert_to_type() {
+    // chaoslib's `convert_to_type`, which reads `--var key:type=value` and
+    // an `env` configuration value's `env_var_type`.
+    let var = |text: &str| parse_var(text).map(|(_, v)| v);
+    // test_can_convert_to_bool ("no" and the like are false; this runner
+    // refuses what is neither, where chaoslib reads it as true: see the
+    // README's compatibility table).
+    for (text, want) in [
+        ("false", false),
+        ("0", false),
+        ("no", false),
+        ("true", true),
+        ("1", true),
+        ("yes", true),
+    ] {
+        assert_eq!(
+            var(&format!("k:bool={text}")).unwrap(),
+            json!(want),
+            "{text}"
+        );
+    }
+    assert!(var("k:bool=maybe").is_err());
+    // test_can_convert_to_int, test_can_convert_to_float,
+    // test_can_convert_to_str, test_can_convert_to_bytes (bytes have no
+    // JSON form: their text stands for them)
+    assert_eq!(var("k:int=17").unwrap(), json!(17));
+    assert_eq!(var("k:integer=95").unwrap(), json!(95));
+    assert_eq!(var("k:float=17.76").unwrap(), json!(17.76));
+    assert_eq!(var("k:number=95.89").unwrap(), json!(95.89));
+    assert_eq!(var("k:float=17").unwrap(), json!(17.0));
+    assert_eq!(var("k:str=hello").unwrap(), json!("hello"));
+    assert_eq!(var("k:string=hello").unwrap(), json!("hello"));
+    assert_eq!(var("k:bytes=hello").unwrap(), json!("hello"));
+    // test_can_convert_to_json, test_no_type_is_bypass,
+    // test_can_convert_to_json_is_silent_when_no_value_given
+    assert_eq!(var(r#"k:json={"a": 67}"#).unwrap(), json!({"a": 67}));
+    assert_eq!(var("k=true").unwrap(), json!("true"));
+    assert_eq!(var("k:json=").unwrap(), json!(""));
+    // test_cannot_convert_unknown_type
+    let e = var("k:yaml=true").unwrap_err().to_string();
+    assert!(e.contains("unknown type 'yaml'"), "{e}");
+    // The type follows the last colon, as `chaos --var` reads it.
+    assert_eq!(
+        parse_var("ns:key:int=5").unwrap(),
+        ("ns:key".to_owned(), json!(5))
+    );
+
+    // The same names through `env_var_type`.
+    let mut env = Map::new();
+    env.insert("N".into(), json!("42"));
+    env.insert("F".into(), json!("2.5"));
+    env.insert("S".into(), json!("text"));
+    env.insert("E".into(), json!(""));
+    let runner = Runner::new()
+        .extension("test", Arc::new(Echo))
+        .environment(env);
+    let e = json!({"title": "t", "description": "d",
+        "configuration": {
+            "n": {"type": "env", "key": "N", "env_var_type": "integer"},
+            "f": {"type": "env", "key": "F", "env_var_type": "number"},
+            "s": {"type": "env", "key": "S", "env_var_type": "string"},
+            "e": {"type": "env", "key": "E", "env_var_type": "json"}},
+        "method": [{"type": "probe", "name": "p", "provider": {"type": "python",
+            "module": "test", "func": "echo",
+            "arguments": {"n": "${n}", "f": "${f}", "s": "${s}", "e": "${e}"}}}]});
+    let j = runner.run(&e).await.unwrap();
+    assert_eq!(
+        j["run"][0]["output"],
+        json!({"n": 42, "f": 2.5, "s": "text", "e": ""}),
+        "{j:#}"
+    );
+}

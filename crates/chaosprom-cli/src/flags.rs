@@ -494,7 +494,7 @@ pub(crate) struct RunArgs {
     #[arg(long, value_name = "FILE", default_value = "./journal.json")]
     pub(crate) journal_path: PathBuf,
     /// A configuration value, as key=value or key:type=value (type: str,
-    /// int, float, bool, json); repeatable.
+    /// bytes, int, float, bool, json); repeatable.
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub(crate) vars: Vec<String>,
     /// A JSON or YAML file with `configuration` and `secrets` mappings, or
