@@ -72,3 +72,15 @@ fn the_fixture_is_the_shared_one_when_it_is_there() {
         );
     }
 }
+
+#[test]
+fn test_hash_py_with_default() {
+    // chaoslib 1.44.0's test_hash.py::test_with_default:
+    // hashlib.blake2b(json.dumps({}).encode("utf-8"), digest_size=12).
+    // Its other two cases choose another hashlib algorithm, which no
+    // caller of the extension does.
+    assert_eq!(
+        chaosprometheus::experiment_hash(&serde_json::json!({})),
+        "bf78e4a953b40eee238ca2e9"
+    );
+}
