@@ -1,6 +1,7 @@
-//! Cases of chaoslib 1.44.0's `test_control.py`, with Rust controls
-//! registered under its fixtures' module names in place of its Python
-//! ones (`fixtures.controls.dummy` and the like).
+//! Cases of chaoslib 1.44.0's `test_control.py`, and those of
+//! `test_run.py` that need a control, with Rust controls registered under
+//! its fixtures' module names in place of its Python ones
+//! (`fixtures.controls.dummy` and the like).
 
 use std::sync::{Arc, Mutex};
 
@@ -629,4 +630,109 @@ async fn controls_change_the_configuration_and_secrets_of_what_runs_next() {
             assert_eq!(j["experiment"]["configuration"]["my_token"], "UNSET");
         }
     }
+}
+
+/// `dummy_with_interrupted_activity` and `dummy_with_exited_activity`:
+/// interrupt the run before the activity its `target_activity_name`
+/// argument names (chaoslib's `InterruptExecution` and `SystemExit` are one
+/// interrupt here).
+#[derive(Default)]
+struct Interrupter {
+    target: Mutex<Option<String>>,
+}
+
+#[async_trait]
+impl Control for Interrupter {
+    async fn configure(&self, ctx: &ConfigureContext<'_>) -> HookResult {
+        *self.target.lock().unwrap() = ctx.arguments["target_activity_name"]
+            .as_str()
+            .map(str::to_owned);
+        Ok(())
+    }
+    async fn before_activity(&self, _: &RunContext<'_>, activity: &Value) -> HookResult {
+        if activity["name"].as_str() == self.target.lock().unwrap().as_deref() {
+            return Err(ControlError::interrupt("let's blow this up"));
+        }
+        Ok(())
+    }
+}
+
+/// Fails every call, as `fixtures.badstuff.raise_exception` does.
+struct Badstuff;
+
+#[async_trait]
+impl chaos_runner::Extension for Badstuff {
+    async fn call(&self, _: &str, _: &Value, _: &Value, _: &Value) -> Result<Value, String> {
+        Err("oops".into())
+    }
+}
+
+/// `SimpleExperiment`, run with the continuous strategy every 0.1 s.
+fn simple() -> (Value, Runner) {
+    let e = json!({"title": "Hello world!", "description": "Say hello world.",
+        "steady-state-hypothesis": {"title": "World needs politeness", "probes": [
+            {"type": "probe", "name": "has-world", "tolerance": 0,
+             "provider": {"type": "process", "path": "echo", "arguments": "hello"}}]},
+        "method": [{"type": "action", "name": "say-hello", "pauses": {"after": 1},
+                    "provider": {"type": "process", "path": "echo", "arguments": "world"}}]});
+    let runner = Runner::new().hypothesis_strategy(
+        chaos_runner::HypothesisStrategy::Continuously,
+        std::time::Duration::from_millis(100),
+        false,
+    );
+    (e, runner)
+}
+
+#[tokio::test]
+async fn continuous_checks_when_a_control_interrupts_or_an_activity_fails() {
+    // test_exit_continuous_ssh_continuous_when_experiment_is_interrupted,
+    // test_exit_continuous_ssh_continuous_when_experiment_is_exited (not
+    // their Python event handlers)
+    for module in [
+        "fixtures.controls.dummy_with_interrupted_activity",
+        "fixtures.controls.dummy_with_exited_activity",
+    ] {
+        let (mut e, runner) = simple();
+        let factory: ControlFactory =
+            Arc::new(|| Arc::new(Interrupter::default()) as Arc<dyn Control>);
+        let runner = runner.control_module(module, factory);
+        e["controls"] = json!([{"name": "dummy", "provider": {"type": "python", "module": module,
+            "arguments": {"target_activity_name": "say-hello"}}}]);
+        let j = runner.run(&e).await.unwrap();
+        let states = &j["steady_states"];
+        assert!(!states["before"].is_null(), "{module}: {states}");
+        assert!(states["after"].is_null(), "{module}: {states}");
+        assert!(!states["during"].is_null(), "{module}: {states}");
+        assert_eq!(j["deviated"], false, "{module}");
+        assert_eq!(j["status"], "interrupted", "{module}");
+    }
+
+    // test_exit_continuous_ssh_continuous_when_activity_raises_unknown_exception
+    let (mut e, runner) = simple();
+    let runner = runner
+        .extension("fixtures.badstuff", Arc::new(Badstuff))
+        .rollback_strategy(chaos_runner::RollbackStrategy::Always);
+    e["method"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"type": "action", "name": "boom",
+        "provider": {"type": "python", "module": "fixtures.badstuff", "func": "raise_exception"}}));
+    let j = runner.run(&e).await.unwrap();
+    let states = &j["steady_states"];
+    assert!(!states["before"].is_null(), "{states}");
+    assert!(!states["after"].is_null(), "{states}");
+    assert!(!states["during"].is_null(), "{states}");
+    assert_eq!(j["deviated"], false);
+    assert_eq!(j["status"], "completed");
+    let runs = j["run"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[1]["status"], "failed");
+    let exception = runs[1]["exception"].as_array().unwrap();
+    assert!(
+        exception
+            .last()
+            .and_then(Value::as_str)
+            .is_some_and(|l| l.contains("oops")),
+        "{exception:?}"
+    );
 }
