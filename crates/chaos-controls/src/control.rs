@@ -14,7 +14,9 @@ use crate::{ConfigureContext, HookResult, RunContext};
 /// run goes on; [`ControlError::Interrupt`](crate::ControlError::Interrupt)
 /// stops the run with status `interrupted`.
 ///
-/// The order of calls in a default run (CHAOSTOOLKIT.md §3):
+/// The order of calls in a default run (CHAOSTOOLKIT.md §3), after the
+/// settings' controls got `before_loading_experiment` and
+/// `after_loading_experiment` when the runner loaded the experiment:
 /// `configure` → `before_experiment` → `before_hypothesis` →
 /// (`before_activity` → `after_activity` per probe) → `after_hypothesis` →
 /// `before_method` → (per activity) → `after_method` → `before_hypothesis`
@@ -25,6 +27,24 @@ pub trait Control: Send + Sync {
     /// Once, before the run, with the control's arguments.
     async fn configure(&self, ctx: &ConfigureContext<'_>) -> HookResult {
         let _ = ctx;
+        Ok(())
+    }
+
+    /// Before the experiment is loaded, with where it comes from (a path,
+    /// a URL, or `-` for standard input). Only the controls the settings
+    /// declare are called: the experiment's own are not known yet. An
+    /// interrupt stops the load.
+    async fn before_loading_experiment(&self, source: &str) -> HookResult {
+        let _ = source;
+        Ok(())
+    }
+
+    /// After the experiment was loaded and before it is validated; the
+    /// control may change it (chaoslib's `after_loading_experiment_control`
+    /// changes the dictionary it is given). Only the controls the settings
+    /// declare are called.
+    async fn after_loading_experiment(&self, source: &str, experiment: &mut Value) -> HookResult {
+        let _ = (source, experiment);
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! The contract between a Chaos Toolkit runner and its controls.
 //!
 //! A [`Control`] is code a runner calls around each step of a chaos
-//! experiment: once to configure it, before and after the experiment, each
+//! experiment: before and after loading it (the controls the settings
+//! declare), once to configure it, before and after the experiment, each
 //! steady-state hypothesis check, the method, the rollbacks and every
 //! activity, and once to clean up. It is an `#[async_trait]` trait with one
 //! method per hook, each defaulting to doing nothing, stored as

@@ -41,6 +41,10 @@ pub enum Hook {
     BeforeActivity,
     /// `after_activity_control`.
     AfterActivity,
+    /// `before_loading_experiment_control`.
+    BeforeLoadingExperiment,
+    /// `after_loading_experiment_control`.
+    AfterLoadingExperiment,
 }
 
 impl Hook {
@@ -59,6 +63,8 @@ impl Hook {
             Hook::AfterRollback => "after_rollback",
             Hook::BeforeActivity => "before_activity",
             Hook::AfterActivity => "after_activity",
+            Hook::BeforeLoadingExperiment => "before_loading_experiment",
+            Hook::AfterLoadingExperiment => "after_loading_experiment",
         }
     }
 
@@ -71,8 +77,10 @@ impl Hook {
             | Hook::BeforeHypothesis
             | Hook::BeforeMethod
             | Hook::BeforeRollback
-            | Hook::BeforeActivity => Some(Scope::Before),
-            Hook::AfterExperiment
+            | Hook::BeforeActivity
+            | Hook::BeforeLoadingExperiment => Some(Scope::Before),
+            Hook::AfterLoadingExperiment
+            | Hook::AfterExperiment
             | Hook::AfterHypothesis
             | Hook::AfterMethod
             | Hook::AfterRollback
@@ -97,6 +105,47 @@ struct Entry {
     control: Arc<dyn Control>,
     scope: Option<Scope>,
     arguments: Value,
+}
+
+impl Entry {
+    /// Whether its scope lets `hook` through.
+    fn called_on(&self, hook: Hook) -> bool {
+        match (hook.side(), self.scope) {
+            (Some(side), Some(scope)) => side == scope,
+            _ => true,
+        }
+    }
+}
+
+/// Records what one control's hook returned: a failure is logged and kept
+/// in `failures`; an interrupt (but in `cleanup`) ends the hook's sequence.
+fn settle(
+    hook: Hook,
+    entry: &Entry,
+    outcome: HookResult,
+    failures: &mut Vec<ControlFailure>,
+) -> Result<(), Interrupted> {
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(ControlError::Interrupt { reason }) if hook != Hook::Cleanup => {
+            tracing::warn!(control = %entry.name, hook = hook.name(), %reason, "control interrupts the run");
+            Err(Interrupted {
+                control: entry.name.clone(),
+                hook: hook.name(),
+                reason,
+            })
+        }
+        Err(error) => {
+            let message = chain(&error);
+            tracing::warn!(control = %entry.name, hook = hook.name(), error = %message, "control failed; the run goes on");
+            failures.push(ControlFailure {
+                control: entry.name.clone(),
+                hook: hook.name(),
+                message,
+            });
+            Ok(())
+        }
+    }
 }
 
 /// Named controls, called in the order they were added.
@@ -225,32 +274,36 @@ impl ControlSet {
         call: impl Fn(&'a Entry) -> HookFuture<'a>,
     ) -> SetResult {
         let mut failures = Vec::new();
-        for entry in &self.entries {
-            if let (Some(side), Some(scope)) = (hook.side(), entry.scope) {
-                if side != scope {
-                    continue;
-                }
-            }
-            match call(entry).await {
-                Ok(()) => {}
-                Err(ControlError::Interrupt { reason }) if hook != Hook::Cleanup => {
-                    tracing::warn!(control = %entry.name, hook = hook.name(), %reason, "control interrupts the run");
-                    return Err(Interrupted {
-                        control: entry.name.clone(),
-                        hook: hook.name(),
-                        reason,
-                    });
-                }
-                Err(error) => {
-                    let message = chain(&error);
-                    tracing::warn!(control = %entry.name, hook = hook.name(), error = %message, "control failed; the run goes on");
-                    failures.push(ControlFailure {
-                        control: entry.name.clone(),
-                        hook: hook.name(),
-                        message,
-                    });
-                }
-            }
+        for entry in self.entries.iter().filter(|e| e.called_on(hook)) {
+            settle(hook, entry, call(entry).await, &mut failures)?;
+        }
+        Ok(failures)
+    }
+
+    /// `before_loading_experiment` on every control, with where the
+    /// experiment comes from. An interrupt stops the load.
+    pub async fn before_loading_experiment(&self, source: &str) -> SetResult {
+        self.each(Hook::BeforeLoadingExperiment, |e| {
+            e.control.before_loading_experiment(source)
+        })
+        .await
+    }
+
+    /// `after_loading_experiment` on every control, in order, each given
+    /// the experiment as the ones before it left it.
+    pub async fn after_loading_experiment(
+        &self,
+        source: &str,
+        experiment: &mut Value,
+    ) -> SetResult {
+        let hook = Hook::AfterLoadingExperiment;
+        let mut failures = Vec::new();
+        for entry in self.entries.iter().filter(|e| e.called_on(hook)) {
+            let outcome = entry
+                .control
+                .after_loading_experiment(source, experiment)
+                .await;
+            settle(hook, entry, outcome, &mut failures)?;
         }
         Ok(failures)
     }

@@ -347,6 +347,43 @@ impl Runner {
         }
     }
 
+    /// Loads an experiment as `chaos run` loads it: from a file, a URL or
+    /// `-` ([`load_experiment_with`](crate::load_experiment_with), with this
+    /// runner's settings), with the loader hooks of the controls the
+    /// settings declare: `before_loading_experiment`, then
+    /// `after_loading_experiment`, which may change it. Their instances
+    /// are made for the load only (a run makes its own), are not
+    /// configured, and get no cleanup, as chaoslib calls its global
+    /// controls' loader hooks before it initializes them. A control that
+    /// interrupts stops the load with an error; one that fails is logged
+    /// and passed over.
+    pub async fn load(&self, source: &str, verify_tls: bool) -> Result<Value, Error> {
+        let controls = Controls::new(
+            &json!({}),
+            &self.settings["controls"],
+            &self.control_factories,
+        )
+        .experiment_level();
+        let interrupted = |i: chaos_controls::Interrupted| Error::Load {
+            path: chaosprom_http::redact(source),
+            reason: format!(
+                "control '{}' interrupted the load in {}: {}",
+                i.control, i.hook, i.reason
+            ),
+        };
+        controls
+            .before_loading_experiment(source)
+            .await
+            .map_err(interrupted)?;
+        let mut experiment =
+            crate::load_experiment_with(source, &self.settings, verify_tls).await?;
+        controls
+            .after_loading_experiment(source, &mut experiment)
+            .await
+            .map_err(interrupted)?;
+        Ok(experiment)
+    }
+
     /// Runs the experiment and returns its journal. An error means it could
     /// not start (invalid, or configuration missing); whatever happens once
     /// it runs is in the journal.

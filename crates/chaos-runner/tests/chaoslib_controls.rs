@@ -736,3 +736,91 @@ async fn continuous_checks_when_a_control_interrupts_or_an_activity_fails() {
         "{exception:?}"
     );
 }
+
+/// `dummy_fail_loading_experiment` (interrupts before the load) and
+/// `dummy_retitle_experiment_on_loading` (retitles the loaded experiment).
+struct Loader {
+    fail: bool,
+    sources: Log,
+}
+
+#[async_trait]
+impl Control for Loader {
+    async fn before_loading_experiment(&self, source: &str) -> HookResult {
+        self.sources
+            .lock()
+            .unwrap()
+            .push(format!("before:{source}"));
+        if self.fail {
+            return Err(ControlError::interrupt(format!("failed to load: {source}")));
+        }
+        Ok(())
+    }
+    async fn after_loading_experiment(&self, source: &str, experiment: &mut Value) -> HookResult {
+        self.sources.lock().unwrap().push(format!("after:{source}"));
+        experiment["title"] = json!("BOOM I changed it");
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn loader_hooks_of_the_settings_controls() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("experiment.json");
+    std::fs::write(&file, no_controls().to_string()).unwrap();
+    let source = file.to_str().unwrap();
+    for (module, fail) in [
+        ("fixtures.controls.dummy_fail_loading_experiment", true),
+        (
+            "fixtures.controls.dummy_retitle_experiment_on_loading",
+            false,
+        ),
+    ] {
+        let sources = Log::default();
+        let seen = Arc::clone(&sources);
+        let factory: ControlFactory = Arc::new(move || {
+            Arc::new(Loader {
+                fail,
+                sources: Arc::clone(&seen),
+            }) as Arc<dyn Control>
+        });
+        let runner = Runner::new().control_module(module, factory).settings(
+            json!({"controls": {"dummy": {"provider": {"type": "python", "module": module}}}}),
+        );
+        let loaded = runner.load(source, true).await;
+        if fail {
+            // test_controls_on_loading_experiment
+            let e = loaded.unwrap_err().to_string();
+            assert!(
+                e.contains("control 'dummy' interrupted the load in before_loading_experiment")
+                    && e.contains("failed to load: "),
+                "{e}"
+            );
+            assert_eq!(*sources.lock().unwrap(), [format!("before:{source}")]);
+        } else {
+            // test_controls_on_loaded_experiment
+            let experiment = loaded.unwrap();
+            assert_eq!(experiment["title"], "BOOM I changed it");
+            assert_eq!(
+                *sources.lock().unwrap(),
+                [format!("before:{source}"), format!("after:{source}")]
+            );
+        }
+    }
+    // The experiment's own controls are not known before it is loaded,
+    // and a runner without settings' controls loads as the loader does.
+    let mut declared = no_controls();
+    declared["controls"] = json!([control("dummy", "dummy_retitle_experiment_on_loading")]);
+    std::fs::write(&file, declared.to_string()).unwrap();
+    let factory: ControlFactory = Arc::new(|| {
+        Arc::new(Loader {
+            fail: true,
+            sources: Log::default(),
+        }) as Arc<dyn Control>
+    });
+    let runner = Runner::new().control_module(
+        "fixtures.controls.dummy_retitle_experiment_on_loading",
+        factory,
+    );
+    assert_eq!(runner.load(source, true).await.unwrap(), declared);
+}

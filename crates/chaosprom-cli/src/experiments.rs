@@ -578,7 +578,12 @@ pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
             "--no-validation is taken, but the experiment is validated all the same: nothing runs from an invalid experiment"
         );
     }
-    let experiment = load_experiment(&args.file, &settings, !args.no_verify_tls).await?;
+    // With the loader hooks of the settings' controls, as `chaos run`.
+    let experiment = runner()
+        .settings(settings.clone())
+        .load(&args.file, !args.no_verify_tls)
+        .await
+        .map_err(config_error)?;
     let journal_file = OutputFile::check("the journal", &args.journal_path)?;
     let junit_file = args
         .junit
