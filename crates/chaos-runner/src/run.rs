@@ -123,32 +123,46 @@ struct Context<'a> {
     fail_fast_tripped: std::sync::atomic::AtomicBool,
 }
 
-/// A run's resolved configuration and secrets, as maps for `${}`
-/// substitution and as values for providers and hooks.
-#[derive(Clone)]
+/// A run's resolved configuration (key → value) and secrets (scope →
+/// values), each a JSON object.
 struct Resolved {
-    configuration: Map<String, Value>,
-    secrets: Map<String, Value>,
-    configuration_value: Value,
-    secrets_value: Value,
+    configuration: Value,
+    secrets: Value,
 }
 
 impl Resolved {
     fn new(configuration: Map<String, Value>, secrets: Map<String, Value>) -> Self {
         Resolved {
-            configuration_value: Value::Object(configuration.clone()),
-            secrets_value: Value::Object(secrets.clone()),
-            configuration,
-            secrets,
+            configuration: Value::Object(configuration),
+            secrets: Value::Object(secrets),
         }
+    }
+
+    /// The configuration as a map.
+    fn configuration(&self) -> &Map<String, Value> {
+        as_map(&self.configuration)
+    }
+
+    /// The secrets as a map.
+    fn secrets(&self) -> &Map<String, Value> {
+        as_map(&self.secrets)
     }
 
     fn lookup(&self) -> Lookup<'_> {
         Lookup {
-            configuration: &self.configuration,
-            secrets: &self.secrets,
+            configuration: self.configuration(),
+            secrets: self.secrets(),
         }
     }
+}
+
+/// An object's map; an empty one for anything else (never the case for
+/// [`Resolved`], which only holds objects).
+fn as_map(value: &Value) -> &Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    value
+        .as_object()
+        .unwrap_or_else(|| EMPTY.get_or_init(Map::new))
 }
 
 /// What a hook is given: the run as it stands when the hook is called.
@@ -161,8 +175,8 @@ impl Hooks<'_, '_> {
     fn run(&self) -> RunContext<'_> {
         RunContext {
             experiment: self.ctx.experiment,
-            configuration: &self.resolved.configuration_value,
-            secrets: &self.resolved.secrets_value,
+            configuration: &self.resolved.configuration,
+            secrets: &self.resolved.secrets,
             settings: &self.ctx.runner.settings,
             changes: Some(&self.ctx.changes),
         }
@@ -545,13 +559,14 @@ impl<'a> Context<'a> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if !changes.is_empty() {
-            let mut next = Resolved::clone(&current);
+            let mut configuration = current.configuration().clone();
+            let mut secrets = current.secrets().clone();
             for change in changes {
                 // The name only: the value may be a secret.
                 tracing::debug!("a control set the {}", change.name());
-                change.apply(&mut next.configuration, &mut next.secrets);
+                change.apply(&mut configuration, &mut secrets);
             }
-            *current = Arc::new(Resolved::new(next.configuration, next.secrets));
+            *current = Arc::new(Resolved::new(configuration, secrets));
         }
         Arc::clone(&current)
     }

@@ -570,6 +570,13 @@ struct ChangesToken {
 
 #[async_trait]
 impl Control for ChangesToken {
+    async fn before_activity(&self, run: &RunContext<'_>, activity: &Value) -> HookResult {
+        // A change made before an activity is what that activity sees.
+        if activity["name"] == "use-token-late" {
+            return run.set_configuration("my_token", json!("GREEN"));
+        }
+        Ok(())
+    }
     async fn after_activity(
         &self,
         run: &RunContext<'_>,
@@ -618,11 +625,15 @@ async fn controls_change_the_configuration_and_secrets_of_what_runs_next() {
         // The change holds for the rest of the run, rollbacks included.
         let mut rollback = e["method"][1].clone();
         rollback["name"] = json!("use-token-again");
-        e["rollbacks"] = json!([rollback]);
+        let mut late = e["method"][1].clone();
+        late["name"] = json!("use-token-late");
+        e["rollbacks"] = json!([rollback, late]);
         let j = runner.run(&e).await.unwrap();
         assert_eq!(j["status"], "completed", "{j:#}");
         assert_eq!(j["run"][1]["output"]["stdout"], "BLUE\n", "{module}");
         assert_eq!(j["rollbacks"][0]["output"]["stdout"], "BLUE\n", "{module}");
+        // The configuration wins over the secrets in `${}`, as in chaoslib.
+        assert_eq!(j["rollbacks"][1]["output"]["stdout"], "GREEN\n", "{module}");
         // The journal's experiment is the experiment as declared.
         if in_secrets {
             assert_eq!(j["experiment"]["secrets"]["mytokens"]["my_token"], "***");

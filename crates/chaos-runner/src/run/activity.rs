@@ -179,8 +179,8 @@ impl Context<'_> {
         isolated(
             provider,
             self.runner.extensions.clone(),
-            resolved.configuration_value.clone(),
-            provider_secrets(declared, &resolved.secrets),
+            resolved.configuration.clone(),
+            provider_secrets(declared, resolved.secrets()),
             self.runner.environment.clone(),
         )
         .await
