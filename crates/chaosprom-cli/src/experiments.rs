@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::Failure;
 use crate::flags::{RunArgs, seconds_arg};
-use crate::notify::{Event, notify};
+use crate::notify::{Event, experiment_payload, notify};
 
 /// `validate`, and with `check_servers` the servers' answers. The
 /// settings' notification channels get `validate-started`, then
@@ -20,7 +20,7 @@ pub(crate) async fn validate(
 ) -> Result<(), Failure> {
     let settings = settings(settings_file)?;
     let experiment = load_experiment(file, &settings, verify_tls).await?;
-    let shown = chaos_runner::redact_secrets(&experiment);
+    let shown = experiment_payload(&settings, &experiment);
     notify(&settings, Event::ValidateStarted, &shown, None).await;
     let problems = runner().validate(&experiment);
     if !problems.is_empty() {
@@ -596,7 +596,7 @@ pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
     notify(
         &settings,
         Event::RunStarted,
-        &chaos_runner::redact_secrets(&experiment),
+        &experiment_payload(&settings, &experiment),
         None,
     )
     .await;

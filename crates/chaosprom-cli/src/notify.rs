@@ -50,6 +50,15 @@ impl Event {
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The experiment as a notification carries it, its secrets as `***`;
+/// not copied when the settings send no notifications.
+pub(crate) fn experiment_payload(settings: &Value, experiment: &Value) -> Value {
+    if settings.get("notifications").is_none_or(Value::is_null) {
+        return Value::Null;
+    }
+    chaos_runner::redact_secrets(experiment)
+}
+
 /// Sends `event` to every channel of `settings["notifications"]` that
 /// wants it, one after the other, as `chaos` does.
 pub(crate) async fn notify(settings: &Value, event: Event, payload: &Value, error: Option<&str>) {
