@@ -34,7 +34,10 @@ impl RunContext<'_> {
     /// Sets the configuration value `key` for what runs after this hook, as
     /// a Python control does by writing into its `configuration`: an
     /// activity that starts once the hook has returned sees `${key}` as
-    /// `value`. The run's `configuration` passed to this hook is unchanged.
+    /// `value`. The run's `configuration` passed to this hook is unchanged,
+    /// and so is the one the other controls of the same hook get; their
+    /// next hook sees the change (in chaoslib, the controls after this one
+    /// at the same hook already do).
     ///
     /// Fails when the caller takes no changes (`changes` is `None`), so the
     /// control knows its change was not made.
