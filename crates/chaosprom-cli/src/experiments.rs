@@ -25,13 +25,12 @@ pub(crate) async fn validate(
     let problems = runner().validate(&experiment);
     if !problems.is_empty() {
         let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        notify(
-            &settings,
-            Event::ValidateFailed,
-            &shown,
-            Some(&listed.join("\n")),
-        )
-        .await;
+        // In the form chaoslib's payload encoder gives an exception.
+        let error = format!(
+            "An exception was raised: InvalidExperiment('{}')",
+            listed.join("\n")
+        );
+        notify(&settings, Event::ValidateFailed, &shown, Some(&error)).await;
         for p in &listed {
             crate::print_line("the problems", p)?;
         }

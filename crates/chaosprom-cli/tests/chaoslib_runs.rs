@@ -967,8 +967,13 @@ fn test_notification_py_through_run_and_validate() {
         let event = &got.last().unwrap().1;
         assert_eq!(event["phase"], "validate");
         if last == "validate-failed" {
+            // chaoslib's encoder's form of an exception, with this
+            // runner's problems in it.
+            let error = event["error"].as_str().unwrap();
             assert!(
-                event["error"].as_str().unwrap().contains("$.method"),
+                error.starts_with("An exception was raised: InvalidExperiment('")
+                    && error.ends_with("')")
+                    && error.contains("$.method"),
                 "{event}"
             );
         } else {
