@@ -472,6 +472,25 @@ async fn test_secret_py() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("KUBE_TOKEN"), "{err}");
+    // test_should_merge_properly: plain values, a nested mapping with a
+    // number, and an environment value side by side.
+    let merged = json!({"title": "t", "description": "d",
+        "secrets": {"kubernetes": {
+            "username": "jane",
+            "address": {"host": "whatever", "port": 8090},
+            "api_server_url": {"type": "env", "key": "KUBE_API_URL"}}},
+        "method": [{"type": "probe", "name": "s", "provider": {"type": "python", "module": "test.echo", "func": "secrets", "secrets": ["kubernetes"]}}]});
+    let j = Runner::new()
+        .extension("test.echo", Arc::new(Echo))
+        .environment(map(json!({"KUBE_API_URL": "http://1.2.3.4"})))
+        .run(&merged)
+        .await
+        .unwrap();
+    assert_eq!(
+        j["run"][0]["output"],
+        json!({"username": "jane", "address": {"host": "whatever", "port": 8090},
+               "api_server_url": "http://1.2.3.4"})
+    );
     // test_vault_secret_... : this runner has no Vault client; a vault
     // secret is refused by name.
     let vault = json!({"ident": {"k": {"type": "vault", "path": "foo/bar"}}});
