@@ -81,6 +81,12 @@ fn repr_str(s: &str, out: &mut String) {
     out.push(quote);
 }
 
+/// Python's `str.strip()`: whitespace as Python's `str.isspace` has it
+/// (Unicode's, and the four separators U+001C to U+001F), off both ends.
+pub(crate) fn strip(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
+}
+
 /// Python's `repr()` of a float: the shortest digits that read back, in
 /// fixed notation from 1e-4 up to 1e16 (with `.0` when whole), else as
 /// `1e+20` or `1.5e-05`.

@@ -314,8 +314,11 @@ impl Runner {
 
     /// Configuration values given as a probe (`{"type": "probe",
     /// "provider": …}`) take the probe's output, as chaoslib's dynamic
-    /// configuration does; each probe sees the configuration resolved so
-    /// far. A probe that fails stops the run before it starts.
+    /// configuration does: a process' standard output, stripped; an HTTP
+    /// answer's body; a function's result. Each probe sees the
+    /// configuration resolved so far. A probe that fails, or a process
+    /// that exits with another status than 0, stops the run before it
+    /// starts.
     async fn dynamic_configuration(
         &self,
         configuration: &mut Map<String, Value>,
@@ -346,7 +349,26 @@ impl Runner {
                 key: format!("configuration.{key}"),
                 reason: format!("its probe failed: {reason}"),
             })?;
-            configuration.insert(key, output);
+            let value = match probe["provider"]["type"].as_str() {
+                Some("process") => {
+                    if output["status"] != 0 {
+                        return Err(Error::Config {
+                            key: format!("configuration.{key}"),
+                            reason: format!(
+                                "its process exited with status {}: {}",
+                                output["status"],
+                                one_line_text(&output["stderr"], 300)
+                            ),
+                        });
+                    }
+                    json!(crate::pystr::strip(
+                        output["stdout"].as_str().unwrap_or_default()
+                    ))
+                }
+                Some("http") => output.get("body").cloned().unwrap_or(Value::Null),
+                _ => output,
+            };
+            configuration.insert(key, value);
         }
         Ok(())
     }
@@ -734,6 +756,16 @@ fn last_probe(state: &Value) -> String {
         .and_then(|p| p.last())
         .map(|r| text(&r["activity"]["name"]))
         .unwrap_or_default()
+}
+
+/// A string value on one line, cut to about `max` characters.
+fn one_line_text(v: &Value, max: usize) -> String {
+    let line = text(v).split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() <= max {
+        return line;
+    }
+    let cut: String = line.chars().take(max).collect();
+    format!("{cut}…")
 }
 
 fn text(v: &Value) -> String {

@@ -27,10 +27,11 @@ pub(crate) fn resolve_configuration_in(
     let mut out = Map::new();
     if let Some(Value::Object(map)) = configuration {
         for (key, value) in map {
-            let resolved = match overrides.get(key) {
-                Some(value) => value.clone(),
-                None => resolve_one(&format!("configuration.{key}"), value, false, environment)?,
-            };
+            // An override stands in for the declaration, so a var file's
+            // `{"type": "env", …}` is read from the environment (as chaoslib
+            // does since its issue 252) and its probes run.
+            let value = overrides.get(key).unwrap_or(value);
+            let resolved = resolve_one(&format!("configuration.{key}"), value, false, environment)?;
             out.insert(key.clone(), resolved);
         }
     }

@@ -576,3 +576,69 @@ async fn test_utils_py_convert_to_type() {
         "{j:#}"
     );
 }
+
+#[tokio::test]
+async fn dynamic_configuration_takes_what_chaoslib_stores() {
+    // chaoslib's load_dynamic_configuration: a process probe gives its
+    // standard output, stripped; an HTTP probe its body; a function its
+    // result. (Checked side by side with `chaos run`.)
+    let mut server = mockito::Server::new_async().await;
+    let _m = server
+        .mock("GET", "/token")
+        .with_header("content-type", "application/json")
+        .with_body(r#"["well done"]"#)
+        .create_async()
+        .await;
+    let configuration = json!({
+        "from_process": {"type": "probe", "name": "p", "provider": {"type": "process", "path": "echo", "arguments": "  hi there  "}},
+        "from_http": {"type": "probe", "name": "h", "provider": {"type": "http", "url": format!("{}/token", server.url())}},
+        "from_function": {"type": "probe", "name": "f", "provider": {"type": "python", "module": "test.echo", "func": "echo", "arguments": {"a": 1}}}
+    });
+    let out = echo(
+        configuration,
+        json!({}),
+        json!({"p": "${from_process}", "h": "${from_http}", "f": "${from_function}"}),
+        json!({}),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        json!({"p": "hi there", "h": ["well done"], "f": {"a": 1}})
+    );
+
+    // A process that exits with another status than 0: chaoslib drops
+    // the key and runs on; here the run stops before it starts, naming
+    // the key and what the process said (see the README's table).
+    let failing = json!({"c": {"type": "probe", "name": "c", "provider": {"type": "process", "path": "sh",
+        "arguments": ["-c", "echo nope; echo no such thing >&2; exit 3"]}}});
+    let err = echo(failing, json!({}), json!({}), json!({}), json!({}))
+        .await
+        .unwrap_err();
+    assert!(
+        err.contains("configuration.c")
+            && err.contains("exited with status 3")
+            && err.contains("no such thing"),
+        "{err}"
+    );
+
+    // test_env_var_can_be_used_with_loading_dynamic_config (chaoslib's
+    // issue 252): a var file's value stands in for the declaration, so an
+    // `env` value is read and a probe runs, with the values before it.
+    let vars = json!({
+        "some_config_1": {"key": "PWD", "type": "env"},
+        "some_config_2": {"name": "some config 2", "type": "probe",
+            "provider": {"type": "process", "path": "echo", "arguments": "${some_config_1}"}}
+    });
+    let out = echo(
+        json!({"some_config_1": "hello", "some_config_2": "there"}),
+        json!({}),
+        json!({"one": "${some_config_1}", "two": "${some_config_2}"}),
+        vars,
+        json!({"PWD": "/somewhere"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out, json!({"one": "/somewhere", "two": "/somewhere"}));
+}

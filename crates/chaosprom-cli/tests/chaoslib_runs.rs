@@ -1135,3 +1135,38 @@ fn chaos_command_line_flags_are_taken() {
     let out = chaosprom(&["validate", "--change-dir", work_dir, "experiment.json"]);
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
 }
+
+#[test]
+fn test_configuration_py_var_and_var_file() {
+    // test_merge_config_vars_from_cli_override_from_file: `--var` wins
+    // over a var file; test_merge_vars_from_keys_only_for_configs: a
+    // `--var` is configuration only, never a secret.
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "vars.json",
+        &json!({"configuration": {"stuff": "tobedone", "other": "fromfile"}}),
+    );
+    let experiment = json!({"title": "t", "description": "d",
+        "configuration": {"stuff": "declared", "other": "declared"},
+        "secrets": {"s": {"stuff": "secret-declared"}},
+        "method": [
+            {"type": "action", "name": "conf", "provider": {"type": "process", "path": "echo", "arguments": "${stuff} ${other}"}},
+            {"type": "action", "name": "secret", "provider": {"type": "process", "path": "sh",
+             "arguments": ["-c", "echo $0", "${stuff}"], "secrets": ["s"]}}]});
+    let (out, j) = run(
+        &experiment,
+        &["--var", "stuff=todo", "--var-file", file.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(j["run"][0]["output"]["stdout"], "todo fromfile\n");
+    // The configuration wins in `${}`; the secret scope is unchanged.
+    let (_, j) = run(
+        &json!({"title": "t", "description": "d",
+            "secrets": {"s": {"stuff": "secret-declared"}},
+            "method": [{"type": "action", "name": "secret", "provider": {"type": "process", "path": "echo",
+                "arguments": "${stuff}", "secrets": ["s"]}}]}),
+        &["--var", "stuff=todo"],
+    );
+    assert_eq!(j["run"][0]["output"]["stdout"], "secret-declared\n", "{j}");
+}
