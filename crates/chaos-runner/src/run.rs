@@ -354,11 +354,16 @@ impl Runner {
                     if output["status"] != 0 {
                         return Err(Error::Config {
                             key: format!("configuration.{key}"),
-                            reason: format!(
-                                "its process exited with status {}: {}",
-                                output["status"],
-                                one_line_text(&output["stderr"], 300)
-                            ),
+                            reason: match one_line_text(&output["stderr"], 300) {
+                                stderr if stderr.is_empty() => format!(
+                                    "its process exited with status {}, with nothing on standard error",
+                                    output["status"]
+                                ),
+                                stderr => format!(
+                                    "its process exited with status {}: {stderr}",
+                                    output["status"]
+                                ),
+                            },
                         });
                     }
                     json!(crate::pystr::strip(
