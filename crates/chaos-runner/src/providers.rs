@@ -103,7 +103,9 @@ async fn process(provider: &Value, environment: &Map<String, Value>) -> Result<V
     let limit = seconds(provider.get("timeout"), "timeout")?;
     let mut command = match provider.get("arguments") {
         Some(Value::String(args)) => {
-            let mut c = tokio::process::Command::new("sh");
+            // As Python's `shell=True`: `/bin/sh` by its path, never a
+            // `sh` found first on PATH (and its messages name `/bin/sh`).
+            let mut c = tokio::process::Command::new("/bin/sh");
             c.arg("-c").arg(format!("{} {args}", program.display()));
             c
         }
