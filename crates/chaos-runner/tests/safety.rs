@@ -191,3 +191,18 @@ proptest! {
         }
     }
 }
+
+#[tokio::test]
+async fn a_string_of_arguments_runs_under_bin_sh_by_its_path() {
+    // As Python's `shell=True`: never a `sh` found first on PATH, and the
+    // shell's messages name it as `chaos run`'s do.
+    let e = json!({"title": "t", "description": "d",
+        "method": [{"type": "action", "name": "a",
+            "provider": {"type": "process", "path": "echo", "arguments": "x|no-such-command-here"}}]});
+    let j = Runner::new().run(&e).await.unwrap();
+    let stderr = j["run"][0]["output"]["stderr"].as_str().unwrap();
+    assert!(
+        stderr.starts_with("/bin/sh: ") && stderr.contains("no-such-command-here"),
+        "{stderr}"
+    );
+}
