@@ -354,7 +354,13 @@ impl Runner {
                     if output["status"] != 0 {
                         return Err(Error::Config {
                             key: format!("configuration.{key}"),
-                            reason: match one_line_text(&output["stderr"], 300) {
+                            reason: match cut(
+                                text(&output["stderr"])
+                                    .split_whitespace()
+                                    .collect::<Vec<_>>()
+                                    .join(" "),
+                                300,
+                            ) {
                                 stderr if stderr.is_empty() => format!(
                                     "its process exited with status {}, with nothing on standard error",
                                     output["status"]
@@ -763,14 +769,14 @@ fn last_probe(state: &Value) -> String {
         .unwrap_or_default()
 }
 
-/// A string value on one line, cut to about `max` characters.
-fn one_line_text(v: &Value, max: usize) -> String {
-    let line = text(v).split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() <= max {
-        return line;
+/// `text` cut to `max` characters, saying how long it was.
+fn cut(text: String, max: usize) -> String {
+    let length = text.chars().count();
+    if length <= max {
+        return text;
     }
-    let cut: String = line.chars().take(max).collect();
-    format!("{cut}…")
+    let kept: String = text.chars().take(max).collect();
+    format!("{kept}… ({length} characters)")
 }
 
 fn text(v: &Value) -> String {

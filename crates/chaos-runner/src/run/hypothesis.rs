@@ -182,12 +182,7 @@ impl Context<'_> {
     }
 }
 
-/// A JSON value on one line, cut to about `max` characters.
+/// A JSON value on one line, cut to `max` characters.
 fn one_line(value: &Value, max: usize) -> String {
-    let text = value.to_string();
-    if text.chars().count() <= max {
-        return text;
-    }
-    let cut: String = text.chars().take(max).collect();
-    format!("{cut}… ({} characters)", text.chars().count())
+    cut(value.to_string(), max)
 }
