@@ -34,6 +34,11 @@ mod error;
 mod set;
 
 pub use async_trait::async_trait;
+
+/// The README's examples, run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+struct ReadmeDoctests;
 pub use context::{Change, Changes, ConfigureContext, RunContext};
 pub use control::Control;
 pub use error::{ControlError, ControlFailure, HookResult, Interrupted};
