@@ -37,6 +37,11 @@ mod validate;
 mod vars;
 
 pub use controls::ControlFactory;
+
+/// The README's examples, run as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+struct ReadmeDoctests;
 pub use error::Error;
 pub use journal::redact_secrets;
 pub use load::{MAX_DEPTH, MAX_FILE_SIZE, load_experiment, load_experiment_with, load_file};
