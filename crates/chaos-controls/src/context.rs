@@ -34,10 +34,9 @@ impl RunContext<'_> {
     /// Sets the configuration value `key` for what runs after this hook, as
     /// a Python control does by writing into its `configuration`: an
     /// activity that starts once the hook has returned sees `${key}` as
-    /// `value`. The run's `configuration` passed to this hook is unchanged,
-    /// and so is the one the other controls of the same hook get; their
-    /// next hook sees the change (in chaoslib, the controls after this one
-    /// at the same hook already do).
+    /// `value`, and so do the controls called after this one at the same
+    /// hook, in their `configuration`, as in chaoslib. The `configuration`
+    /// this hook was given is unchanged.
     ///
     /// Fails when the caller takes no changes (`changes` is `None`), so the
     /// control knows its change was not made.
@@ -50,8 +49,8 @@ impl RunContext<'_> {
 
     /// Sets the secret `key` of the scope `scope` (created if missing) for
     /// what runs after this hook, as a Python control does by writing into
-    /// its `secrets`. Fails as [`set_configuration`](Self::set_configuration)
-    /// does.
+    /// its `secrets`. It is seen, and fails, as
+    /// [`set_configuration`](Self::set_configuration) is and does.
     pub fn set_secret(
         &self,
         scope: impl Into<String>,
@@ -119,15 +118,29 @@ impl Changes {
 
     /// Records a change.
     pub fn push(&self, change: Change) {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(change);
+        self.lock().push(change);
     }
 
     /// The changes recorded since the last call, oldest first.
     pub fn take(&self) -> Vec<Change> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+        std::mem::take(&mut *self.lock())
+    }
+
+    /// How many changes are recorded and not yet taken.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Copies of the changes recorded after the first `start` ones.
+    pub(crate) fn since(&self, start: usize) -> Vec<Change> {
+        self.lock()
+            .get(start..)
+            .map(<[Change]>::to_vec)
+            .unwrap_or_default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Change>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::{
-    ConfigureContext, Control, ControlError, ControlFailure, HookResult, Interrupted, RunContext,
+    Changes, ConfigureContext, Control, ControlError, ControlFailure, HookResult, Interrupted,
+    RunContext,
 };
 
 /// The hooks, in the Chaos Toolkit's names.
@@ -310,16 +311,7 @@ impl ControlSet {
 
     /// `configure` on every control, each with its own arguments.
     pub async fn configure(&self, run: &RunContext<'_>) -> SetResult {
-        self.each(Hook::Configure, |e| {
-            Box::pin(async move {
-                let ctx = ConfigureContext {
-                    run: *run,
-                    arguments: &e.arguments,
-                };
-                e.control.configure(&ctx).await
-            })
-        })
-        .await
+        self.in_run(run, Call::Configure).await
     }
 
     /// `cleanup` on every control, whatever any of them returns (an
@@ -332,25 +324,19 @@ impl ControlSet {
 
     /// `before_experiment` on every control.
     pub async fn before_experiment(&self, run: &RunContext<'_>) -> SetResult {
-        self.each(Hook::BeforeExperiment, |e| e.control.before_experiment(run))
-            .await
+        self.in_run(run, Call::BeforeExperiment).await
     }
 
     /// `after_experiment` on every control. The Chaos Toolkit ignores an
     /// interrupt here; it is returned all the same, for the runner to log.
     pub async fn after_experiment(&self, run: &RunContext<'_>, journal: &Value) -> SetResult {
-        self.each(Hook::AfterExperiment, |e| {
-            e.control.after_experiment(run, journal)
-        })
-        .await
+        self.in_run(run, Call::AfterExperiment { journal }).await
     }
 
     /// `before_hypothesis` on every control.
     pub async fn before_hypothesis(&self, run: &RunContext<'_>, hypothesis: &Value) -> SetResult {
-        self.each(Hook::BeforeHypothesis, |e| {
-            e.control.before_hypothesis(run, hypothesis)
-        })
-        .await
+        self.in_run(run, Call::BeforeHypothesis { hypothesis })
+            .await
     }
 
     /// `after_hypothesis` on every control.
@@ -360,16 +346,13 @@ impl ControlSet {
         hypothesis: &Value,
         result: &Value,
     ) -> SetResult {
-        self.each(Hook::AfterHypothesis, |e| {
-            e.control.after_hypothesis(run, hypothesis, result)
-        })
-        .await
+        self.in_run(run, Call::AfterHypothesis { hypothesis, result })
+            .await
     }
 
     /// `before_method` on every control.
     pub async fn before_method(&self, run: &RunContext<'_>, method: &Value) -> SetResult {
-        self.each(Hook::BeforeMethod, |e| e.control.before_method(run, method))
-            .await
+        self.in_run(run, Call::BeforeMethod { method }).await
     }
 
     /// `after_method` on every control.
@@ -379,18 +362,12 @@ impl ControlSet {
         method: &Value,
         runs: &Value,
     ) -> SetResult {
-        self.each(Hook::AfterMethod, |e| {
-            e.control.after_method(run, method, runs)
-        })
-        .await
+        self.in_run(run, Call::AfterMethod { method, runs }).await
     }
 
     /// `before_rollback` on every control.
     pub async fn before_rollback(&self, run: &RunContext<'_>, rollbacks: &Value) -> SetResult {
-        self.each(Hook::BeforeRollback, |e| {
-            e.control.before_rollback(run, rollbacks)
-        })
-        .await
+        self.in_run(run, Call::BeforeRollback { rollbacks }).await
     }
 
     /// `after_rollback` on every control.
@@ -400,18 +377,13 @@ impl ControlSet {
         rollbacks: &Value,
         runs: &Value,
     ) -> SetResult {
-        self.each(Hook::AfterRollback, |e| {
-            e.control.after_rollback(run, rollbacks, runs)
-        })
-        .await
+        self.in_run(run, Call::AfterRollback { rollbacks, runs })
+            .await
     }
 
     /// `before_activity` on every control.
     pub async fn before_activity(&self, run: &RunContext<'_>, activity: &Value) -> SetResult {
-        self.each(Hook::BeforeActivity, |e| {
-            e.control.before_activity(run, activity)
-        })
-        .await
+        self.in_run(run, Call::BeforeActivity { activity }).await
     }
 
     /// `after_activity` on every control.
@@ -421,10 +393,139 @@ impl ControlSet {
         activity: &Value,
         entry: &Value,
     ) -> SetResult {
-        self.each(Hook::AfterActivity, |e| {
-            e.control.after_activity(run, activity, entry)
-        })
-        .await
+        self.in_run(run, Call::AfterActivity { activity, entry })
+            .await
+    }
+
+    /// Calls a hook of the run on each control it applies to. Each control
+    /// gets the configuration and secrets as the controls before it left
+    /// them: a change one records (in `run.changes`) is in what the next
+    /// one sees, as chaoslib hands one dictionary from control to control.
+    /// The changes stay recorded for the runner to take.
+    async fn in_run(&self, run: &RunContext<'_>, call: Call<'_>) -> SetResult {
+        let hook = call.hook();
+        let mut failures = Vec::new();
+        let mut seen = run.changes.map_or(0, Changes::len);
+        // The configuration and secrets once a control has changed them.
+        let mut changed: Option<(Value, Value)> = None;
+        for entry in self.entries.iter().filter(|e| e.called_on(hook)) {
+            let outcome = match &changed {
+                Some((configuration, secrets)) => {
+                    let run = RunContext {
+                        configuration,
+                        secrets,
+                        ..*run
+                    };
+                    call.on(entry, &run).await
+                }
+                None => call.on(entry, run).await,
+            };
+            settle(hook, entry, outcome, &mut failures)?;
+            let new = run.changes.map(|c| c.since(seen)).unwrap_or_default();
+            if new.is_empty() {
+                continue;
+            }
+            seen += new.len();
+            let (configuration, secrets) = changed.get_or_insert_with(|| {
+                let object = |v: &Value| Value::Object(v.as_object().cloned().unwrap_or_default());
+                (object(run.configuration), object(run.secrets))
+            });
+            if let (Value::Object(configuration), Value::Object(secrets)) = (configuration, secrets)
+            {
+                for change in new {
+                    change.apply(configuration, secrets);
+                }
+            }
+        }
+        Ok(failures)
+    }
+}
+
+/// A hook of the run, with what it passes besides the run.
+#[derive(Clone, Copy)]
+enum Call<'v> {
+    Configure,
+    BeforeExperiment,
+    AfterExperiment {
+        journal: &'v Value,
+    },
+    BeforeHypothesis {
+        hypothesis: &'v Value,
+    },
+    AfterHypothesis {
+        hypothesis: &'v Value,
+        result: &'v Value,
+    },
+    BeforeMethod {
+        method: &'v Value,
+    },
+    AfterMethod {
+        method: &'v Value,
+        runs: &'v Value,
+    },
+    BeforeRollback {
+        rollbacks: &'v Value,
+    },
+    AfterRollback {
+        rollbacks: &'v Value,
+        runs: &'v Value,
+    },
+    BeforeActivity {
+        activity: &'v Value,
+    },
+    AfterActivity {
+        activity: &'v Value,
+        entry: &'v Value,
+    },
+}
+
+impl Call<'_> {
+    fn hook(self) -> Hook {
+        match self {
+            Call::Configure => Hook::Configure,
+            Call::BeforeExperiment => Hook::BeforeExperiment,
+            Call::AfterExperiment { .. } => Hook::AfterExperiment,
+            Call::BeforeHypothesis { .. } => Hook::BeforeHypothesis,
+            Call::AfterHypothesis { .. } => Hook::AfterHypothesis,
+            Call::BeforeMethod { .. } => Hook::BeforeMethod,
+            Call::AfterMethod { .. } => Hook::AfterMethod,
+            Call::BeforeRollback { .. } => Hook::BeforeRollback,
+            Call::AfterRollback { .. } => Hook::AfterRollback,
+            Call::BeforeActivity { .. } => Hook::BeforeActivity,
+            Call::AfterActivity { .. } => Hook::AfterActivity,
+        }
+    }
+
+    /// Calls the hook on one control.
+    async fn on(self, entry: &Entry, run: &RunContext<'_>) -> HookResult {
+        let control = &entry.control;
+        match self {
+            Call::Configure => {
+                let ctx = ConfigureContext {
+                    run: *run,
+                    arguments: &entry.arguments,
+                };
+                control.configure(&ctx).await
+            }
+            Call::BeforeExperiment => control.before_experiment(run).await,
+            Call::AfterExperiment { journal } => control.after_experiment(run, journal).await,
+            Call::BeforeHypothesis { hypothesis } => {
+                control.before_hypothesis(run, hypothesis).await
+            }
+            Call::AfterHypothesis { hypothesis, result } => {
+                control.after_hypothesis(run, hypothesis, result).await
+            }
+            Call::BeforeMethod { method } => control.before_method(run, method).await,
+            Call::AfterMethod { method, runs } => control.after_method(run, method, runs).await,
+            Call::BeforeRollback { rollbacks } => control.before_rollback(run, rollbacks).await,
+            Call::AfterRollback { rollbacks, runs } => {
+                control.after_rollback(run, rollbacks, runs).await
+            }
+            Call::BeforeActivity { activity } => control.before_activity(run, activity).await,
+            Call::AfterActivity { activity, entry } => {
+                control.after_activity(run, activity, entry).await
+            }
+        }
     }
 }
 

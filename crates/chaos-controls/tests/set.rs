@@ -382,3 +382,109 @@ fn changes_are_recorded_for_the_runner_and_refused_without_one() {
         "configuration 'k'"
     );
 }
+
+/// Sets `token` in the configuration and the `vault` secrets at
+/// `before_activity`, and records what it saw there.
+#[derive(Default)]
+struct Setter {
+    value: &'static str,
+    saw: Mutex<Vec<(Value, Value)>>,
+}
+
+#[async_trait]
+impl Control for Setter {
+    async fn before_activity(&self, run: &RunContext<'_>, _: &Value) -> HookResult {
+        self.saw.lock().unwrap().push((
+            run.configuration.get("token").cloned().unwrap_or_default(),
+            run.secrets["vault"]
+                .get("token")
+                .cloned()
+                .unwrap_or_default(),
+        ));
+        if !self.value.is_empty() {
+            run.set_configuration("token", json!(self.value))?;
+            run.set_secret("vault", "token", json!(self.value))?;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_controls_after_one_at_the_same_hook_see_its_changes() {
+    use chaos_controls::Changes;
+
+    // chaoslib hands one configuration dictionary from control to control,
+    // so what a control writes into it is what the next one reads.
+    let quiet = || Arc::new(Setter::default());
+    let setter = |value| {
+        Arc::new(Setter {
+            value,
+            ..Setter::default()
+        })
+    };
+    let (before, first, between, second, after) =
+        (quiet(), setter("one"), quiet(), setter("two"), quiet());
+    let mut set = ControlSet::new();
+    for (name, control) in [
+        ("before", &before),
+        ("first", &first),
+        ("between", &between),
+        ("second", &second),
+        ("after", &after),
+    ] {
+        set.add(name, control.clone(), None, json!({}));
+    }
+    let experiment = json!({"title": "t"});
+    let configuration = json!({"token": "declared", "other": 1});
+    let secrets = json!({"vault": {"token": "declared"}, "k8s": {"a": "b"}});
+    let changes = Changes::new();
+    let run = RunContext {
+        experiment: &experiment,
+        configuration: &configuration,
+        secrets: &secrets,
+        settings: &json!({}),
+        changes: Some(&changes),
+    };
+    let activity = json!({"type": "action", "name": "a"});
+    assert!(
+        set.before_activity(&run, &activity)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let saw = |c: &Setter| c.saw.lock().unwrap().clone();
+    let both = |v: &str| vec![(json!(v), json!(v))];
+    assert_eq!(saw(&before), both("declared"));
+    assert_eq!(saw(&first), both("declared"));
+    assert_eq!(saw(&between), both("one"));
+    assert_eq!(saw(&second), both("one"));
+    assert_eq!(saw(&after), both("two"));
+    // The caller's own values are untouched; the changes stay recorded,
+    // in order, for the runner to apply.
+    assert_eq!(configuration["token"], "declared");
+    assert_eq!(changes.take().len(), 4);
+
+    // Changes the runner has not taken yet are its own to apply: the
+    // controls see only what this hook's controls change.
+    run.set_configuration("token", json!("earlier")).unwrap();
+    let lone = setter("");
+    let mut set = ControlSet::new();
+    set.add("lone", lone.clone(), None, json!({}));
+    set.before_activity(&run, &activity).await.unwrap();
+    assert_eq!(saw(&lone), both("declared"));
+
+    // Without a place for changes, the setter's hook fails and the next
+    // control sees the declared values.
+    let run = RunContext {
+        changes: None,
+        ..run
+    };
+    let (first, next) = (setter("one"), quiet());
+    let mut set = ControlSet::new();
+    set.add("first", first.clone(), None, json!({}));
+    set.add("next", next.clone(), None, json!({}));
+    let failures = set.before_activity(&run, &activity).await.unwrap();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(saw(&next), both("declared"));
+}

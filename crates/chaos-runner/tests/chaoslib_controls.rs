@@ -643,6 +643,53 @@ async fn controls_change_the_configuration_and_secrets_of_what_runs_next() {
     }
 }
 
+/// Records the `my_token` configuration each `after_activity` sees.
+#[derive(Default)]
+struct TokenReader(Mutex<Vec<Value>>);
+
+#[async_trait]
+impl Control for TokenReader {
+    async fn after_activity(&self, run: &RunContext<'_>, _: &Value, _: &Value) -> HookResult {
+        self.0
+            .lock()
+            .unwrap()
+            .push(run.configuration["my_token"].clone());
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_control_sees_what_the_one_before_it_changed_at_the_same_hook() {
+    // chaoslib passes one configuration dictionary to each control of a
+    // hook in turn, so the one declared after the changer reads the token
+    // at the very hook the token was set.
+    let reader = Arc::new(TokenReader::default());
+    let shared = reader.clone();
+    let runner = Runner::new()
+        .control_module(
+            "changer",
+            Arc::new(|| Arc::new(ChangesToken { in_secrets: false }) as Arc<dyn Control>),
+        )
+        .control_module(
+            "reader",
+            Arc::new(move || shared.clone() as Arc<dyn Control>),
+        );
+    let e = json!({"title": "t", "description": "d",
+        "configuration": {"my_token": "UNSET"},
+        "method": [
+            {"type": "probe", "name": "generate-token",
+             "provider": {"type": "process", "path": "sh", "arguments": ["-c", "echo BLUE"]}},
+            {"type": "action", "name": "use-token",
+             "provider": {"type": "process", "path": "echo", "arguments": "${my_token}"}}],
+        "controls": [
+            {"name": "changer", "provider": {"type": "python", "module": "changer"}},
+            {"name": "reader", "provider": {"type": "python", "module": "reader"}}]});
+    let j = runner.run(&e).await.unwrap();
+    assert_eq!(j["status"], "completed", "{j:#}");
+    assert_eq!(*reader.0.lock().unwrap(), [json!("BLUE"), json!("BLUE")]);
+    assert_eq!(j["run"][1]["output"]["stdout"], "BLUE\n");
+}
+
 /// `dummy_with_interrupted_activity` and `dummy_with_exited_activity`:
 /// interrupt the run before the activity its `target_activity_name`
 /// argument names (chaoslib's `InterruptExecution` and `SystemExit` are one
