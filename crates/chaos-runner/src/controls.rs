@@ -11,6 +11,10 @@ use serde_json::Value;
 /// Makes the control of a `"type": "python"` control provider's module.
 pub type ControlFactory = Arc<dyn Fn() -> Arc<dyn Control> + Send + Sync>;
 
+/// Instances by control name, made for a load and kept for the run after
+/// it (see `Runner::load`).
+pub(crate) type Loaded = HashMap<String, Arc<dyn Control>>;
+
 /// One declared control: its instance, scope and arguments.
 type Instance = (Arc<dyn Control>, Option<Scope>, Value);
 
@@ -33,11 +37,13 @@ impl Controls {
     /// Instantiates every control declared anywhere in the experiment or in
     /// the settings' `controls` map (name → declaration). A module without
     /// a factory is skipped with a warning, as Python skips a control it
-    /// cannot import.
+    /// cannot import. A control named in `loaded` is that instance rather
+    /// than a new one.
     pub(crate) fn new(
         experiment: &Value,
         settings_controls: &Value,
         factories: &HashMap<String, ControlFactory>,
+        mut loaded: Loaded,
     ) -> Self {
         let mut global: Vec<Value> = Vec::new();
         if let Some(map) = settings_controls.as_object() {
@@ -93,7 +99,7 @@ impl Controls {
                 );
                 continue;
             };
-            let control = factory();
+            let control = loaded.remove(name).unwrap_or_else(|| factory());
             let scope = match decl.get("scope").and_then(Value::as_str) {
                 Some("before") => Some(Scope::Before),
                 Some("after") => Some(Scope::After),
@@ -113,6 +119,14 @@ impl Controls {
             experiment: experiment_level,
             global,
         }
+    }
+
+    /// The instances, by name.
+    pub(crate) fn into_loaded(self) -> Loaded {
+        self.instances
+            .into_iter()
+            .map(|(name, (control, _, _))| (name, control))
+            .collect()
     }
 
     /// Whether any control is in force.

@@ -1,7 +1,7 @@
 //! Running an experiment and writing its journal.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use chaos_controls::{Changes, RunContext};
@@ -9,7 +9,7 @@ use chaos_controls::{Changes, RunContext};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use crate::controls::{ControlFactory, Controls};
+use crate::controls::{ControlFactory, Controls, Loaded};
 use crate::journal::{iso, seconds_between};
 use crate::providers::{self, Extension, Extensions, seconds};
 use crate::substitute::{Lookup, substitute};
@@ -62,6 +62,9 @@ pub struct Runner {
     dry: Option<Dry>,
     progress: bool,
     interrupt: Arc<tokio::sync::watch::Sender<Interruption>>,
+    /// The settings' controls a [`load`](Self::load) called, for the next
+    /// run.
+    loaded: Arc<Mutex<Loaded>>,
 }
 
 impl Default for Runner {
@@ -81,6 +84,7 @@ impl Default for Runner {
             dry: None,
             progress: false,
             interrupt: Arc::new(tokio::sync::watch::channel(Interruption::default()).0),
+            loaded: Arc::default(),
         }
     }
 }
@@ -398,19 +402,21 @@ impl Runner {
     /// `-` ([`load_experiment_with`](crate::load_experiment_with), with this
     /// runner's settings), with the loader hooks of the controls the
     /// settings declare: `before_loading_experiment`, then
-    /// `after_loading_experiment`, which may change it. Their instances
-    /// are made for the load only (a run makes its own), are not
-    /// configured, and get no cleanup, as chaoslib calls its global
-    /// controls' loader hooks before it initializes them. A control that
-    /// interrupts stops the load with an error; one that fails is logged
-    /// and passed over.
+    /// `after_loading_experiment`, which may change it. They are called
+    /// before `configure`, as chaoslib calls its global controls' loader
+    /// hooks before it initializes them, and the next [`run`](Self::run)
+    /// of this runner (or of a clone of it) configures and drives the same
+    /// instances, as a Python control module keeps its state from the load
+    /// to the run. A control that interrupts stops the load with an error;
+    /// one that fails is logged and passed over.
     pub async fn load(&self, source: &str, verify_tls: bool) -> Result<Value, Error> {
         let controls = Controls::new(
             &json!({}),
             &self.settings["controls"],
             &self.control_factories,
-        )
-        .experiment_level();
+            Loaded::new(),
+        );
+        let set = controls.experiment_level();
         let interrupted = |i: chaos_controls::Interrupted| Error::Load {
             path: chaosprom_http::redact(source),
             reason: format!(
@@ -418,16 +424,15 @@ impl Runner {
                 i.control, i.hook, i.reason
             ),
         };
-        controls
-            .before_loading_experiment(source)
+        set.before_loading_experiment(source)
             .await
             .map_err(interrupted)?;
         let mut experiment =
             crate::load_experiment_with(source, &self.settings, verify_tls).await?;
-        controls
-            .after_loading_experiment(source, &mut experiment)
+        set.after_loading_experiment(source, &mut experiment)
             .await
             .map_err(interrupted)?;
+        *self.loaded.lock().unwrap_or_else(PoisonError::into_inner) = controls.into_loaded();
         Ok(experiment)
     }
 
@@ -436,7 +441,14 @@ impl Runner {
     /// it runs is in the journal.
     pub async fn run(&self, experiment: &Value) -> Result<Value, Error> {
         let (as_run, configuration, secrets) = self.prepare(experiment).await?;
-        let controls = Controls::new(&as_run, &self.settings["controls"], &self.control_factories);
+        let loaded =
+            std::mem::take(&mut *self.loaded.lock().unwrap_or_else(PoisonError::into_inner));
+        let controls = Controls::new(
+            &as_run,
+            &self.settings["controls"],
+            &self.control_factories,
+            loaded,
+        );
         let ctx = self.context(&as_run, configuration, secrets, controls);
         Ok(ctx.run().await)
     }
@@ -478,7 +490,12 @@ impl Runner {
             }
             activities.push(activity);
         }
-        let controls = Controls::new(&json!({}), &json!({}), &self.control_factories);
+        let controls = Controls::new(
+            &json!({}),
+            &json!({}),
+            &self.control_factories,
+            Loaded::new(),
+        );
         let ctx = self.context(&as_run, configuration, secrets, controls);
         let mut entries = Vec::new();
         for activity in &activities {

@@ -882,3 +882,69 @@ async fn loader_hooks_of_the_settings_controls() {
     );
     assert_eq!(runner.load(source, true).await.unwrap(), declared);
 }
+
+/// Remembers the source it saw loaded, and says at each later hook
+/// whether it is the instance that saw it.
+#[derive(Default)]
+struct Remembers {
+    source: Mutex<Option<String>>,
+    log: Log,
+}
+
+impl Remembers {
+    fn note(&self, hook: &str) -> HookResult {
+        let source = self.source.lock().unwrap().clone();
+        let line = format!("{hook}:{}", source.as_deref().unwrap_or("new instance"));
+        self.log.lock().unwrap().push(line);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Control for Remembers {
+    async fn after_loading_experiment(&self, source: &str, _: &mut Value) -> HookResult {
+        *self.source.lock().unwrap() = Some(source.rsplit('/').next().unwrap_or("").into());
+        Ok(())
+    }
+    async fn configure(&self, _: &ConfigureContext<'_>) -> HookResult {
+        self.note("configure")
+    }
+    async fn after_experiment(&self, _: &RunContext<'_>, _: &Value) -> HookResult {
+        self.note("after_experiment")
+    }
+}
+
+#[tokio::test]
+async fn the_run_after_a_load_drives_the_instances_that_saw_it() {
+    // A Python control module keeps what its loader hook stored until the
+    // run is over; the instance a factory made for the load is the one the
+    // run configures and calls.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("experiment.json");
+    std::fs::write(&file, no_controls().to_string()).unwrap();
+    let log = Log::default();
+    let shared = Arc::clone(&log);
+    let factory: ControlFactory = Arc::new(move || {
+        Arc::new(Remembers {
+            log: Arc::clone(&shared),
+            ..Remembers::default()
+        }) as Arc<dyn Control>
+    });
+    let runner = Runner::new().control_module("remembers", factory).settings(
+        json!({"controls": {"keeper": {"provider": {"type": "python", "module": "remembers"}}}}),
+    );
+    let experiment = runner.load(file.to_str().unwrap(), true).await.unwrap();
+    let j = runner.run(&experiment).await.unwrap();
+    assert_eq!(j["status"], "completed", "{j:#}");
+    // A second run without a load starts from new instances.
+    runner.run(&experiment).await.unwrap();
+    assert_eq!(
+        *log.lock().unwrap(),
+        [
+            "configure:experiment.json",
+            "after_experiment:experiment.json",
+            "configure:new instance",
+            "after_experiment:new instance",
+        ]
+    );
+}
