@@ -108,7 +108,13 @@ fn jsonpath(spec: &serde_json::Map<String, Value>, value: &Value, lookup: &Looku
         }
         other => other,
     };
-    let found: Vec<&Value> = path.query(value).into_iter().collect();
+    let found = match path.query(value) {
+        Ok(found) => found,
+        Err(reason) => {
+            tracing::warn!(%reason, "a JSON path tolerance cannot be checked; it is not met");
+            return false;
+        }
+    };
     let mut ok = !found.is_empty();
     if let Some(count) = spec.get("count").and_then(Value::as_u64) {
         ok = found.len() as u64 == count;
@@ -254,6 +260,17 @@ mod tests {
             ),
             (
                 json!({"type": "jsonpath", "path": "$.nothing"}),
+                payload.clone(),
+                false,
+            ),
+            // jsonpath2's functions
+            (
+                json!({"type": "jsonpath", "path": "$.data.result.length()", "expect": 2}),
+                payload.clone(),
+                true,
+            ),
+            (
+                json!({"type": "jsonpath", "path": "$.data.result.length()", "expect": 3}),
                 payload.clone(),
                 false,
             ),
