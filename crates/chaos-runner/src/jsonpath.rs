@@ -13,14 +13,19 @@
 //!           | "[" selectors "]"
 //! selectors = selector ("," selector)*
 //! selector  = "*" | integer | [integer] ":" [integer] [":" [integer]]
-//!           | string | "?(" expr ")" | call
+//!           | string | "?(" expr ")" | call | path
 //! call      = function "(" [operand ("," operand)*] ")"
 //! function  = "charAt" | "entries" | "keys" | "length" | "substring" | "values"
 //! expr      = or ;  or = and ("or" and)* ;  and = not ("and" not)*
 //! not       = "not" not | "(" expr ")" | operand [op operand]
 //! operand   = path | string | number | "true" | "false" | "null"
+//!           | a JSON list or mapping
 //! op        = "=" | "==" | "!=" | "<" | "<=" | ">" | ">="
 //! ```
+//!
+//! Spaces may stand between any two tokens. A path as a selector
+//! (`$.items[$.index]`) selects the index (a whole number) or the name (a
+//! string) each value it finds is.
 //!
 //! A comparison holds when any value its path finds compares so with the
 //! other side; a path alone holds when it finds anything. The functions
@@ -56,6 +61,9 @@ enum Selector {
     Wildcard,
     Filter(Box<Expr>),
     Call(Function, Vec<Operand>),
+    /// `[$…]` or `[@…]` (true for `$`): the index or the name each value
+    /// of the path is.
+    Node(bool, JsonPath),
 }
 
 /// jsonpath2's callable subscripts.
@@ -238,18 +246,42 @@ impl<'v> Query<'v> {
                     }
                 }
                 Selector::Call(function, args) => self.call(*function, args, value, out),
-                _ => match value {
-                    Cow::Borrowed(document) => {
-                        let mut found = Vec::new();
-                        children(selector, document, &mut found);
-                        out.extend(found.into_iter().map(Cow::Borrowed));
+                Selector::Node(rooted, path) => {
+                    let keys = if *rooted {
+                        self.from(path, Cow::Borrowed(self.root))
+                    } else {
+                        self.from(path, self.again(value))
+                    };
+                    for key in keys {
+                        // jsonpath2: a whole number (or a boolean) is an
+                        // index, a string a name, anything else nothing.
+                        let selector = match &*key {
+                            Value::String(name) => Selector::Name(name.clone()),
+                            other => match python_int(other) {
+                                Some(i) => Selector::Index(i),
+                                None => continue,
+                            },
+                        };
+                        self.pick(&selector, value, out);
                     }
-                    Cow::Owned(made) => {
-                        let mut found = Vec::new();
-                        children(selector, made, &mut found);
-                        out.extend(found.into_iter().map(|v| Cow::Owned(self.copy(v))));
-                    }
-                },
+                }
+                _ => self.pick(selector, value, out),
+            }
+        }
+    }
+
+    /// What a name, index, slice or wildcard finds in `value`.
+    fn pick(&self, selector: &Selector, value: &Cow<'v, Value>, out: &mut Vec<Cow<'v, Value>>) {
+        match value {
+            Cow::Borrowed(document) => {
+                let mut found = Vec::new();
+                children(selector, document, &mut found);
+                out.extend(found.into_iter().map(Cow::Borrowed));
+            }
+            Cow::Owned(made) => {
+                let mut found = Vec::new();
+                children(selector, made, &mut found);
+                out.extend(found.into_iter().map(|v| Cow::Owned(self.copy(v))));
             }
         }
     }
@@ -559,7 +591,10 @@ impl Parser {
     fn segments_at(&mut self, depth: usize) -> Result<JsonPath, String> {
         let mut segments = Vec::new();
         loop {
+            // jsonpath2 reads spaces between any two tokens.
+            self.skip_spaces();
             if self.eat_str("..") {
+                self.skip_spaces();
                 let selectors = if self.eat('[') {
                     self.selectors(depth)?
                 } else if self.eat('*') {
@@ -569,6 +604,7 @@ impl Parser {
                 };
                 segments.push(Segment::Descendants(selectors));
             } else if self.eat('.') {
+                self.skip_spaces();
                 if self.eat('*') {
                     segments.push(Segment::Child(vec![Selector::Wildcard]));
                 } else {
@@ -601,9 +637,12 @@ impl Parser {
     fn name_or_call(&mut self, depth: usize) -> Result<Selector, String> {
         let start = self.at;
         let name = self.name()?;
+        let after = self.at;
+        self.skip_spaces();
         if self.peek() == Some('(') {
             self.call(start, &name, depth)
         } else {
+            self.at = after;
             Ok(Selector::Name(name))
         }
     }
@@ -673,6 +712,16 @@ impl Parser {
         }
         if matches!(self.peek(), Some('"' | '\'')) {
             return Ok(Selector::Name(self.string()?));
+        }
+        if let Some(rooted) = self
+            .eat('$')
+            .then_some(true)
+            .or_else(|| self.eat('@').then_some(false))
+        {
+            if depth >= MAX_NESTING {
+                return Err(self.error("fewer nested paths"));
+            }
+            return Ok(Selector::Node(rooted, self.segments_at(depth + 1)?));
         }
         if self.peek().is_some_and(char::is_alphabetic) {
             let start = self.at;
@@ -831,6 +880,22 @@ impl Parser {
         if matches!(self.peek(), Some('"' | '\'')) {
             return Ok(Operand::Literal(Value::String(self.string()?)));
         }
+        if matches!(self.peek(), Some('{' | '[')) {
+            // A JSON list or mapping, as jsonpath2 takes one.
+            let rest: String = self.chars[self.at..].iter().collect();
+            let mut stream = serde_json::Deserializer::from_str(&rest).into_iter::<Value>();
+            return match stream.next() {
+                Some(Ok(value)) => {
+                    self.at += rest
+                        .get(..stream.byte_offset())
+                        .unwrap_or("")
+                        .chars()
+                        .count();
+                    Ok(Operand::Literal(value))
+                }
+                _ => Err(self.error("a JSON list or mapping")),
+            };
+        }
         for (word, value) in [
             ("true", Value::Bool(true)),
             ("false", Value::Bool(false)),
@@ -980,12 +1045,12 @@ mod tests {
                 compared += 1;
             }
         }
-        assert_eq!(compared, 310);
+        assert_eq!(compared, 385);
     }
 
     proptest::proptest! {
         #[test]
-        fn parsing_never_panics(text in "[$@.\\[\\]*?()=!<>a-z0-9'\" :,-]{0,40}") {
+        fn parsing_never_panics(text in "[$@.\\[\\]{}*?()=!<>a-z0-9'\" :,-]{0,40}") {
             if let Ok(path) = JsonPath::parse(&text) {
                 let _ = path.query(&json!({"a": [1, {"b": [2]}], "c": "d"}));
             }
@@ -1063,11 +1128,18 @@ mod tests {
             ("$[size]", "a filter or a function"),
             ("$.length(", "a path, a string"),
             ("$.charAt(1 2)", "',' or ')'"),
+            ("$.a[?(@ = {\"n\": )]", "a JSON list or mapping"),
         ] {
             let err = JsonPath::parse(path).unwrap_err();
             assert!(err.contains(expected), "{path}: {err}");
         }
         let deep = format!("$.a{}", "[?(@.b".repeat(40));
         assert!(JsonPath::parse(&deep).is_err());
+        let deep = format!("$.a{}", "[$".repeat(40));
+        assert!(
+            JsonPath::parse(&deep)
+                .unwrap_err()
+                .contains("fewer nested paths")
+        );
     }
 }
