@@ -1,6 +1,8 @@
 //! Whether a probe's output is within its tolerance, with the Chaos
 //! Toolkit's rules.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::substitute::{Lookup, substitute};
@@ -80,10 +82,17 @@ pub async fn within(
                     let Some(pattern) = pattern.as_str().and_then(|p| compile_regex(p).ok()) else {
                         return false;
                     };
-                    match target {
-                        Value::String(s) => pattern.is_match(s),
-                        other => pattern.is_match(&other.to_string()),
-                    }
+                    let text = match target {
+                        Value::String(s) => Cow::Borrowed(s.as_str()),
+                        other => Cow::Owned(other.to_string()),
+                    };
+                    // Look-around and back-references backtrack, as in
+                    // Python; a search that backtracks past the limit is
+                    // not met, and says so.
+                    pattern.is_match(&*text).unwrap_or_else(|e| {
+                        tracing::warn!(error = %e, "a regex tolerance cannot be checked; it is not met");
+                        false
+                    })
                 }
                 Some("jsonpath") => jsonpath(spec, target, lookup),
                 Some("probe") => probe(output.clone()).await,
@@ -325,10 +334,14 @@ pub(crate) fn compile_error(tolerance: &Value, lookup: &Lookup<'_>) -> Option<St
 /// does not start a repetition (`{name}`) is a literal brace, and the
 /// Unicode property classes Python does not have (`\p`, `\P`) are refused
 /// as Python refuses them, whatever tables the regex crate was built with.
-pub(crate) fn compile_regex(pattern: &str) -> Result<regex::Regex, String> {
+/// Look-around, back-references (`\1`, `(?P=name)`) and atomic groups
+/// work as in Python, through fancy-regex's backtracking; anything else
+/// runs in linear time.
+pub(crate) fn compile_regex(pattern: &str) -> Result<fancy_regex::Regex, String> {
     let invalid =
         |e: &dyn std::fmt::Display| format!("invalid regular expression '{pattern}': {e}");
-    regex::Regex::new(&python_regex(pattern).map_err(|e| invalid(&e))?).map_err(|e| invalid(&e))
+    fancy_regex::Regex::new(&python_regex(pattern).map_err(|e| invalid(&e))?)
+        .map_err(|e| invalid(&e))
 }
 
 fn python_regex(pattern: &str) -> Result<String, String> {
@@ -336,14 +349,60 @@ fn python_regex(pattern: &str) -> Result<String, String> {
     let chars: Vec<char> = pattern.chars().collect();
     let mut i = 0;
     let mut in_class = false;
+    // Whether `$` is the end of a line (the `m` flag), in each open group.
+    let mut multiline = vec![false];
     while i < chars.len() {
         let c = chars[i];
         match c {
             '\\' => {
-                out.push(c);
-                if let Some(next @ ('p' | 'P')) = chars.get(i + 1) {
-                    return Err(format!("bad escape \\{next} at position {i}"));
+                // The letters Python escapes; any other is an error there,
+                // and may mean something else here (`\\K`, `\\G`, `\\p`).
+                let known = if in_class {
+                    "abdDfnrsStvwWxuUN"
+                } else {
+                    "abBdDfnrsStvwWxuUNAZ"
+                };
+                if let Some(next) = chars.get(i + 1).filter(|c| c.is_ascii_alphabetic()) {
+                    if !known.contains(*next) {
+                        return Err(format!("bad escape \\{next} at position {i}"));
+                    }
+                    if in_class && *next == 'b' {
+                        // Python's `[\\b]` is a backspace.
+                        out.push_str("\\x08");
+                        i += 2;
+                        continue;
+                    }
+                    if *next == 'N' {
+                        return Err(format!(
+                            "named characters (\\N{{…}}) are not supported here, at position {i}: write the character itself or \\u…"
+                        ));
+                    }
                 }
+                // Python's octal escapes: `\0` and up to two more octal
+                // digits, or three octal digits (`\101` is `A`); other
+                // digits are back-references.
+                let octal: String = chars[i + 1..]
+                    .iter()
+                    .take(3)
+                    .take_while(|c| c.is_digit(8))
+                    .collect();
+                let octal = match octal.as_bytes() {
+                    [b'0', ..] => octal,
+                    [_, _, _] => octal,
+                    _ => String::new(),
+                };
+                if !octal.is_empty() {
+                    let code = u32::from_str_radix(&octal, 8).unwrap_or(0);
+                    if code > 0o377 {
+                        return Err(format!(
+                            "octal escape value \\{octal} outside of range 0-0o377 at position {i}"
+                        ));
+                    }
+                    out.push_str(&format!("\\x{{{code:x}}}"));
+                    i += 1 + octal.len();
+                    continue;
+                }
+                out.push(c);
                 if let Some(next) = chars.get(i + 1) {
                     // Python's \Z is the very end.
                     out.push(if *next == 'Z' { 'z' } else { *next });
@@ -351,12 +410,77 @@ fn python_regex(pattern: &str) -> Result<String, String> {
                 i += 2;
                 continue;
             }
-            '[' if !in_class => in_class = true,
+            '[' if !in_class => {
+                in_class = true;
+                out.push('[');
+                i += 1;
+                // A `]` first in a class (after a `^`) is a member.
+                if chars.get(i) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                if chars.get(i) == Some(&']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+                continue;
+            }
             ']' if in_class => in_class = false,
-            '$' if !in_class => {
-                out.push_str("(?:\n?\\z)");
+            // Python's classes do not nest, nor have set operations.
+            '[' | '&' | '~' if in_class => {
+                out.push('\\');
+                out.push(c);
                 i += 1;
                 continue;
+            }
+            '(' if !in_class
+                && chars.get(i + 1) == Some(&'?')
+                && chars.get(i + 2) == Some(&'#') =>
+            {
+                // A comment, up to the first `)`.
+                let Some(end) = chars[i..].iter().position(|c| *c == ')') else {
+                    return Err(format!("missing ), unterminated comment at position {i}"));
+                };
+                i += end + 1;
+                continue;
+            }
+            '$' if !in_class => {
+                if multiline.last().copied().unwrap_or(false) {
+                    out.push_str("(?m:$)");
+                } else {
+                    out.push_str("(?:\\n?\\z)");
+                }
+                i += 1;
+                continue;
+            }
+            '(' if !in_class => {
+                let outer = multiline.last().copied().unwrap_or(false);
+                let group = flags(&chars[i + 1..]);
+                if group.as_ref().is_some_and(|(on, _, _)| on.contains('a')) {
+                    return Err(format!(
+                        "the ASCII-only flag (?a) is not supported here, at position {i}: write [0-9] for \\d, [A-Za-z0-9_] for \\w"
+                    ));
+                }
+                match group {
+                    // `(?m)`: for the whole pattern, as Python has it.
+                    Some((on, off, false)) => {
+                        let whole = on.contains('m') && !off.contains('m');
+                        if let Some(base) = multiline.first_mut() {
+                            *base |= whole;
+                        }
+                        if let Some(current) = multiline.last_mut() {
+                            *current |= whole;
+                        }
+                    }
+                    // `(?m:…)` or `(?-m:…)`: for the group.
+                    Some((on, off, true)) => {
+                        multiline.push((outer || on.contains('m')) && !off.contains('m'));
+                    }
+                    None => multiline.push(outer),
+                }
+            }
+            ')' if !in_class && multiline.len() > 1 => {
+                multiline.pop();
             }
             '{' if !in_class && !is_repetition(&chars[i..]) => {
                 out.push_str("\\{");
@@ -392,6 +516,23 @@ fn python_regex(pattern: &str) -> Result<String, String> {
     Ok(out)
 }
 
+/// After `(`: the flags a `(?flags)` or `(?flags-flags:` group turns on
+/// and off, and whether it is a group (`:`) rather than the whole
+/// pattern's (`)`).
+fn flags(rest: &[char]) -> Option<(String, String, bool)> {
+    let body = rest.strip_prefix(&['?'])?;
+    let end = body.iter().position(|c| matches!(c, ':' | ')'))?;
+    let (on, off) = match body[..end].iter().position(|c| *c == '-') {
+        Some(dash) => (&body[..dash], &body[dash + 1..end]),
+        None => (&body[..end], &[][..]),
+    };
+    let letters = |part: &[char]| part.iter().all(|c| "aiLmsux".contains(*c));
+    if end == 0 && body.first() != Some(&':') || !letters(on) || !letters(off) {
+        return None;
+    }
+    Some((on.iter().collect(), off.iter().collect(), body[end] == ':'))
+}
+
 /// Whether `{…}` at the start of `rest` is a repetition.
 fn is_repetition(rest: &[char]) -> bool {
     let Some(end) = rest.iter().position(|c| *c == '}') else {
@@ -418,7 +559,7 @@ mod dialect_tests {
 
     #[test]
     fn python_regexes_mean_what_they_mean_in_python() {
-        let search = |p: &str, s: &str| compile_regex(p).unwrap().is_match(s);
+        let search = |p: &str, s: &str| compile_regex(p).unwrap().is_match(s).unwrap();
         assert!(search("done$", "it is done\n"));
         assert!(!search("done$", "done\nnot"));
         assert!(search("^[0-9] {level} x$", "1 {level} x"));
@@ -447,11 +588,71 @@ mod dialect_tests {
         assert!(search("\\\\p", "a\\p"));
     }
 
+    /// Cases compared with Python 3.11's `re.search`, side by side.
+    #[test]
+    fn python_regexes_beyond_linear_time_and_python_spellings() {
+        let search = |p: &str, s: &str| {
+            compile_regex(p)
+                .unwrap_or_else(|e| panic!("{p}: {e}"))
+                .is_match(s)
+                .unwrap()
+        };
+        // Look-around, back-references and atomic groups.
+        assert!(search("^(?!.*error).*$", "all fine"));
+        assert!(!search("^(?!.*error).*$", "an error here"));
+        assert!(search("foo(?=bar)", "foobar"));
+        assert!(!search("(?<!a)b", "ab"));
+        assert!(search("(?<=\\d{3})x", "123x"));
+        assert!(search("(\\w)\\1", "hello"));
+        assert!(search("(?P<word>\\w+) (?P=word)", "hey hey"));
+        assert!(search("(?>a+)b", "aab"));
+        // Python's spellings: comments, octal escapes, classes that do not
+        // nest nor intersect, a backspace in a class.
+        assert!(search("(?#a comment)a", "a"));
+        assert!(search("\\101\\0", "A\0"));
+        assert!(search("[\\101-\\103]+$", "ABC"));
+        assert!(search("[[:alpha:]]", "a]"));
+        assert!(!search("[[:alpha:]]", "a"));
+        assert!(search("[a&&b]", "&"));
+        assert!(search("[]a]", "]"));
+        assert!(search("[^]a]", "b"));
+        assert!(search("[]$]", "$"));
+        assert!(search("[\\b]", "\u{8}"));
+        // `$` in multi-line mode, for the pattern or a group.
+        assert!(search("(?m)a$", "a\nb"));
+        assert!(search("(?m:a$)", "a\nb"));
+        assert!(!search("(?m)(?-m:a$)", "a\nb"));
+        assert!(!search("a$", "a\nb"));
+        assert!(search("(?x) a  # costs $5\n b $", "ab\n"));
+        // What Python refuses, or this runner cannot do, is refused.
+        for (pattern, reason) in [
+            ("\\K", "bad escape \\K at position 0"),
+            ("a\\G", "bad escape \\G at position 1"),
+            ("[\\A]", "bad escape \\A at position 1"),
+            ("\\N{BULLET}", "named characters"),
+            ("(?a)\\w", "the ASCII-only flag (?a)"),
+            ("\\400", "octal escape value \\400 outside of range"),
+            ("(?#open", "unterminated comment"),
+        ] {
+            let error = compile_regex(pattern).unwrap_err();
+            assert!(error.contains(reason), "{pattern}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_search_that_backtracks_too_long_is_not_met() {
+        let pattern = compile_regex("^(a|a)*(?=b)b$").unwrap();
+        let text = "a".repeat(40);
+        // Python would take ages; the limit makes it an error, which a
+        // tolerance reads as not met.
+        assert!(pattern.is_match(&text).is_err());
+    }
+
     proptest::proptest! {
         /// Any pattern translates without panicking; the translation
         /// compiles or is refused with a message.
         #[test]
-        fn python_regex_translation_never_panics(pattern in "[\\\\$^{}()\\[\\],0-9a-z.*+?|-]{0,24}") {
+        fn python_regex_translation_never_panics(pattern in "[\\\\$^{}()\\[\\],0-9a-zAZ.*+?|#&~<>=!:P-]{0,24}") {
             let _ = compile_regex(&pattern);
         }
     }
