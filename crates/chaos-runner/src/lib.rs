@@ -25,6 +25,7 @@
 
 mod controls;
 mod error;
+mod exact;
 mod journal;
 mod jsonpath;
 mod load;

@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::exact::Exact;
 use crate::substitute::{Lookup, substitute};
 
 /// A tolerance of `"type": "probe"` is a probe to run with the output as
@@ -52,10 +53,11 @@ pub async fn within(
             if let Some(status) = output.as_object().and_then(|m| m.get("status")) {
                 return accepted.iter().any(|a| loose_eq(status, a));
             }
-            if let ([low, high], Some(v)) = (accepted.as_slice(), number(output)) {
-                if let (Some(low), Some(high)) = (number(low), number(high)) {
-                    return low <= v && v <= high;
-                }
+            // Two values are a range, compared as Python compares: numbers
+            // exactly, strings by code point. Python raises on other types
+            // (`1 <= "2"`): not met.
+            if let [low, high] = accepted.as_slice() {
+                return python_le(low, output) && python_le(output, high);
             }
             accepted.iter().any(|a| loose_eq(output, a))
         }
@@ -68,9 +70,12 @@ pub async fn within(
             };
             match spec.get("type").and_then(Value::as_str) {
                 Some("range") => {
+                    // As chaoslib compares: `Decimal(low) <= Decimal(value)
+                    // <= Decimal(high)`, exactly. Where Python raises (a
+                    // mapping, `NaN`), the tolerance is not met.
                     let range = spec.get("range").and_then(Value::as_array);
-                    match (range.map(Vec::as_slice), number(target)) {
-                        (Some([low, high]), Some(v)) => match (number(low), number(high)) {
+                    match (range.map(Vec::as_slice), Exact::of(target)) {
+                        (Some([low, high]), Some(v)) => match (Exact::of(low), Exact::of(high)) {
                             (Some(low), Some(high)) => low <= v && v <= high,
                             _ => false,
                         },
@@ -125,8 +130,10 @@ fn jsonpath(spec: &serde_json::Map<String, Value>, value: &Value, lookup: &Looku
         }
     };
     let mut ok = !found.is_empty();
-    if let Some(count) = spec.get("count").and_then(Value::as_u64) {
-        ok = found.len() as u64 == count;
+    // Python's `len(values) == count`: `2.0` and `true` can be equal to a
+    // length, a string never is.
+    if let Some(count) = spec.get("count").filter(|c| !c.is_null()) {
+        ok = loose_eq(&Value::from(found.len()), count);
     }
     if let Some(expect) = spec.get("expect") {
         let expect = substitute(expect, lookup);
@@ -143,20 +150,26 @@ fn jsonpath(spec: &serde_json::Map<String, Value>, value: &Value, lookup: &Looku
 /// Python's `==` between JSON values: numbers by value (`1 == 1.0`), and
 /// `true == 1`, `false == 0`.
 pub(crate) fn loose_eq(a: &Value, b: &Value) -> bool {
-    match (number(a), number(b)) {
-        (Some(x), Some(y)) if !a.is_string() && !b.is_string() => x == y,
+    match (a, b) {
+        (Value::Number(_) | Value::Bool(_), Value::Number(_) | Value::Bool(_)) => {
+            Exact::of(a).is_some_and(|x| Exact::of(b).is_some_and(|y| x == y))
+        }
         _ => a == b,
     }
 }
 
-/// A number, or a boolean as 1/0, or a string that holds a number (Python's
-/// `Decimal(value)` in range checks).
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::Bool(b) => Some(f64::from(u8::from(*b))),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
+/// Python's `a <= b` for a list tolerance's range: numbers (booleans
+/// among them) exactly, strings by code point; false where Python raises.
+fn python_le(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::String(a), Value::String(b)) => a <= b,
+        (Value::Number(_) | Value::Bool(_), Value::Number(_) | Value::Bool(_)) => {
+            match (Exact::of(a), Exact::of(b)) {
+                (Some(a), Some(b)) => a <= b,
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
@@ -215,6 +228,12 @@ mod tests {
             (json!([1, 10]), json!(11), false),
             (json!([1, 10]), json!(7.5), true),
             (json!(["a", "b"]), json!("b"), true),
+            // Two strings are a range too, by code point, as in Python.
+            (json!(["a", "b"]), json!("ab"), true),
+            // Python raises on `1 <= "5"`: not met.
+            (json!([1, 10]), json!("5"), false),
+            (json!([1, 10]), json!(true), true),
+            (json!([0.1, 0.3]), json!(0.3), true),
             (json!([1, 2, 3]), json!(2), true),
             (json!([1, 2, 3]), json!(2.5), false),
             // range mappings, with a target
@@ -230,6 +249,35 @@ mod tests {
                 false,
             ),
             (json!({"type": "range", "range": [0, 1]}), json!("x"), false),
+            // Decimal's reading of a string, and its exact comparison with
+            // the float bounds: "0.3" is above 0.29999999999999998889…
+            (
+                json!({"type": "range", "range": [0.1, 0.3]}),
+                json!("0.3"),
+                false,
+            ),
+            (
+                json!({"type": "range", "range": [0.1, 0.3]}),
+                json!("0.2999999999999999"),
+                true,
+            ),
+            (
+                json!({"type": "range", "range": [999, 1001], "target": "stdout"}),
+                json!({"status": 0, "stdout": "1_000\n", "stderr": ""}),
+                true,
+            ),
+            (json!({"type": "range", "range": [0, 5]}), json!("٣"), true),
+            // Where Python raises, not met.
+            (
+                json!({"type": "range", "range": [0, 5]}),
+                json!("nan"),
+                false,
+            ),
+            (
+                json!({"type": "range", "range": [0, 5]}),
+                json!({"a": 1}),
+                false,
+            ),
             // regex
             (
                 json!({"type": "regex", "pattern": "ell", "target": "stdout"}),
@@ -256,6 +304,17 @@ mod tests {
                 json!({"type": "jsonpath", "path": "${path}", "count": 2}),
                 payload.clone(),
                 true,
+            ),
+            // `len(values) == count`, as Python compares.
+            (
+                json!({"type": "jsonpath", "path": "${path}", "count": 2.0}),
+                payload.clone(),
+                true,
+            ),
+            (
+                json!({"type": "jsonpath", "path": "${path}", "count": "2"}),
+                payload.clone(),
+                false,
             ),
             (
                 json!({"type": "jsonpath", "path": "$.data.result[*].value[1]", "expect": ["1", "0"]}),
