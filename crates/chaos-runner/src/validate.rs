@@ -152,6 +152,15 @@ pub(crate) fn validate_with(experiment: &Value, cat: &Catalogue<'_>) -> Vec<Prob
     if let Some(Value::Object(scopes)) = root.get("secrets") {
         check_secret_types("$.secrets", scopes, &mut add);
     }
+    if let Some(Value::Object(values)) = root.get("configuration") {
+        for (key, value) in values {
+            if let Some(lookup) = value.as_object() {
+                if lookup.get("type").and_then(Value::as_str) == Some("env") {
+                    check_env_key(&format!("$.configuration.{key}"), lookup, &mut add);
+                }
+            }
+        }
+    }
     for key in ["configuration", "secrets"] {
         if let Some(v) = root.get(key) {
             if !v.is_object() && !v.is_null() {
@@ -229,6 +238,12 @@ fn check_activity(
             ),
             Some(t) => check_tolerance(&format!("{path}.tolerance"), t, cat, add),
         }
+    }
+    if a.get("background").is_some_and(|b| !b.is_boolean()) {
+        add(
+            format!("{path}.background"),
+            "must be true or false, as chaoslib checks".into(),
+        );
     }
     if let Some(pauses) = a.get("pauses") {
         for side in ["before", "after"] {
@@ -416,7 +431,7 @@ fn check_secret_types(
         };
         match map.get("type").and_then(Value::as_str) {
             None => check_secret_types(&at, map, add),
-            Some("env") => {}
+            Some("env") => check_env_key(&at, map, add),
             Some("vault") => add(
                 at,
                 "a vault secret: this runner reads secrets from the experiment and the \
@@ -428,6 +443,21 @@ fn check_secret_types(
                 format!("unsupported secret type '{other}': expected env"),
             ),
         }
+    }
+}
+
+/// An `env` lookup names its variable in `key` (chaoslib fails on a
+/// missing one with a `KeyError`).
+fn check_env_key(
+    path: &str,
+    lookup: &serde_json::Map<String, Value>,
+    add: &mut dyn FnMut(String, String),
+) {
+    if !lookup.get("key").is_some_and(Value::is_string) {
+        add(
+            format!("{path}.key"),
+            "is required: the name of the environment variable (a string)".into(),
+        );
     }
 }
 

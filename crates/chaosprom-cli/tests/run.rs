@@ -328,6 +328,9 @@ fn validate_names_every_problem_with_its_path() {
         "$.steady-state-hypothesis.probes[1].provider.type: expected python, process or http, found 'ftp'",
         "$.method[0].ref: no activity is named 'missing'",
         "$.method[1].provider.url: is required (a string)",
+        "$.method[1].background: must be true or false, as chaoslib checks",
+        "$.configuration.token.key: is required: the name of the environment variable (a string)",
+        "$.secrets.k8s.token.key: is required: the name of the environment variable (a string)",
     ] {
         assert!(listed.contains(problem), "{problem} in\n{listed}");
     }
