@@ -36,6 +36,7 @@ mod substitute;
 mod tolerance;
 mod validate;
 mod vars;
+mod yaml;
 
 pub use controls::ControlFactory;
 

@@ -95,47 +95,9 @@ pub fn load_file(path: &Path) -> Result<Value, Error> {
     }
 }
 
-/// YAML into JSON; mapping keys must be strings. A local tag (`!custom`)
-/// is refused wherever it stands, naming its path, as chaos' safe loader
-/// refuses it; the YAML library would otherwise drop it from a list or a
-/// mapping and refuse it on a scalar as "invalid type: enum". A `!!` tag
-/// YAML does not define (`!!python/object/apply:…`) the library resolves
-/// without a trace: its value is read as plain data. The text is parsed
-/// twice, once to look for tags (the tree the library gives keeps them)
-/// and once into JSON as before.
+/// YAML into JSON, as chaoslib reads it (see [`crate::yaml`]).
 pub(crate) fn parse_yaml(text: &str) -> Result<Value, String> {
-    let yaml: serde_yaml_ng::Value =
-        serde_yaml_ng::from_str(text).map_err(|e| format!("invalid YAML: {e}"))?;
-    if let Some((path, tag)) = first_tag(&yaml, "$") {
-        return Err(format!(
-            "the YAML tag '{tag}' at {path} is not supported: files are read as plain data"
-        ));
-    }
-    serde_yaml_ng::from_str::<Value>(text).map_err(|e| format!("invalid YAML: {e}"))
-}
-
-/// The path and name of the first tag in `value` that YAML does not
-/// resolve itself.
-fn first_tag(value: &serde_yaml_ng::Value, path: &str) -> Option<(String, String)> {
-    use serde_yaml_ng::Value as Y;
-    match value {
-        Y::Tagged(tagged) => Some((path.to_owned(), tagged.tag.to_string())),
-        Y::Sequence(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| first_tag(v, &format!("{path}[{i}]"))),
-        Y::Mapping(map) => map.iter().find_map(|(k, v)| {
-            let key = match k {
-                Y::String(s) => s.clone(),
-                other => serde_yaml_ng::to_string(other)
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned(),
-            };
-            first_tag(k, path).or_else(|| first_tag(v, &format!("{path}.{key}")))
-        }),
-        _ => None,
-    }
+    crate::yaml::parse(text)
 }
 
 /// Loads an experiment as `chaos run` does: `-` reads standard input, an
@@ -307,6 +269,11 @@ mod tests {
             ("method: !custom []", "$.method", "!custom"),
             ("a: [1, {b: !x {c: 1}}]", "$.a[1].b", "!x"),
             ("!root {a: 1}", "$", "!root"),
+            (
+                "a: !!python/object/apply:os.system [x]",
+                "$.a",
+                "!!python/object/apply:os.system",
+            ),
         ] {
             let error = super::parse_yaml(text).unwrap_err();
             assert!(
@@ -317,13 +284,6 @@ mod tests {
         assert_eq!(
             super::parse_yaml("title: !!str 123").unwrap(),
             json!({"title": "123"})
-        );
-        // The YAML library resolves `!!` tags itself and gives no sign of
-        // one it does not know: its value is read as plain data (the
-        // README's compatibility table says so).
-        assert_eq!(
-            super::parse_yaml("a: !!python/object/apply:os.system [x]").unwrap(),
-            json!({"a": ["x"]})
         );
     }
 }

@@ -1,0 +1,498 @@
+//! YAML as chaoslib reads it: PyYAML's `safe_load`, YAML 1.1. An
+//! unquoted `yes`, `no`, `on` or `off` is a boolean, `012` is octal, `1_000`
+//! and `1:20` (sexagesimal) are integers, `1e3` (no dot) is a string;
+//! anchors, aliases and `<<` merge keys work; a later duplicate key wins.
+//! A tag outside YAML's core ones (`!custom`, `!!python/…`, `!!binary`)
+//! is refused, naming its path, where PyYAML would build a Python object.
+
+use serde_json::{Map, Number, Value};
+use yaml_rust2::parser::{Event, Parser, Tag};
+use yaml_rust2::scanner::TScalarStyle;
+
+/// How deep collections may nest (as the loader's bracket check).
+const MAX_DEPTH: usize = crate::load::MAX_DEPTH;
+
+/// How many values aliases may copy in one file: a few aliases of a big
+/// anchor are fine, a "billion laughs" is refused.
+const MAX_ALIASED: usize = 1_000_000;
+
+/// One open collection, and the key awaiting its value in a mapping.
+enum Open {
+    List(Vec<Value>, usize, String),
+    Mapping {
+        entries: Vec<(Key, Value)>,
+        key: Option<Key>,
+        anchor: usize,
+        path: String,
+    },
+}
+
+/// A mapping key: its text, or `<<` for a merge.
+#[derive(Clone)]
+enum Key {
+    Text(String),
+    Merge,
+}
+
+/// Parses one YAML document into JSON values.
+pub(crate) fn parse(text: &str) -> Result<Value, String> {
+    let mut parser = Parser::new_from_str(text);
+    let mut anchors: std::collections::HashMap<usize, Value> = std::collections::HashMap::new();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut documents = 0;
+    let mut root: Option<Value> = None;
+    let mut aliased = 0usize;
+    loop {
+        let (event, _) = parser
+            .next_token()
+            .map_err(|e| format!("invalid YAML: {e}"))?;
+        let path = current_path(&stack);
+        let (value, anchor) = match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart => {
+                documents += 1;
+                if documents > 1 {
+                    return Err("invalid YAML: a file holds one document, this one more".into());
+                }
+                continue;
+            }
+            Event::StreamStart | Event::DocumentEnd | Event::Nothing => continue,
+            Event::Alias(id) => {
+                let value = anchors
+                    .get(&id)
+                    .cloned()
+                    .ok_or_else(|| format!("invalid YAML: an alias at {path} names no anchor"))?;
+                aliased = aliased.saturating_add(size(&value));
+                if aliased > MAX_ALIASED {
+                    return Err(format!(
+                        "invalid YAML: aliases copy more than {MAX_ALIASED} values"
+                    ));
+                }
+                (value, 0)
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                // A plain `<<` key merges mappings into this one.
+                if let Some(Open::Mapping {
+                    key: key @ None, ..
+                }) = stack.last_mut()
+                {
+                    if style == TScalarStyle::Plain && tag.is_none() && text == "<<" {
+                        *key = Some(Key::Merge);
+                        continue;
+                    }
+                }
+                (scalar(text, style, tag.as_ref(), &path)?, anchor)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                check_collection_tag(tag.as_ref(), "seq", &path)?;
+                if stack.len() >= MAX_DEPTH {
+                    return Err(format!(
+                        "invalid YAML: nested deeper than {MAX_DEPTH} levels at {path}"
+                    ));
+                }
+                stack.push(Open::List(Vec::new(), anchor, path));
+                continue;
+            }
+            Event::MappingStart(anchor, tag) => {
+                check_collection_tag(tag.as_ref(), "map", &path)?;
+                if stack.len() >= MAX_DEPTH {
+                    return Err(format!(
+                        "invalid YAML: nested deeper than {MAX_DEPTH} levels at {path}"
+                    ));
+                }
+                stack.push(Open::Mapping {
+                    entries: Vec::new(),
+                    key: None,
+                    anchor,
+                    path,
+                });
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop() {
+                Some(Open::List(items, anchor, _)) => (Value::Array(items), anchor),
+                _ => return Err("invalid YAML: a list ends that did not start".into()),
+            },
+            Event::MappingEnd => match stack.pop() {
+                Some(Open::Mapping {
+                    entries,
+                    anchor,
+                    path,
+                    ..
+                }) => (mapping(entries, &path)?, anchor),
+                _ => return Err("invalid YAML: a mapping ends that did not start".into()),
+            },
+        };
+        if anchor > 0 {
+            anchors.insert(anchor, value.clone());
+        }
+        match stack.last_mut() {
+            None => root = Some(value),
+            Some(Open::List(items, ..)) => items.push(value),
+            Some(Open::Mapping { entries, key, .. }) => match key.take() {
+                None => *key = Some(key_of(value)),
+                Some(k) => entries.push((k, value)),
+            },
+        }
+    }
+    Ok(root.unwrap_or(Value::Null))
+}
+
+/// Where the next value goes, as a JSON path.
+fn current_path(stack: &[Open]) -> String {
+    match stack.last() {
+        None => "$".into(),
+        Some(Open::List(items, _, path)) => format!("{path}[{}]", items.len()),
+        Some(Open::Mapping {
+            key: None, path, ..
+        }) => path.clone(),
+        Some(Open::Mapping {
+            key: Some(Key::Text(k)),
+            path,
+            ..
+        }) => format!("{path}.{k}"),
+        Some(Open::Mapping {
+            key: Some(Key::Merge),
+            path,
+            ..
+        }) => format!("{path}.<<"),
+    }
+}
+
+/// A key as JSON has it: a string, or the JSON text of another value
+/// (`true`, `1`), as Python's `json.dumps` writes a dictionary's keys.
+fn key_of(value: Value) -> Key {
+    match value {
+        Value::String(s) => Key::Text(s),
+        Value::Null => Key::Text("null".into()),
+        other => Key::Text(other.to_string()),
+    }
+}
+
+/// A mapping as PyYAML 6 builds it: the merged mappings' pairs first, in
+/// their order, then its own; a later pair replaces an earlier one's
+/// value where the earlier stands. (For a one-letter key merged from two
+/// mappings, PyYAML keeps the first: it compares keys by identity, and
+/// Python shares one-letter strings.)
+fn mapping(entries: Vec<(Key, Value)>, path: &str) -> Result<Value, String> {
+    let mut merged: Vec<(String, Value)> = Vec::new();
+    let mut own: Vec<(String, Value)> = Vec::new();
+    for (key, value) in entries {
+        match key {
+            Key::Text(k) => own.push((k, value)),
+            Key::Merge => {
+                let maps = match value {
+                    Value::Object(map) => vec![map],
+                    Value::Array(items) => items
+                        .into_iter()
+                        .map(|item| match item {
+                            Value::Object(map) => Ok(map),
+                            _ => Err(format!(
+                                "invalid YAML: a merge (<<) at {path} takes mappings"
+                            )),
+                        })
+                        .collect::<Result<_, _>>()?,
+                    _ => {
+                        return Err(format!(
+                            "invalid YAML: a merge (<<) at {path} takes a mapping or a list of mappings"
+                        ));
+                    }
+                };
+                for map in maps {
+                    merged.extend(map);
+                }
+            }
+        }
+    }
+    let mut map = Map::new();
+    for (k, v) in merged.into_iter().chain(own) {
+        map.insert(k, v);
+    }
+    Ok(Value::Object(map))
+}
+
+fn check_collection_tag(tag: Option<&Tag>, core: &str, path: &str) -> Result<(), String> {
+    match tag {
+        None => Ok(()),
+        Some(t) if t.handle == "tag:yaml.org,2002:" && t.suffix == core => Ok(()),
+        Some(t) => Err(refused(t, path)),
+    }
+}
+
+fn refused(tag: &Tag, path: &str) -> String {
+    let name = if tag.handle == "tag:yaml.org,2002:" {
+        format!("!!{}", tag.suffix)
+    } else {
+        format!("{}{}", tag.handle, tag.suffix)
+    };
+    format!("the YAML tag '{name}' at {path} is not supported: files are read as plain data")
+}
+
+/// A scalar: a quoted or block one is a string; a plain one is resolved
+/// as YAML 1.1 resolves it; a core tag says what it is.
+fn scalar(
+    text: String,
+    style: TScalarStyle,
+    tag: Option<&Tag>,
+    path: &str,
+) -> Result<Value, String> {
+    if let Some(tag) = tag {
+        if tag.handle != "tag:yaml.org,2002:" {
+            return Err(refused(tag, path));
+        }
+        let bad = |what: &str| format!("invalid YAML: '{text}' at {path} is not {what}");
+        return match tag.suffix.as_str() {
+            "str" => Ok(Value::String(text)),
+            "null" => Ok(Value::Null),
+            "bool" => boolean(&text)
+                .map(Value::Bool)
+                .ok_or_else(|| bad("a boolean")),
+            "int" => integer(&text).ok_or_else(|| bad("an integer")),
+            "float" => float(&text)
+                .or_else(|| {
+                    integer(&text)
+                        .and_then(|v| v.as_f64())
+                        .and_then(Number::from_f64)
+                        .map(Value::Number)
+                })
+                .ok_or_else(|| bad("a float")),
+            _ => Err(refused(tag, path)),
+        };
+    }
+    if style != TScalarStyle::Plain {
+        return Ok(Value::String(text));
+    }
+    if matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL") {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = boolean(&text) {
+        return Ok(Value::Bool(b));
+    }
+    Ok(integer(&text)
+        .or_else(|| float(&text))
+        .unwrap_or(Value::String(text)))
+}
+
+/// YAML 1.1's booleans, as PyYAML's resolver has them.
+fn boolean(text: &str) -> Option<bool> {
+    match text {
+        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => Some(true),
+        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => Some(false),
+        _ => None,
+    }
+}
+
+/// YAML 1.1's integers: `0b1010`, `012` (octal), `1_000`, `0x1F`, and
+/// sexagesimal `1:20` (80), each with an optional sign.
+fn integer(text: &str) -> Option<Value> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    let digits = |s: &str, radix: u32| {
+        !s.is_empty()
+            && s.chars().all(|c| c == '_' || c.is_digit(radix))
+            && s.chars().any(|c| c != '_')
+    };
+    let magnitude: i128 = if let Some(bin) = body.strip_prefix("0b") {
+        if !digits(bin, 2) {
+            return None;
+        }
+        i128::from_str_radix(&bin.replace('_', ""), 2).ok()?
+    } else if let Some(hex) = body.strip_prefix("0x") {
+        if !digits(hex, 16) {
+            return None;
+        }
+        i128::from_str_radix(&hex.replace('_', ""), 16).ok()?
+    } else if body.contains(':') {
+        // Sexagesimal: `[1-9][0-9_]*(:[0-5]?[0-9])+`.
+        let mut parts = body.split(':');
+        let first = parts.next()?;
+        if !digits(first, 10) || first.starts_with('0') || first.starts_with('_') {
+            return None;
+        }
+        let mut total = first.replace('_', "").parse::<i128>().ok()?;
+        for part in parts {
+            let ok = (1..=2).contains(&part.len())
+                && part.chars().all(|c| c.is_ascii_digit())
+                && (part.len() == 1 || part.as_bytes()[0] <= b'5');
+            if !ok {
+                return None;
+            }
+            total = total
+                .checked_mul(60)?
+                .checked_add(part.parse::<i128>().ok()?)?;
+        }
+        total
+    } else if body.len() > 1 && body.starts_with('0') {
+        let octal = &body[1..];
+        if !digits(octal, 8) {
+            return None;
+        }
+        i128::from_str_radix(&octal.replace('_', ""), 8).ok()?
+    } else if body == "0" {
+        0
+    } else {
+        if !digits(body, 10) || body.starts_with('_') {
+            return None;
+        }
+        body.replace('_', "").parse::<i128>().ok()?
+    };
+    let value = if negative { -magnitude } else { magnitude };
+    if let Ok(v) = i64::try_from(value) {
+        return Some(Value::from(v));
+    }
+    if let Ok(v) = u64::try_from(value) {
+        return Some(Value::from(v));
+    }
+    // Beyond 64 bits: Python keeps the integer; JSON here has its float.
+    Number::from_f64(value as f64).map(Value::Number)
+}
+
+/// YAML 1.1's floats: a dot is required, an exponent has a sign (`1.5`,
+/// `.5`, `1.0e+3`, `1_000.5`), and `.inf`, `-.inf`; `.nan` has no JSON
+/// form and stays text.
+fn float(text: &str) -> Option<Value> {
+    let (negative, body) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if matches!(body, ".inf" | ".Inf" | ".INF") {
+        // No JSON form either; Python's repr of it, as text.
+        return Some(Value::String(if negative { "-inf" } else { "inf" }.into()));
+    }
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(at) => (&body[..at], Some(&body[at + 1..])),
+        None => (body, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.')?;
+    let whole_ok = whole.is_empty()
+        || (whole.starts_with(|c: char| c.is_ascii_digit())
+            && whole.chars().all(|c| c == '_' || c.is_ascii_digit()));
+    let fraction_ok = fraction.chars().all(|c| c == '_' || c.is_ascii_digit());
+    if !whole_ok || !fraction_ok || (whole.is_empty() && fraction.is_empty()) {
+        return None;
+    }
+    // `.5` takes no sign in YAML 1.1 (`-.5` is text).
+    if whole.is_empty()
+        && (text.len() != body.len() || !fraction.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return None;
+    }
+    if let Some(exponent) = exponent {
+        let digits = exponent.strip_prefix(['+', '-'])?;
+        if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+    }
+    let clean = format!(
+        "{}{}.{}{}",
+        if negative { "-" } else { "" },
+        if whole.is_empty() { "0" } else { whole },
+        if fraction.is_empty() { "0" } else { fraction },
+        exponent.map(|e| format!("e{e}")).unwrap_or_default()
+    )
+    .replace('_', "");
+    clean
+        .parse::<f64>()
+        .ok()
+        .and_then(Number::from_f64)
+        .map(Value::Number)
+}
+
+/// How many values `value` holds, itself included.
+fn size(value: &Value) -> usize {
+    1 + match value {
+        Value::Array(items) => items.iter().map(size).sum(),
+        Value::Object(map) => map.values().map(size).sum(),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::parse;
+
+    /// Each value read as PyYAML 6's `safe_load` reads it (recorded).
+    #[test]
+    fn scalars_as_pyyaml_resolves_them() {
+        let text = "a: yes\nb: 'no'\nc: on\nd: 012\ne: 1_000\nf: 1:20\ng: ~\nh: .inf\n\
+                    i: 0x1F\nj: 2024-01-02\nk: 1e3\nl: Off\nm: Y\nn: 0o17\no: 1.5\np: .5\n\
+                    q: 1.0e+3\nr: -0b101\ns: \"1\"\nt: |\n  yes\nu: 1_000.5\nv: 0\nw: -0.0\n\
+                    x: 190:20:30\ny: null\nz: 08\n";
+        assert_eq!(
+            parse(text).unwrap(),
+            json!({"a": true, "b": "no", "c": true, "d": 10, "e": 1000, "f": 80,
+                   "g": null, "h": "inf", "i": 31, "j": "2024-01-02", "k": "1e3",
+                   "l": false, "m": "Y", "n": "0o17", "o": 1.5, "p": 0.5, "q": 1000.0,
+                   "r": -5, "s": "1", "t": "yes\n", "u": 1000.5, "v": 0, "w": -0.0,
+                   "x": 685_230, "y": null, "z": "08"})
+        );
+    }
+
+    #[test]
+    fn anchors_aliases_merges_and_duplicates() {
+        // As PyYAML 6.0.4 reads it (recorded).
+        let text = "base: &b {xx: 1, yy: 2}\nother: &o {yy: 3, zz: 4}\n\
+                    one: {<<: *b, xx: 9}\ntwo: {<<: [*b, *o]}\nlist: [*b]\nk: 1\nk: 2\n";
+        assert_eq!(
+            parse(text).unwrap(),
+            json!({"base": {"xx": 1, "yy": 2}, "other": {"yy": 3, "zz": 4},
+                   "one": {"xx": 9, "yy": 2}, "two": {"xx": 1, "yy": 3, "zz": 4},
+                   "list": [{"xx": 1, "yy": 2}], "k": 2})
+        );
+        // Keys that are not strings are written as JSON writes them.
+        assert_eq!(
+            parse("yes: 1\n2: b\n").unwrap(),
+            json!({"true": 1, "2": "b"})
+        );
+    }
+
+    #[test]
+    fn what_is_refused() {
+        for (text, expected) in [
+            (
+                "title: !custom hello",
+                "the YAML tag '!custom' at $.title is not supported",
+            ),
+            (
+                "a: [1, {b: !x {c: 1}}]",
+                "the YAML tag '!x' at $.a[1].b is not supported",
+            ),
+            (
+                "a: !!python/object/apply:os.system [x]",
+                "the YAML tag '!!python/object/apply:os.system' at $.a",
+            ),
+            ("a: !!binary aGk=", "the YAML tag '!!binary' at $.a"),
+            ("a: !!int x", "'x' at $.a is not an integer"),
+            ("a: 1\n---\nb: 2\n", "one document"),
+            ("a: {<<: 1}", "a merge (<<) at $.a takes a mapping"),
+            ("a: [1, 2", "invalid YAML"),
+        ] {
+            let error = parse(text).unwrap_err();
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+        assert_eq!(parse("title: !!str 123").unwrap(), json!({"title": "123"}));
+        assert_eq!(parse("a: !!float 1").unwrap(), json!({"a": 1.0}));
+        // A billion laughs.
+        let mut laughs = String::from(
+            "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        for (i, c) in ('b'..='j').enumerate() {
+            let prev = (b'a' + u8::try_from(i).unwrap()) as char;
+            laughs.push_str(&format!("{c}: &{c} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        }
+        assert!(
+            parse(&laughs)
+                .unwrap_err()
+                .contains("aliases copy more than")
+        );
+        // Nesting by indentation is bounded too.
+        let deep: String = (0..2000)
+            .map(|i| format!("{}- \n", "  ".repeat(i)))
+            .collect();
+        assert!(parse(&deep).unwrap_err().contains("nested deeper than"));
+        assert_eq!(parse("").unwrap(), json!(null));
+    }
+}
