@@ -210,9 +210,15 @@ fn mapping(entries: Vec<(Key, Value)>, path: &str) -> Result<Value, String> {
     Ok(Value::Object(map))
 }
 
+/// The non-specific tag `!`, which PyYAML reads as no tag at all.
+fn non_specific(tag: &Tag) -> bool {
+    (tag.handle.is_empty() && tag.suffix == "!") || (tag.handle == "!" && tag.suffix.is_empty())
+}
+
 fn check_collection_tag(tag: Option<&Tag>, core: &str, path: &str) -> Result<(), String> {
     match tag {
         None => Ok(()),
+        Some(t) if non_specific(t) => Ok(()),
         Some(t) if t.handle == "tag:yaml.org,2002:" && t.suffix == core => Ok(()),
         Some(t) => Err(refused(t, path)),
     }
@@ -235,7 +241,7 @@ fn scalar(
     tag: Option<&Tag>,
     path: &str,
 ) -> Result<Value, String> {
-    if let Some(tag) = tag {
+    if let Some(tag) = tag.filter(|t| !non_specific(t)) {
         if tag.handle != "tag:yaml.org,2002:" {
             return Err(refused(tag, path));
         }
@@ -349,16 +355,19 @@ fn integer(text: &str) -> Option<Value> {
 }
 
 /// YAML 1.1's floats: a dot is required, an exponent has a sign (`1.5`,
-/// `.5`, `1.0e+3`, `1_000.5`), and `.inf`, `-.inf`; `.nan` has no JSON
-/// form and stays text.
+/// `.5`, `1.0e+3`, `1_000.5`); `.inf`, `-.inf` and `.nan`, which JSON
+/// cannot hold, are the text Python writes of them (`inf`, `-inf`, `nan`).
 fn float(text: &str) -> Option<Value> {
     let (negative, body) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
     };
     if matches!(body, ".inf" | ".Inf" | ".INF") {
-        // No JSON form either; Python's repr of it, as text.
+        // No JSON form; what Python writes of it, as text.
         return Some(Value::String(if negative { "-inf" } else { "inf" }.into()));
+    }
+    if matches!(text, ".nan" | ".NaN" | ".NAN") {
+        return Some(Value::String("nan".into()));
     }
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(at) => (&body[..at], Some(&body[at + 1..])),
@@ -474,6 +483,11 @@ mod tests {
             assert!(error.contains(expected), "{text}: {error}");
         }
         assert_eq!(parse("title: !!str 123").unwrap(), json!({"title": "123"}));
+        // The non-specific tag is no tag, as PyYAML reads it.
+        assert_eq!(
+            parse("a: ! yes\nb: !\nc: ! [1, on]").unwrap(),
+            json!({"a": true, "b": null, "c": [1, true]})
+        );
         assert_eq!(parse("a: !!float 1").unwrap(), json!({"a": 1.0}));
         // A billion laughs.
         let mut laughs = String::from(
