@@ -320,7 +320,7 @@ fn integer(text: &str) -> Option<Value> {
         for part in parts {
             let ok = (1..=2).contains(&part.len())
                 && part.chars().all(|c| c.is_ascii_digit())
-                && (part.len() == 1 || part.as_bytes()[0] <= b'5');
+                && (part.len() == 1 || part.as_bytes().first().is_some_and(|b| *b <= b'5'));
             if !ok {
                 return None;
             }
@@ -329,8 +329,7 @@ fn integer(text: &str) -> Option<Value> {
                 .checked_add(part.parse::<i128>().ok()?)?;
         }
         total
-    } else if body.len() > 1 && body.starts_with('0') {
-        let octal = &body[1..];
+    } else if let Some(octal) = body.strip_prefix('0').filter(|rest| !rest.is_empty()) {
         if !digits(octal, 8) {
             return None;
         }
