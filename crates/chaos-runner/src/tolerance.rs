@@ -150,9 +150,24 @@ fn jsonpath(spec: &serde_json::Map<String, Value>, value: &Value, lookup: &Looku
 /// Python's `==` between JSON values: numbers by value (`1 == 1.0`), and
 /// `true == 1`, `false == 0`.
 pub(crate) fn loose_eq(a: &Value, b: &Value) -> bool {
+    let whole = |v: &Value| match v {
+        Value::Bool(b) => Some(i128::from(*b)),
+        Value::Number(n) => n
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from)),
+        _ => None,
+    };
     match (a, b) {
+        (Value::Number(x), Value::Number(y)) if x.is_f64() && y.is_f64() => {
+            x.as_f64() == y.as_f64()
+        }
         (Value::Number(_) | Value::Bool(_), Value::Number(_) | Value::Bool(_)) => {
-            Exact::of(a).is_some_and(|x| Exact::of(b).is_some_and(|y| x == y))
+            match (whole(a), whole(b)) {
+                (Some(x), Some(y)) => x == y,
+                // A whole number and a float: exactly, as Python compares.
+                _ => Exact::of(a).is_some_and(|x| Exact::of(b).is_some_and(|y| x == y)),
+            }
         }
         _ => a == b,
     }
@@ -374,18 +389,26 @@ mod tests {
 /// if it cannot.
 pub(crate) fn compile_error(tolerance: &Value, lookup: &Lookup<'_>) -> Option<String> {
     let spec = tolerance.as_object()?;
-    let text = |key: &str| substitute(spec.get(key).unwrap_or(&Value::Null), lookup);
-    match spec.get("type").and_then(Value::as_str) {
-        Some("regex") => match text("pattern") {
-            Value::String(p) => compile_regex(&p).err(),
-            other => Some(format!("the pattern is {other}, not a string")),
-        },
-        Some("jsonpath") => match text("path") {
-            Value::String(p) => compile_jsonpath(&p).err(),
-            other => Some(format!("the path is {other}, not a string")),
-        },
-        _ => None,
+    let (key, what) = match spec.get("type").and_then(Value::as_str) {
+        Some("regex") => ("pattern", "regular expression"),
+        Some("jsonpath") => ("path", "JSON path"),
+        _ => return None,
+    };
+    let written = spec.get(key).unwrap_or(&Value::Null);
+    let substituted = substitute(written, lookup);
+    let error = match &substituted {
+        Value::String(p) if key == "pattern" => compile_regex(p).err()?,
+        Value::String(p) => compile_jsonpath(p).err()?,
+        other => format!("the {key} is {other}, not a string"),
+    };
+    if substituted == *written {
+        return Some(error);
     }
+    // What `${}` put in may be a secret, and the error would quote it: the
+    // tolerance is named as written.
+    Some(format!(
+        "the {key} {written} is not a valid {what} once substituted"
+    ))
 }
 
 /// How many steps a search with look-around or back-references may take:

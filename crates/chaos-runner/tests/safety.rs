@@ -206,3 +206,33 @@ async fn a_string_of_arguments_runs_under_bin_sh_by_its_path() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_tolerance_that_a_secret_makes_invalid_does_not_quote_the_secret() {
+    // The error of a regex or a JSON path used to quote the pattern as
+    // substituted, and so whatever secret `${}` had put in it.
+    for (tolerance, secret) in [
+        (
+            json!({"type": "regex", "pattern": "^${token}", "target": "stdout"}),
+            "[s3cr3t",
+        ),
+        (
+            json!({"type": "jsonpath", "path": "$.${token}", "target": "stdout"}),
+            "s3cr3t]",
+        ),
+    ] {
+        let e = json!({"title": "t", "description": "d",
+            "secrets": {"vault": {"token": secret}},
+            "steady-state-hypothesis": {"title": "h", "probes": [
+                {"type": "probe", "name": "p", "tolerance": tolerance,
+                 "provider": {"type": "process", "path": "echo", "arguments": "hi",
+                              "secrets": ["vault"]}}]},
+            "method": []});
+        let journal = Runner::new().run(&e).await.unwrap();
+        let probe = &journal["steady_states"]["before"]["probes"][0];
+        assert_eq!(probe["tolerance_met"], false, "{journal:#}");
+        let error = probe["tolerance_error"].as_str().unwrap();
+        assert!(error.contains("once substituted"), "{error}");
+        assert!(!journal.to_string().contains("s3cr3t"), "{journal:#}");
+    }
+}
