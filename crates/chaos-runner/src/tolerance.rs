@@ -401,11 +401,17 @@ pub(crate) fn compile_error(tolerance: &Value, lookup: &Lookup<'_>) -> Option<St
         Value::String(p) => compile_jsonpath(p).err()?,
         other => format!("the {key} is {other}, not a string"),
     };
-    if substituted == *written {
+    // A secret `${}` put in would be quoted by the error: the tolerance is
+    // then named as written. Configuration values are quoted, as the
+    // journal holds them anyway.
+    let empty = serde_json::Map::new();
+    let without_secrets = Lookup {
+        configuration: lookup.configuration,
+        secrets: &empty,
+    };
+    if substitute(written, &without_secrets) == substituted {
         return Some(error);
     }
-    // What `${}` put in may be a secret, and the error would quote it: the
-    // tolerance is named as written.
     Some(format!(
         "the {key} {written} is not a valid {what} once substituted"
     ))
