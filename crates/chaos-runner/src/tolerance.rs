@@ -450,6 +450,9 @@ fn python_regex(pattern: &str) -> Result<String, String> {
     let mut in_class = false;
     // Whether `$` is the end of a line (the `m` flag), in each open group.
     let mut multiline = vec![false];
+    // Where each open group starts in `out`, and whether it is a
+    // look-around.
+    let mut groups: Vec<(usize, bool)> = Vec::new();
     while i < chars.len() {
         let c = chars[i];
         match c {
@@ -576,6 +579,14 @@ fn python_regex(pattern: &str) -> Result<String, String> {
                         if let Some(current) = multiline.last_mut() {
                             *current |= whole;
                         }
+                        // Copied whole, up to its `)`: it opens no group.
+                        let end = chars[i..]
+                            .iter()
+                            .position(|c| *c == ')')
+                            .map_or(chars.len(), |p| i + p + 1);
+                        out.extend(&chars[i..end]);
+                        i = end;
+                        continue;
                     }
                     // `(?m:…)` or `(?-m:…)`: for the group.
                     Some((on, off, true)) => {
@@ -583,9 +594,31 @@ fn python_regex(pattern: &str) -> Result<String, String> {
                     }
                     None => multiline.push(outer),
                 }
+                let rest: String = chars[i + 1..].iter().take(3).collect();
+                let lookaround = ["?=", "?!", "?<=", "?<!"]
+                    .iter()
+                    .any(|p| rest.starts_with(p));
+                groups.push((out.len(), lookaround));
             }
-            ')' if !in_class && multiline.len() > 1 => {
-                multiline.pop();
+            ')' if !in_class => {
+                if multiline.len() > 1 {
+                    multiline.pop();
+                }
+                out.push(')');
+                i += 1;
+                // Python repeats a look-around (`(?=x)?`); fancy-regex does
+                // not. Repeated, it holds as once; optional, it may as well
+                // not be there: `(?:(?=x)|)`.
+                if let Some((start, true)) = groups.pop() {
+                    if let Some((least, length)) = quantifier(&chars[i..]) {
+                        if least == 0 {
+                            out.insert_str(start, "(?:");
+                            out.push_str("|)");
+                        }
+                        i += length;
+                    }
+                }
+                continue;
             }
             '{' if !in_class && !is_repetition(&chars[i..]) => {
                 out.push_str("\\{");
@@ -619,6 +652,27 @@ fn python_regex(pattern: &str) -> Result<String, String> {
         i += 1;
     }
     Ok(out)
+}
+
+/// A quantifier at the start of `rest` (`*`, `+`, `?`, `{n}`, `{n,}`,
+/// `{,m}`, `{n,m}`, each perhaps lazy or possessive): the fewest times it
+/// repeats, and how many characters it takes.
+fn quantifier(rest: &[char]) -> Option<(u64, usize)> {
+    let (least, mut length) = match rest.first()? {
+        '*' | '?' => (0, 1),
+        '+' => (1, 1),
+        '{' if is_repetition(rest) => {
+            let end = rest.iter().position(|c| *c == '}')?;
+            let inner: String = rest.get(1..end)?.iter().collect();
+            let least = inner.split(',').next().unwrap_or("");
+            (least.trim().parse().unwrap_or(0), end + 1)
+        }
+        _ => return None,
+    };
+    if matches!(rest.get(length), Some('?' | '+')) {
+        length += 1;
+    }
+    Some((least, length))
 }
 
 /// Whether what follows a `$` ends its branch: only closing parentheses
@@ -737,6 +791,12 @@ mod dialect_tests {
         assert!(!search("(?m)(?-m:a$)", "a\nb"));
         assert!(!search("a$", "a\nb"));
         assert!(search("(?x) a  # costs $5\n b $", "ab\n"));
+        // A repeated look-around holds as once; an optional one need not.
+        assert!(search("(?=ax){2,}a", "zaxb"));
+        assert!(!search("(?=ay)+a", "zaxb"));
+        assert!(search("(?=ay)?a", "zaxb"));
+        assert!(!search("(?<=a)+b", "zaxb"));
+        assert!(search("((?=x)?y)\\1", "yy"));
         // `$` takes no newline: what follows it matches before the last.
         assert!(search("1$\\b", "a.1\n"));
         assert!(search("a$\\n", "a\n"));
