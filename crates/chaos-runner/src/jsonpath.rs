@@ -224,7 +224,7 @@ impl<'v> Query<'v> {
     }
 
     fn copy(&self, value: &Value) -> Value {
-        self.spend(size(value));
+        self.spend(crate::value_size(value));
         if self.over() {
             return Value::Null;
         }
@@ -407,15 +407,6 @@ impl<'v> Query<'v> {
             }
             _ => None,
         }
-    }
-}
-
-/// How many values `value` holds, itself included.
-fn size(value: &Value) -> usize {
-    1 + match value {
-        Value::Array(items) => items.iter().map(size).sum(),
-        Value::Object(map) => map.values().map(size).sum(),
-        _ => 0,
     }
 }
 

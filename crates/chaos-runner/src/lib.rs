@@ -53,3 +53,13 @@ pub use substitute::{Lookup, substitute};
 pub use tolerance::{ProbeTolerance, within};
 pub use validate::{Problem, validate};
 pub use vars::{VarFile, load_var_file, parse_var, resolve_configuration, resolve_secrets};
+
+/// How many values `value` holds, itself included: what a copy of it
+/// costs, for the limits on what JSON paths and YAML aliases may copy.
+pub(crate) fn value_size(value: &serde_json::Value) -> usize {
+    1 + match value {
+        serde_json::Value::Array(items) => items.iter().map(value_size).sum(),
+        serde_json::Value::Object(map) => map.values().map(value_size).sum(),
+        _ => 0,
+    }
+}

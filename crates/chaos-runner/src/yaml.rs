@@ -62,7 +62,7 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
                     .get(&id)
                     .cloned()
                     .ok_or_else(|| format!("invalid YAML: an alias at {path} names no anchor"))?;
-                aliased = aliased.saturating_add(size(&value));
+                aliased = aliased.saturating_add(crate::value_size(&value));
                 if aliased > MAX_ALIASED {
                     return Err(format!(
                         "invalid YAML: aliases copy more than {MAX_ALIASED} values"
@@ -405,15 +405,6 @@ fn float(text: &str) -> Option<Value> {
         .ok()
         .and_then(Number::from_f64)
         .map(Value::Number)
-}
-
-/// How many values `value` holds, itself included.
-fn size(value: &Value) -> usize {
-    1 + match value {
-        Value::Array(items) => items.iter().map(size).sum(),
-        Value::Object(map) => map.values().map(size).sum(),
-        _ => 0,
-    }
 }
 
 #[cfg(test)]
