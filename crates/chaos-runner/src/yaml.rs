@@ -12,9 +12,11 @@ use yaml_rust2::scanner::TScalarStyle;
 /// How deep collections may nest (as the loader's bracket check).
 const MAX_DEPTH: usize = crate::load::MAX_DEPTH;
 
-/// How many values aliases may copy in one file: a few aliases of a big
-/// anchor are fine, a "billion laughs" is refused.
-const MAX_ALIASED: usize = 1_000_000;
+/// How many values anchors and aliases may copy in one file, at least: a
+/// few aliases of a big anchor are fine; a "billion laughs", or anchors
+/// nested around a big list (each keeps a copy of all inside it), are
+/// refused. A file may copy as many values as it has bytes, if more.
+const MAX_COPIED: usize = 1_000_000;
 
 /// One open collection, and the key awaiting its value in a mapping.
 enum Open {
@@ -41,12 +43,21 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
     let mut stack: Vec<Open> = Vec::new();
     let mut documents = 0;
     let mut root: Option<Value> = None;
-    let mut aliased = 0usize;
+    let mut copied = 0usize;
+    let limit = MAX_COPIED.max(text.len());
+    let mut copy = |value: &Value| -> Result<Value, String> {
+        copied = copied.saturating_add(crate::value_size(value));
+        if copied > limit {
+            return Err(format!(
+                "invalid YAML: anchors and aliases copy more than {limit} values"
+            ));
+        }
+        Ok(value.clone())
+    };
     loop {
         let (event, _) = parser
             .next_token()
             .map_err(|e| format!("invalid YAML: {e}"))?;
-        let path = current_path(&stack);
         let (value, anchor) = match event {
             Event::StreamEnd => break,
             Event::DocumentStart => {
@@ -58,17 +69,13 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
             }
             Event::StreamStart | Event::DocumentEnd | Event::Nothing => continue,
             Event::Alias(id) => {
-                let value = anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| format!("invalid YAML: an alias at {path} names no anchor"))?;
-                aliased = aliased.saturating_add(crate::value_size(&value));
-                if aliased > MAX_ALIASED {
+                let Some(anchored) = anchors.get(&id) else {
                     return Err(format!(
-                        "invalid YAML: aliases copy more than {MAX_ALIASED} values"
+                        "invalid YAML: an alias at {} names no anchor",
+                        current_path(&stack)
                     ));
-                }
-                (value, 0)
+                };
+                (copy(anchored)?, 0)
             }
             Event::Scalar(text, style, anchor, tag) => {
                 // A plain `<<` key merges mappings into this one.
@@ -81,9 +88,15 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
                         continue;
                     }
                 }
+                // Only a tagged scalar can be refused: its path, then.
+                let path = tag
+                    .as_ref()
+                    .map(|_| current_path(&stack))
+                    .unwrap_or_default();
                 (scalar(text, style, tag.as_ref(), &path)?, anchor)
             }
             Event::SequenceStart(anchor, tag) => {
+                let path = current_path(&stack);
                 check_collection_tag(tag.as_ref(), "seq", &path)?;
                 if stack.len() >= MAX_DEPTH {
                     return Err(format!(
@@ -94,6 +107,7 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
                 continue;
             }
             Event::MappingStart(anchor, tag) => {
+                let path = current_path(&stack);
                 check_collection_tag(tag.as_ref(), "map", &path)?;
                 if stack.len() >= MAX_DEPTH {
                     return Err(format!(
@@ -123,7 +137,7 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
             },
         };
         if anchor > 0 {
-            anchors.insert(anchor, value.clone());
+            anchors.insert(anchor, copy(&value)?);
         }
         match stack.last_mut() {
             None => root = Some(value),
@@ -245,7 +259,8 @@ fn scalar(
         if tag.handle != "tag:yaml.org,2002:" {
             return Err(refused(tag, path));
         }
-        let bad = |what: &str| format!("invalid YAML: '{text}' at {path} is not {what}");
+        // The value is not quoted: a var file's may be a secret.
+        let bad = |what: &str| format!("invalid YAML: the value at {path} is not {what}");
         return match tag.suffix.as_str() {
             "str" => Ok(Value::String(text)),
             "null" => Ok(Value::Null),
@@ -464,7 +479,7 @@ mod tests {
                 "the YAML tag '!!python/object/apply:os.system' at $.a",
             ),
             ("a: !!binary aGk=", "the YAML tag '!!binary' at $.a"),
-            ("a: !!int x", "'x' at $.a is not an integer"),
+            ("a: !!int s3cr3t", "the value at $.a is not an integer"),
             ("a: 1\n---\nb: 2\n", "one document"),
             ("a: {<<: 1}", "a merge (<<) at $.a takes a mapping"),
             ("a: [1, 2", "invalid YAML"),
@@ -491,6 +506,22 @@ mod tests {
             parse(&laughs)
                 .unwrap_err()
                 .contains("aliases copy more than")
+        );
+        // Anchors nested around a big list each keep a copy of it: 200
+        // levels of 50,000 values once took 700 MB.
+        let inner = format!("[{}]", vec!["1"; 50_000].join(","));
+        let chain: String = (0..200).map(|i| format!("&a{i} [")).collect();
+        let chain = format!("x: {chain}{inner}{}", "]".repeat(200));
+        assert!(
+            parse(&chain)
+                .unwrap_err()
+                .contains("anchors and aliases copy more than")
+        );
+        // One anchor on a big list, used twice, is fine.
+        let shared = format!("a: &big {inner}\nb: *big\nc: *big\n");
+        assert_eq!(
+            parse(&shared).unwrap()["c"].as_array().map(Vec::len),
+            Some(50_000)
         );
         // Nesting by indentation is bounded too.
         let deep: String = (0..2000)
