@@ -48,8 +48,10 @@ impl Controls {
         let mut global: Vec<Value> = Vec::new();
         if let Some(map) = settings_controls.as_object() {
             for (name, decl) in map {
+                // Named by its key, whatever name it declares, as
+                // chaoslib's `load_global_controls` names it.
                 let mut decl = decl.clone();
-                if decl.is_object() && decl.get("name").is_none() {
+                if decl.is_object() {
                     decl["name"] = Value::String(name.clone());
                 }
                 global.push(decl);

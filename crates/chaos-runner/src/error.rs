@@ -16,6 +16,10 @@ pub enum Error {
     /// The experiment has problems; each names its JSON path.
     #[error("the experiment is not valid:\n{}", .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
     Invalid(Vec<crate::Problem>),
+    /// The settings have problems; each names its JSON path in them
+    /// (see [`validate_settings`](crate::validate_settings)).
+    #[error("the settings are not valid:\n{}", .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Settings(Vec<crate::Problem>),
     /// A configuration value or secret could not be resolved.
     #[error("{key}: {reason}")]
     Config {

@@ -51,7 +51,7 @@ pub use providers::{Extension, Extensions, MAX_PROCESS_OUTPUT, MAX_SECONDS};
 pub use run::{Dry, HypothesisStrategy, Interrupter, PROGRESS_TARGET, RollbackStrategy, Runner};
 pub use substitute::{Lookup, substitute};
 pub use tolerance::{ProbeTolerance, within};
-pub use validate::{Problem, validate};
+pub use validate::{Problem, validate, validate_settings};
 pub use vars::{VarFile, load_var_file, parse_var, resolve_configuration, resolve_secrets};
 
 /// How many values `value` holds, itself included: what a copy of it

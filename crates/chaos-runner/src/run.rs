@@ -207,7 +207,9 @@ impl Runner {
     }
 
     /// The Chaos Toolkit settings (`settings.yaml`); its `controls` map
-    /// applies at the experiment, hypothesis and activity levels.
+    /// applies at the experiment, hypothesis and activity levels. A run or
+    /// load with settings that [`validate_settings`](crate::validate_settings)
+    /// finds problems in stops with [`Error::Settings`].
     pub fn settings(mut self, settings: Value) -> Self {
         self.settings = settings;
         self
@@ -284,6 +286,16 @@ impl Runner {
     /// A handle that interrupts this runner's runs (for signal handlers).
     pub fn interrupter(&self) -> Interrupter {
         Interrupter(self.interrupt.clone())
+    }
+
+    /// The settings' problems as an error, if they have any.
+    fn check_settings(&self) -> Result<(), Error> {
+        let problems = crate::validate_settings(&self.settings);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Settings(problems))
+        }
     }
 
     /// Every problem of the experiment, checked against the registered
@@ -410,6 +422,7 @@ impl Runner {
     /// to the run. A control that interrupts stops the load with an error;
     /// one that fails is logged and passed over.
     pub async fn load(&self, source: &str, verify_tls: bool) -> Result<Value, Error> {
+        self.check_settings()?;
         let controls = Controls::new(
             &json!({}),
             &self.settings["controls"],
@@ -521,6 +534,7 @@ impl Runner {
         &self,
         experiment: &Value,
     ) -> Result<(Value, Map<String, Value>, Map<String, Value>), Error> {
+        self.check_settings()?;
         let problems = self.validate(experiment);
         if !problems.is_empty() {
             return Err(Error::Invalid(problems));

@@ -44,6 +44,57 @@ pub fn validate(experiment: &Value, has_module: &dyn Fn(&str) -> bool) -> Vec<Pr
     )
 }
 
+/// Every problem of the Chaos Toolkit settings (`settings.yaml`, with the
+/// controls of any `--control-file` merged in); empty when a run can use
+/// them. The settings must be a mapping (null, an empty file, is none),
+/// and their `controls` a mapping of names to declarations, each with a
+/// provider as an experiment's control needs. chaoslib crashes on a
+/// `controls` that is not a mapping or a declaration that is not one, and
+/// passes over a declaration without a provider; the settings' controls
+/// apply to every run, so one that would silently do nothing is refused.
+pub fn validate_settings(settings: &Value) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut add = |path: String, message: String| problems.push(Problem { path, message });
+    let root = match settings {
+        Value::Null => return problems,
+        Value::Object(root) => root,
+        other => {
+            add(
+                "$".into(),
+                format!("expected the settings as a mapping, found {}", kind(other)),
+            );
+            return problems;
+        }
+    };
+    match root.get("controls") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(controls)) => {
+            for (name, c) in controls {
+                let at = format!("$.controls.{name}");
+                if c.is_object() {
+                    check_declaration(&at, name, c, &mut add);
+                } else {
+                    add(
+                        at,
+                        format!(
+                            "expected control '{name}' as a mapping (its provider, scope…), found {}",
+                            kind(c)
+                        ),
+                    );
+                }
+            }
+        }
+        Some(other) => add(
+            "$.controls".into(),
+            format!(
+                "expected a mapping of control names to declarations, found {}",
+                kind(other)
+            ),
+        ),
+    }
+    problems
+}
+
 /// [`validate`], with a full catalogue.
 pub(crate) fn validate_with(experiment: &Value, cat: &Catalogue<'_>) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -483,26 +534,31 @@ fn check_controls(path: &str, controls: Option<&Value>, add: &mut dyn FnMut(Stri
             add(format!("{at}.name"), "a control must have a name".into());
             continue;
         };
-        match c.get("provider") {
-            Some(Value::Object(p)) => {
-                if p.get("type").and_then(Value::as_str) == Some("python")
-                    && !p.get("module").is_some_and(Value::is_string)
-                {
-                    add(
-                        format!("{at}.provider.module"),
-                        format!("control '{name}' needs a module"),
-                    );
-                }
+        check_declaration(&at, name, c, add);
+    }
+}
+
+/// A control declaration's provider and scope.
+fn check_declaration(at: &str, name: &str, c: &Value, add: &mut dyn FnMut(String, String)) {
+    match c.get("provider") {
+        Some(Value::Object(p)) => {
+            if p.get("type").and_then(Value::as_str) == Some("python")
+                && !p.get("module").is_some_and(Value::is_string)
+            {
+                add(
+                    format!("{at}.provider.module"),
+                    format!("control '{name}' needs a module"),
+                );
             }
-            _ => add(
-                format!("{at}.provider"),
-                format!("control '{name}' must have a provider"),
-            ),
         }
-        if let Some(scope) = c.get("scope") {
-            if !matches!(scope.as_str(), Some("before" | "after")) {
-                add(format!("{at}.scope"), "expected before or after".into());
-            }
+        _ => add(
+            format!("{at}.provider"),
+            format!("control '{name}' must have a provider"),
+        ),
+    }
+    if let Some(scope) = c.get("scope") {
+        if !matches!(scope.as_str(), Some("before" | "after")) {
+            add(format!("{at}.scope"), "expected before or after".into());
         }
     }
 }

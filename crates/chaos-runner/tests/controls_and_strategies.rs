@@ -201,6 +201,63 @@ async fn settings_controls_apply_at_experiment_hypothesis_and_activity_levels() 
 }
 
 #[tokio::test]
+async fn a_settings_control_is_named_by_its_key_as_chaoslib_names_it() {
+    // chaoslib's load_global_controls sets `control["name"] = name`: the
+    // declared name does not count, so this control is not the
+    // experiment's "recorder" (which would then be dropped as a second
+    // declaration of one name) but a control of its own.
+    let recorder = Arc::new(Recorder::default());
+    let settings = json!({"controls": {"global": {
+        "name": "recorder",
+        "provider": {"type": "python", "module": "test.recorder"},
+    }}});
+    let exp = experiment(&json!([{
+        "name": "recorder",
+        "scope": "after",
+        "provider": {"type": "python", "module": "test.recorder"},
+    }]));
+    runner_with(recorder.clone())
+        .settings(settings)
+        .run(&exp)
+        .await
+        .unwrap();
+    let seen = recorder.seen();
+    let configured = seen.iter().filter(|h| h.starts_with("configure")).count();
+    assert_eq!(configured, 2, "two controls configured: {seen:?}");
+}
+
+#[tokio::test]
+async fn settings_whose_controls_would_silently_do_nothing_stop_the_run() {
+    // chaoslib crashes on the first two and passes over the third; the
+    // settings' controls apply to every run, so each is refused, by path.
+    for (settings, path) in [
+        (json!(["controls"]), "$"),
+        (json!({"controls": [{"name": "recorder"}]}), "$.controls"),
+        (json!({"controls": {"recorder": 1}}), "$.controls.recorder"),
+        (
+            json!({"controls": {"recorder": {"scope": "after"}}}),
+            "$.controls.recorder.provider",
+        ),
+    ] {
+        let recorder = Arc::new(Recorder::default());
+        let runner = runner_with(recorder.clone()).settings(settings.clone());
+        let error = runner.run(&experiment(&json!([]))).await.unwrap_err();
+        let text = error.to_string();
+        assert!(
+            matches!(&error, chaos_runner::Error::Settings(p) if p[0].path == path),
+            "{settings}: {text}"
+        );
+        assert!(text.starts_with("the settings are not valid"), "{text}");
+        assert!(recorder.seen().is_empty(), "nothing ran for {settings}");
+        let error = runner.load("no-such-file.json", true).await.unwrap_err();
+        assert!(
+            matches!(error, chaos_runner::Error::Settings(_)),
+            "{settings}: a load refuses them too"
+        );
+    }
+}
+
+#[tokio::test]
 async fn an_interrupt_from_a_control_stops_the_run() {
     let recorder = Arc::new(Recorder {
         interrupt_on: Some("before_method"),

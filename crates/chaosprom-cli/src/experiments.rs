@@ -155,7 +155,31 @@ fn settings(path: Option<&std::path::Path>) -> Result<Value, Failure> {
         (None, Some(d)) if d.is_file() => d,
         _ => return Ok(json!({})),
     };
-    load(&path)
+    let loaded = load(&path)?;
+    let problems = chaos_runner::validate_settings(&loaded);
+    if !problems.is_empty() {
+        return Err(invalid_settings(&path.display().to_string(), &problems, ""));
+    }
+    Ok(if loaded.is_null() { json!({}) } else { loaded })
+}
+
+/// The failure for settings (or a control file, whose paths are under
+/// `$.controls` in the settings it joins: `within` is taken off them).
+fn invalid_settings(file: &str, problems: &[chaos_runner::Problem], within: &str) -> Failure {
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| {
+            let path = match p.path.strip_prefix(within) {
+                Some(rest) if !within.is_empty() => format!("${rest}"),
+                _ => p.path.clone(),
+            };
+            format!("  {path}: {}", p.message)
+        })
+        .collect();
+    Failure {
+        code: 1,
+        message: format!("{file} is not valid:\n{}", lines.join("\n")),
+    }
 }
 
 /// `--control-file`: each file's controls (name → declaration, JSON or
@@ -165,6 +189,10 @@ fn settings(path: Option<&std::path::Path>) -> Result<Value, Failure> {
 fn add_control_files(settings: &mut Value, files: &[PathBuf]) -> Result<(), Failure> {
     for file in files {
         let loaded = load(file)?;
+        if loaded.is_null() {
+            // An empty file: no controls, as chaos skips it.
+            continue;
+        }
         let fail = |message: String| Failure {
             code: 1,
             message: format!("--control-file {}: {message}", file.display()),
@@ -174,6 +202,11 @@ fn add_control_files(settings: &mut Value, files: &[PathBuf]) -> Result<(), Fail
                 "expected a mapping of control names to declarations".into(),
             ));
         };
+        let problems = chaos_runner::validate_settings(&json!({ "controls": controls }));
+        if !problems.is_empty() {
+            let shown = format!("--control-file {}", file.display());
+            return Err(invalid_settings(&shown, &problems, "$.controls"));
+        }
         if !settings.is_object() {
             *settings = json!({});
         }

@@ -1087,7 +1087,12 @@ fn chaos_command_line_flags_are_taken() {
 
     // A control file naming a control the settings have is refused.
     let settings = dir.path().join("settings.yaml");
-    std::fs::write(&settings, json!({"controls": {"metrics": {}}}).to_string()).unwrap();
+    let metrics = json!({"provider": {"type": "python", "module": "chaosprometheus.metrics"}});
+    std::fs::write(
+        &settings,
+        json!({"controls": {"metrics": metrics}}).to_string(),
+    )
+    .unwrap();
     let out = chaosprom(&[
         "run",
         "--settings",
@@ -1102,6 +1107,74 @@ fn chaos_command_line_flags_are_taken() {
     assert!(
         text(&out.stderr).contains("the control 'metrics' is already declared"),
         "{}",
+        text(&out.stderr)
+    );
+
+    // Settings or control files whose controls would silently do nothing
+    // are refused, naming the file and the path (chaoslib crashes on the
+    // first three and passes over the last); an empty control file is
+    // skipped, as chaos skips it.
+    let bad_settings = dir.path().join("bad-settings.yaml");
+    let bad_controls = dir.path().join("bad-controls.yaml");
+    let empty_controls = dir.path().join("empty-controls.yaml");
+    std::fs::write(&empty_controls, "").unwrap();
+    for (settings_text, controls_text, expected) in [
+        (
+            "- controls\n",
+            None,
+            "$: expected the settings as a mapping, found a list",
+        ),
+        (
+            "controls: [x]\n",
+            None,
+            "$.controls: expected a mapping of control names",
+        ),
+        (
+            "controls:\n  x: 1\n",
+            None,
+            "$.controls.x: expected control 'x' as a mapping",
+        ),
+        (
+            "{}",
+            Some("x:\n  scope: after\n"),
+            "$.x.provider: control 'x' must have a provider",
+        ),
+    ] {
+        std::fs::write(&bad_settings, settings_text).unwrap();
+        let mut args = vec!["run", "--settings", bad_settings.to_str().unwrap()];
+        if let Some(controls_text) = controls_text {
+            std::fs::write(&bad_controls, controls_text).unwrap();
+            args.extend(["--control-file", bad_controls.to_str().unwrap()]);
+        }
+        args.extend(["--control-file", empty_controls.to_str().unwrap()]);
+        let journal = dir.path().join("j-bad.json");
+        args.extend(["--journal-path", journal.to_str().unwrap()]);
+        let experiment = work.join("experiment.json");
+        args.push(experiment.to_str().unwrap());
+        let out = chaosprom(&args);
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{settings_text}: {err}");
+        let file = if controls_text.is_some() {
+            "bad-controls.yaml is not valid"
+        } else {
+            "bad-settings.yaml is not valid"
+        };
+        assert!(
+            err.contains(file) && err.contains(expected),
+            "{settings_text}: {err}"
+        );
+        assert!(!journal.exists(), "nothing ran");
+    }
+    std::fs::write(&bad_settings, "").unwrap();
+    let out = chaosprom(&[
+        "validate",
+        "--settings",
+        bad_settings.to_str().unwrap(),
+        work.join("experiment.json").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "an empty settings file is none: {}",
         text(&out.stderr)
     );
 
