@@ -227,8 +227,23 @@ fn add_control_files(settings: &mut Value, files: &[PathBuf]) -> Result<(), Fail
 /// gracefully (rollbacks per strategy; a second one stops rollbacks that
 /// hang), SIGUSR2 at once (no rollbacks). Every signal counts, not only
 /// the first.
+///
+/// SIGHUP, which `chaos run` leaves to kill it, is taken and the run goes
+/// on: a terminal that went away (an SSH session that dropped) is no
+/// request to stop, and dying there would leave the fault injected, with
+/// no rollbacks and no journal.
 fn on_signals(interrupter: &chaos_runner::Interrupter) {
     use tokio::signal::unix::{SignalKind, signal};
+    if let Ok(mut hangups) = signal(SignalKind::hangup()) {
+        tokio::spawn(async move {
+            while hangups.recv().await.is_some() {
+                tracing::warn!(
+                    target: chaos_runner::PROGRESS_TARGET,
+                    "received SIGHUP (the terminal went away?): the run goes on to its end, rollbacks and journal included; SIGINT or SIGTERM interrupt it"
+                );
+            }
+        });
+    }
     for (kind, name, now) in [
         (SignalKind::interrupt(), "SIGINT", false),
         (SignalKind::terminate(), "SIGTERM", false),

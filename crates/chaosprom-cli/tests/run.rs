@@ -509,6 +509,44 @@ fn sigterm_and_sigint_interrupt_a_run_and_the_journal_is_written() {
 }
 
 #[test]
+fn a_hangup_does_not_stop_a_run_before_its_rollbacks() {
+    // An SSH session that drops sends SIGHUP, which would kill the process
+    // in the middle of the method: the fault left injected, no rollbacks,
+    // no journal (as it does `chaos run`). The run goes on instead.
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("rolled-back");
+    let experiment = serde_json::json!({
+        "title": "A method the terminal leaves", "description": "a hangup in the middle",
+        "method": [{"type": "action", "name": "inject", "provider": {"type": "process", "path": "sleep", "arguments": "2"}}],
+        "rollbacks": [{"type": "action", "name": "undo", "provider": {"type": "process", "path": "touch", "arguments": [marker.to_str().unwrap()]}}]
+    });
+    let file = dir.path().join("experiment.json");
+    std::fs::write(&file, experiment.to_string()).unwrap();
+    let journal_path = dir.path().join("journal.json");
+    let child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .arg("run")
+        .arg(&file)
+        .arg("--journal-path")
+        .arg(&journal_path)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let sent = Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let journal: Value =
+        serde_json::from_str(&std::fs::read_to_string(&journal_path).unwrap()).unwrap();
+    assert_eq!(journal["status"], "completed");
+    assert!(marker.exists(), "the rollback ran");
+    assert!(stderr(&out).contains("received SIGHUP"), "{}", stderr(&out));
+}
+
+#[test]
 fn the_slo_gate_example_passes_on_a_healthy_prometheus() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let json = chaos_runner::load_file(&root.join("slo-gate.json")).unwrap();
