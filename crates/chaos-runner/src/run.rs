@@ -310,6 +310,11 @@ impl Runner {
                 check_call: &|m, f, a| extension(m).map_or(Ok(()), |e| e.check_call(f, a)),
             },
         );
+        for problem in crate::validate::clashes_with_settings(experiment, &self.settings) {
+            if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
         if let Some(configuration) = experiment.get("configuration").filter(|c| c.is_object()) {
             let mut modules: Vec<&String> = self.extensions.keys().collect();
             modules.sort();

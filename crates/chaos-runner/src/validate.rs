@@ -173,6 +173,7 @@ pub(crate) fn validate_with(experiment: &Value, cat: &Catalogue<'_>) -> Vec<Prob
         }
     }
     check_controls("$.controls", root.get("controls"), &mut add);
+    check_control_names(&declared_controls(experiment), &mut add);
     if let Some(h) = root.get("steady-state-hypothesis") {
         check_controls(
             "$.steady-state-hypothesis.controls",
@@ -536,6 +537,106 @@ fn check_controls(path: &str, controls: Option<&Value>, add: &mut dyn FnMut(Stri
         };
         check_declaration(&at, name, c, add);
     }
+}
+
+/// Every control declared inline in the experiment (not a `ref`), with
+/// its path, in the order the runner instantiates them: the top level,
+/// the hypothesis, its probes, the method's activities, the rollbacks'.
+fn declared_controls(experiment: &Value) -> Vec<(String, &Value)> {
+    fn push<'a>(places: &mut Vec<(String, &'a Value)>, path: &str, controls: Option<&'a Value>) {
+        for (i, c) in controls
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            if c.get("ref").is_none() {
+                places.push((format!("{path}[{i}]"), c));
+            }
+        }
+    }
+    let mut places = Vec::new();
+    push(&mut places, "$.controls", experiment.get("controls"));
+    let hypothesis = experiment.get("steady-state-hypothesis");
+    push(
+        &mut places,
+        "$.steady-state-hypothesis.controls",
+        hypothesis.and_then(|h| h.get("controls")),
+    );
+    let probes = hypothesis
+        .and_then(|h| h.get("probes"))
+        .and_then(Value::as_array);
+    for (i, probe) in probes.into_iter().flatten().enumerate() {
+        let path = format!("$.steady-state-hypothesis.probes[{i}].controls");
+        push(&mut places, &path, probe.get("controls"));
+    }
+    for key in ["method", "rollbacks"] {
+        let activities = experiment.get(key).and_then(Value::as_array);
+        for (i, activity) in activities.into_iter().flatten().enumerate() {
+            push(
+                &mut places,
+                &format!("$.{key}[{i}].controls"),
+                activity.get("controls"),
+            );
+        }
+    }
+    places
+}
+
+/// Whether two declarations of one name declare different controls.
+fn differ(a: &Value, b: &Value) -> bool {
+    a.get("provider") != b.get("provider") || a.get("scope") != b.get("scope")
+}
+
+/// A name declares one control here: the runner makes one control per
+/// name, configured with the first declaration's arguments. A later
+/// declaration of the name with another provider or scope would be run as
+/// the first one (chaoslib runs an activity's own declaration in place of
+/// the top level's, with its arguments at every hook, which a control
+/// configured once cannot take), so it is refused rather than silently
+/// replaced.
+fn check_control_names(declared: &[(String, &Value)], add: &mut dyn FnMut(String, String)) {
+    let mut first: std::collections::HashMap<&str, (&str, &Value)> = Default::default();
+    for (path, c) in declared {
+        let Some(name) = c.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        match first.get(name) {
+            None => {
+                first.insert(name, (path, c));
+            }
+            Some((at, earlier)) if differ(earlier, c) => add(
+                format!("{path}.name"),
+                format!(
+                    "the control '{name}' is declared at {at} with another provider or scope, and a name declares one control: apply that one here with {{\"ref\": \"{name}\"}}, or give this one a name of its own"
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
+/// The experiment's control declarations that the settings' `controls`
+/// declare under the same name with another provider or scope: the
+/// settings' would be run in their place (chaoslib runs both at the
+/// experiment level, and the settings' only below it).
+pub(crate) fn clashes_with_settings(experiment: &Value, settings: &Value) -> Vec<Problem> {
+    let Some(global) = settings.get("controls").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    declared_controls(experiment)
+        .into_iter()
+        .filter_map(|(path, c)| {
+            let name = c.get("name").and_then(Value::as_str)?;
+            global.get(name).filter(|g| differ(g, c))?;
+            Some(Problem {
+                path: format!("{path}.name"),
+                message: format!(
+                    "the settings declare a control named '{name}' with another provider or scope, and a name declares one control: the settings' would run in this one's place; give this one a name of its own"
+                ),
+            })
+        })
+        .collect()
 }
 
 /// A control declaration's provider and scope.

@@ -258,6 +258,47 @@ async fn settings_whose_controls_would_silently_do_nothing_stop_the_run() {
 }
 
 #[tokio::test]
+async fn a_name_declaring_two_controls_is_refused_before_anything_runs() {
+    // One control per name here, configured with its first declaration's
+    // arguments: an activity's own "recorder" with other arguments would
+    // have run as the top level's (chaoslib runs the activity's there).
+    let recorder = Arc::new(Recorder::default());
+    let declared = |who: &str| json!({"name": "recorder", "provider": {"type": "python", "module": "test.recorder", "arguments": {"who": who}}});
+    let mut exp = experiment(&json!([declared("top")]));
+    exp["method"][0]["controls"] = json!([declared("activity")]);
+    let error = runner_with(recorder.clone()).run(&exp).await.unwrap_err();
+    let text = error.to_string();
+    assert!(
+        text.contains(
+            "$.method[0].controls[0].name: the control 'recorder' is declared at $.controls[0]"
+        ),
+        "{text}"
+    );
+    assert!(recorder.seen().is_empty());
+
+    // The same declaration again, or a ref, is one control.
+    exp["method"][0]["controls"] = json!([declared("top")]);
+    exp["method"][1]["controls"] = json!([{"ref": "recorder"}]);
+    runner_with(recorder.clone()).run(&exp).await.unwrap();
+
+    // A name the settings declare otherwise: the settings' would run in
+    // the experiment's place.
+    let exp = experiment(&json!([declared("experiment")]));
+    let settings = json!({"controls": {"recorder": declared("settings")}});
+    let error = runner_with(recorder.clone())
+        .settings(settings)
+        .run(&exp)
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("$.controls[0].name: the settings declare a control named 'recorder'"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn an_interrupt_from_a_control_stops_the_run() {
     let recorder = Arc::new(Recorder {
         interrupt_on: Some("before_method"),
