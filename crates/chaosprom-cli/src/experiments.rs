@@ -22,7 +22,9 @@ pub(crate) async fn validate(
     let experiment = load_experiment(file, &settings, verify_tls).await?;
     let shown = experiment_payload(&settings, &experiment);
     notify(&settings, Event::ValidateStarted, &shown, None).await;
-    let problems = runner().validate(&experiment);
+    // With the settings, so that a control of the experiment's that the
+    // settings declare otherwise is found here, not only when run.
+    let problems = runner().settings(settings.clone()).validate(&experiment);
     if !problems.is_empty() {
         let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
         // In the form chaoslib's payload encoder gives an exception.

@@ -1177,6 +1177,28 @@ fn chaos_command_line_flags_are_taken() {
         "an empty settings file is none: {}",
         text(&out.stderr)
     );
+    // A control of the experiment's that the settings declare otherwise:
+    // `validate` reads the settings and says so, as `run` does.
+    let declared = json!({"metrics": {"provider": {"type": "python", "module": "chaosprometheus.metrics",
+        "arguments": {"pushgateway_url": "http://127.0.0.1:1"}}}});
+    std::fs::write(&bad_settings, json!({"controls": declared}).to_string()).unwrap();
+    let mut clashing = experiment.clone();
+    clashing["controls"] = json!([{"name": "metrics", "provider": {"type": "python",
+        "module": "chaosprometheus.metrics", "arguments": {"pushgateway_url": "http://127.0.0.1:2"}}}]);
+    write(&work, "clashing.json", &clashing);
+    let out = chaosprom(&[
+        "validate",
+        "--settings",
+        bad_settings.to_str().unwrap(),
+        work.join("clashing.json").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout)
+            .contains("$.controls[0].name: the settings declare a control named 'metrics'"),
+        "{}",
+        text(&out.stdout)
+    );
 
     // --no-validation is taken; the experiment is still checked.
     write(&work, "invalid.json", &json!({"title": "t"}));
