@@ -54,22 +54,11 @@ fn too_deep(text: &str) -> Option<usize> {
 /// `/dev/zero`) and brackets nested deeper than [`MAX_DEPTH`] are refused
 /// with an error that says so, before any parsing.
 pub fn load_file(path: &Path) -> Result<Value, Error> {
-    use std::io::Read as _;
+    let text = read_text(path)?;
     let load_error = |reason: String| Error::Load {
         path: path.display().to_string(),
         reason,
     };
-    let file = std::fs::File::open(path).map_err(|e| load_error(e.to_string()))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_FILE_SIZE as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| load_error(e.to_string()))?;
-    if bytes.len() > MAX_FILE_SIZE {
-        return Err(load_error(format!(
-            "larger than {MAX_FILE_SIZE} bytes, the most an experiment or variable file may have"
-        )));
-    }
-    let text = String::from_utf8(bytes).map_err(|e| load_error(format!("not UTF-8 text: {e}")))?;
     if let Some(offset) = too_deep(&text) {
         return Err(load_error(format!(
             "brackets nested deeper than {MAX_DEPTH} levels (at byte {offset})"
@@ -93,6 +82,26 @@ pub fn load_file(path: &Path) -> Result<Value, Error> {
                 .map_err(fail)
         }),
     }
+}
+
+/// A file's text, at most [`MAX_FILE_SIZE`] bytes of UTF-8.
+pub(crate) fn read_text(path: &Path) -> Result<String, Error> {
+    use std::io::Read as _;
+    let load_error = |reason: String| Error::Load {
+        path: path.display().to_string(),
+        reason,
+    };
+    let file = std::fs::File::open(path).map_err(|e| load_error(e.to_string()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| load_error(e.to_string()))?;
+    if bytes.len() > MAX_FILE_SIZE {
+        return Err(load_error(format!(
+            "larger than {MAX_FILE_SIZE} bytes, the most an experiment or variable file may have"
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| load_error(format!("not UTF-8 text: {e}")))
 }
 
 /// YAML into JSON, as chaoslib reads it (see [`crate::yaml`]).

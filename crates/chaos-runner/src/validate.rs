@@ -664,7 +664,8 @@ fn check_declaration(at: &str, name: &str, c: &Value, add: &mut dyn FnMut(String
     }
 }
 
-fn kind(v: &Value) -> &'static str {
+/// What a value is, for an error.
+pub(crate) fn kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

@@ -225,30 +225,47 @@ pub struct VarFile {
     pub environment: Map<String, Value>,
 }
 
-/// Reads a var file: JSON or YAML with optional `configuration` and
-/// `secrets` mappings, or a `.env` file of `KEY=VALUE` lines (as chaoslib
-/// reads it, into the environment of the run).
+/// Reads a var file as chaos reads one, by its extension: `.json` as
+/// JSON and `.yaml` or `.yml` as YAML, each a mapping with optional
+/// `configuration` and `secrets` mappings (an empty file is none); any
+/// other file (`.env`, `vars.txt`, no extension) as `KEY=VALUE` lines for
+/// the environment of the run.
+///
+/// The lines are read as chaoslib reads them, literally, not as a shell
+/// or the dotenv tools read them: blank lines and lines that start with
+/// `#` are skipped, each other line is split at its first `=`, and the
+/// value is kept as written (quotes, a ` # …` after it and `$NAME`
+/// included), only the line's surrounding spaces trimmed. A line without
+/// `=`, or whose name is empty or holds a space (`export A=1`, `A = 1`,
+/// which chaoslib would set under a name nothing can read), is refused,
+/// naming the line but never its value.
 pub fn load_var_file(path: &std::path::Path) -> Result<VarFile, Error> {
-    let is_env = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .is_some_and(|n| n == ".env" || n.ends_with(".env"));
-    if is_env {
-        let fail = |reason: String| Error::Load {
-            path: path.display().to_string(),
-            reason,
-        };
-        let mut environment = Map::new();
-        for item in dotenvy::from_path_iter(path).map_err(|e| fail(e.to_string()))? {
-            let (key, value) = item.map_err(|e| fail(e.to_string()))?;
-            environment.insert(key, Value::String(value));
-        }
+    let fail = |reason: String| Error::Load {
+        path: path.display().to_string(),
+        reason,
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if !matches!(ext.as_str(), "json" | "yaml" | "yml") {
+        let text = crate::load::read_text(path)?;
         return Ok(VarFile {
-            environment,
+            environment: env_lines(&text).map_err(fail)?,
             ..VarFile::default()
         });
     }
-    let data = crate::load::load_file(path)?;
+    let data = match crate::load::load_file(path)? {
+        Value::Null => return Ok(VarFile::default()),
+        Value::Object(data) => data,
+        other => {
+            return Err(fail(format!(
+                "expected a mapping with `configuration` and `secrets`, found {}",
+                crate::validate::kind(&other)
+            )));
+        }
+    };
     let part = |key: &str| -> Result<Map<String, Value>, Error> {
         match data.get(key) {
             None | Some(Value::Null) => Ok(Map::new()),
@@ -264,6 +281,43 @@ pub fn load_var_file(path: &std::path::Path) -> Result<VarFile, Error> {
         secrets: part("secrets")?,
         environment: Map::new(),
     })
+}
+
+/// The `KEY=VALUE` lines of a `.env` var file (see [`load_var_file`]).
+fn env_lines(text: &str) -> Result<Map<String, Value>, String> {
+    let mut environment = Map::new();
+    for (i, line) in text.split('\n').enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let n = i + 1;
+        let Some((key, value)) = line.split_once('=') else {
+            return Err(format!(
+                "line {n}: expected KEY=VALUE (a var file whose name does not end in .json, .yaml or .yml is read as a .env file)"
+            ));
+        };
+        if key.is_empty() {
+            return Err(format!("line {n}: the name before '=' is empty"));
+        }
+        if key.chars().any(char::is_whitespace) {
+            let hint = if key.starts_with("export") {
+                "write the line without `export`"
+            } else {
+                "write the line without spaces before '='"
+            };
+            return Err(format!(
+                "line {n}: '{key}' is not a variable name: {hint} (the line is read literally, as chaos reads it)"
+            ));
+        }
+        if line.contains('\0') {
+            return Err(format!(
+                "line {n}: the variable '{key}' holds a NUL character, which no environment can"
+            ));
+        }
+        environment.insert(key.to_owned(), Value::String(value.to_owned()));
+    }
+    Ok(environment)
 }
 
 #[cfg(test)]

@@ -314,6 +314,60 @@ fn test_configuration_py_vars() {
     assert!(vars.configuration.is_empty());
 }
 
+#[test]
+fn env_var_files_are_read_literally_by_extension_as_chaos_reads_them() {
+    // chaoslib's merge_vars: .json and .yaml/.yml are data, any other
+    // file is KEY=VALUE lines split at the first '=', kept as written
+    // (seen side by side with `chaos run`: its process got these values).
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        "A=\"x y\"\nB=1 # c\nE=${HOME}/x\nF='single'\nG=a=b\n# comment\n\nQ=  spaced  \n  R=r\r\n";
+    for name in ["vars.env", "vars.txt", ".envrc", "vars"] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let vars = chaos_runner::load_var_file(&path).unwrap();
+        let expected = json!({"A": "\"x y\"", "B": "1 # c", "E": "${HOME}/x", "F": "'single'",
+            "G": "a=b", "Q": "  spaced", "R": "r"});
+        assert_eq!(Value::Object(vars.environment), expected, "{name}");
+    }
+    // chaoslib crashes on these (ValueError) or sets a name nothing reads:
+    // each is refused, naming the line, never the value.
+    for (line, expected) in [
+        ("A=1\nsecret-without-equals\n", "line 2: expected KEY=VALUE"),
+        ("=hidden\n", "line 1: the name before '=' is empty"),
+        (
+            "export A=hidden\n",
+            "'export A' is not a variable name: write the line without `export`",
+        ),
+        (
+            "A = hidden\n",
+            "'A ' is not a variable name: write the line without spaces before '='",
+        ),
+    ] {
+        let path = dir.path().join("bad.env");
+        std::fs::write(&path, line).unwrap();
+        let error = chaos_runner::load_var_file(&path).unwrap_err().to_string();
+        assert!(error.contains(expected), "{line:?}: {error}");
+        assert!(
+            !error.contains("hidden") && !error.contains("without-equals"),
+            "{error}"
+        );
+    }
+    // A data file that holds no mapping is refused; an empty one is none.
+    let path = dir.path().join("vars.yaml");
+    std::fs::write(&path, "A=1\n").unwrap();
+    let error = chaos_runner::load_var_file(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("expected a mapping with `configuration` and `secrets`, found a string"),
+        "{error}"
+    );
+    std::fs::write(&path, "# nothing yet\n").unwrap();
+    assert_eq!(
+        chaos_runner::load_var_file(&path).unwrap(),
+        chaos_runner::VarFile::default()
+    );
+}
+
 #[tokio::test]
 async fn test_substitution_py() {
     let none = json!({});
