@@ -10,7 +10,7 @@ use chaosprom_http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValu
 use chaosprom_http::{Bytes, HttpOptions, Method, Transport, Url};
 use serde_json::{Map, Value, json};
 
-use crate::pystr::python_str;
+use crate::pystr::{python_json, python_str};
 
 /// Code that provides the functions of a `"type": "python"` module, e.g.
 /// `chaosprometheus.probes`.
@@ -322,8 +322,10 @@ async fn http(provider: &Value) -> Result<Value, String> {
             }
             Bytes::new()
         }
-        Some(args) if method != Method::GET && json_body => Bytes::from(args.to_string()),
+        Some(args) if method != Method::GET && json_body => Bytes::from(python_json(args)),
         Some(Value::String(raw)) if method != Method::GET => Bytes::from(raw.clone()),
+        // An empty mapping is no body at all, as requests sends it.
+        Some(Value::Object(args)) if args.is_empty() => Bytes::new(),
         Some(Value::Object(args)) if method != Method::GET => {
             let form: String = url::form_urlencoded::Serializer::new(String::new())
                 .extend_pairs(pairs(args))
@@ -333,7 +335,7 @@ async fn http(provider: &Value) -> Result<Value, String> {
         }
         Some(other) if method != Method::GET => {
             default_type("application/json");
-            Bytes::from(other.to_string())
+            Bytes::from(python_json(other))
         }
         _ => Bytes::new(),
     };
@@ -528,22 +530,37 @@ fn canonical(name: &str) -> String {
 }
 
 /// Query or form pairs as requests encodes a mapping: a `None` is left
-/// out, a list gives its key once per item.
+/// out, a list gives its key once per item, a mapping once per key.
 fn pairs(args: &Map<String, Value>) -> Vec<(String, String)> {
     let mut out = Vec::with_capacity(args.len());
     for (k, v) in args {
+        let mut push = |value: String| out.push((k.clone(), value));
         match v {
             Value::Null => {}
-            Value::Array(items) => out.extend(
-                items
-                    .iter()
-                    .filter(|item| !item.is_null())
-                    .map(|item| (k.clone(), python_str(item))),
-            ),
-            other => out.push((k.clone(), python_str(other))),
+            // requests iterates what it can: a list's items, a mapping's
+            // keys, leaving out the None items.
+            Value::Array(items) => {
+                for item in items.iter().filter(|item| !item.is_null()) {
+                    spread(item, &mut push);
+                }
+            }
+            Value::Object(map) => map.keys().cloned().for_each(push),
+            other => push(python_str(other)),
         }
     }
     out
+}
+
+/// An item of a list given as a query or form value, as `urlencode(…,
+/// doseq=True)` writes it: a list or a mapping is spread once more (its
+/// items, a None among them as `None`, or its keys), anything else is one
+/// value.
+fn spread(item: &Value, push: &mut dyn FnMut(String)) {
+    match item {
+        Value::Array(inner) => inner.iter().map(python_str).for_each(push),
+        Value::Object(map) => map.keys().cloned().for_each(push),
+        other => push(python_str(other)),
+    }
 }
 
 /// The longest pause or timeout an experiment may ask for: one day.

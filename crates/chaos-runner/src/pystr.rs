@@ -81,6 +81,75 @@ fn repr_str(s: &str, out: &mut String) {
     out.push(quote);
 }
 
+/// `json.dumps(value)` with Python's defaults, the body requests sends for
+/// `json=`: `", "` and `": "` between items, keys in their order, every
+/// character outside printable ASCII escaped (`ensure_ascii`), floats as
+/// `repr` writes them.
+pub(crate) fn python_json(v: &Value) -> String {
+    let mut out = String::new();
+    json(v, &mut out);
+    out
+}
+
+fn json(v: &Value, out: &mut String) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if n.is_f64() => out.push_str(&python_float(x)),
+            _ => out.push_str(&n.to_string()),
+        },
+        Value::String(s) => json_str(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                json_str(k, out);
+                out.push_str(": ");
+                json(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A JSON string as `json.dumps` writes it with `ensure_ascii`.
+fn json_str(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
 /// Python's `str.strip()`: whitespace as Python's `str.isspace` has it
 /// (Unicode's, and the four separators U+001C to U+001F), off both ends.
 pub(crate) fn strip(s: &str) -> &str {
@@ -115,6 +184,16 @@ pub(crate) fn python_float(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_as_python_dumps_it() {
+        // Each printed by Python 3's json.dumps, as requests sends `json=`.
+        let v = serde_json::json!({"b": "é &=\"\\\n\u{7f}😀", "a": [1, 1.5, 1e20, true, null, {}], "c": -0.0});
+        assert_eq!(
+            python_json(&v),
+            r#"{"b": "\u00e9 &=\"\\\n\u007f\ud83d\ude00", "a": [1, 1.5, 1e+20, true, null, {}], "c": -0.0}"#
+        );
+    }
 
     #[test]
     fn floats_read_as_python_writes_them() {

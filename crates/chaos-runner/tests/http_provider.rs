@@ -399,3 +399,48 @@ async fn the_experiment_types_the_body_and_only_exactly_json_is_json() {
     mock.assert_async().await;
     assert_eq!(run["output"]["status"], 200, "{run}");
 }
+
+#[tokio::test]
+async fn nested_arguments_and_json_bodies_go_as_requests_sends_them() {
+    // Each expected line is what `chaos run` sent to a capturing server.
+    let mut server = mockito::Server::new_async().await;
+    // requests iterates a mapping's keys and spreads a list's lists.
+    let get = server
+        .mock("GET", "/q")
+        .match_query(Matcher::Exact("n=x&n=y&a=1&a=2&a=x&a=None".into()))
+        .create_async()
+        .await;
+    let run = one(json!({"type": "http", "url": format!("{}/q", server.url()),
+        "arguments": {"n": {"x": 1, "y": null}, "a": [[1, 2], {"x": 1}, [null]]}}))
+    .await;
+    get.assert_async().await;
+    assert_eq!(run["output"]["status"], 200, "{run}");
+    // json.dumps' separators and ensure_ascii, byte for byte (a signed
+    // or hashed body must be the same).
+    let json_body = server
+        .mock("POST", "/json")
+        .match_body(Matcher::Exact(
+            r#"{"b": "\u00e9 \ud83d\ude00", "a": [true, 1.0, null, 1e+20]}"#.into(),
+        ))
+        .create_async()
+        .await;
+    let run = one(json!({"type": "http", "method": "POST", "url": format!("{}/json", server.url()),
+        "headers": {"Content-Type": "application/json"}, "arguments": {"b": "é 😀", "a": [true, 1.0, null, 1e20]}}))
+    .await;
+    json_body.assert_async().await;
+    assert_eq!(run["output"]["status"], 200, "{run}");
+    // An empty mapping is no body and no type.
+    let empty = server
+        .mock("POST", "/empty")
+        .match_header("content-type", Matcher::Missing)
+        .match_body(Matcher::Exact(String::new()))
+        .create_async()
+        .await;
+    let run = one(
+        json!({"type": "http", "method": "POST", "url": format!("{}/empty", server.url()),
+        "arguments": {}}),
+    )
+    .await;
+    empty.assert_async().await;
+    assert_eq!(run["output"]["status"], 200, "{run}");
+}
