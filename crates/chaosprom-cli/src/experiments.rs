@@ -403,47 +403,81 @@ impl Runtime {
     }
 }
 
-/// Where the journal (or another report of the run) goes: checked before the run (so that nothing is
-/// injected when it could not be written), written atomically after it (a
-/// temporary file in the same folder, then renamed over the path), so that
-/// a crash or a second run never leaves a truncated journal.
+/// Where the journal (or another report of the run) goes: checked before
+/// the run (so that nothing is injected when it could not be written), and
+/// written after it. A regular file is written atomically (a temporary
+/// file in the same folder, then renamed over it), so that a crash or a
+/// second run never leaves a truncated journal; through a symbolic link,
+/// the file it points to is (the link stays). What is not a regular file
+/// (`/dev/stdout`, a named pipe, a terminal) is written in place: renaming
+/// over it would replace the device's name with a file.
 struct OutputFile {
     what: &'static str,
+    /// The path as given, for messages.
     path: PathBuf,
-    folder: PathBuf,
+    target: Target,
+}
+
+/// How an [`OutputFile`] is written.
+enum Target {
+    /// A regular file, new or not, at its real path: written beside it,
+    /// then renamed over it.
+    Replace { file: PathBuf, folder: PathBuf },
+    /// Anything else, opened and written where it is.
+    InPlace,
 }
 
 impl OutputFile {
+    /// Where `path` leads, and whether a file can be written there.
+    fn new(what: &'static str, path: &std::path::Path) -> Result<Self, String> {
+        let replace = |file: PathBuf| {
+            let folder = match file.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            // Proves the folder takes a new file (the rename needs it).
+            tempfile::Builder::new()
+                .prefix(".chaosprom-journal-")
+                .tempfile_in(&folder)
+                .map_err(|e| format!("cannot create a file in {}: {e}", folder.display()))?;
+            Ok::<_, String>(Target::Replace { file, folder })
+        };
+        let target = match std::fs::metadata(path) {
+            Ok(m) if m.is_dir() => return Err("it is a folder".into()),
+            Ok(m) if m.is_file() => {
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| e.to_string())?;
+                replace(std::fs::canonicalize(path).map_err(|e| e.to_string())?)?
+            }
+            Ok(_) => Target::InPlace,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                // A new file; a link to a file yet to be is made where it
+                // points.
+                let file = match std::fs::read_link(path) {
+                    Ok(to) => path.parent().unwrap_or(std::path::Path::new(".")).join(to),
+                    Err(_) => path.to_path_buf(),
+                };
+                replace(file)?
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        Ok(Self {
+            what,
+            path: path.to_path_buf(),
+            target,
+        })
+    }
+
+    /// [`Self::new`] before a run: a failure says that nothing was run.
     fn check(what: &'static str, path: &std::path::Path) -> Result<Self, Failure> {
-        let fail = |reason: String| Failure {
+        Self::new(what, path).map_err(|reason| Failure {
             code: 1,
             message: format!(
                 "cannot write {what} to {}: {reason}; nothing was run",
                 path.display()
             ),
-        };
-        if path.is_dir() {
-            return Err(fail("it is a folder".into()));
-        }
-        let folder = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if path.exists() {
-            std::fs::OpenOptions::new()
-                .append(true)
-                .open(path)
-                .map_err(|e| fail(e.to_string()))?;
-        }
-        // Proves the folder takes a new file (the rename needs it).
-        tempfile::Builder::new()
-            .prefix(".chaosprom-journal-")
-            .tempfile_in(&folder)
-            .map_err(|e| fail(format!("cannot create a file in {}: {e}", folder.display())))?;
-        Ok(Self {
-            what,
-            path: path.to_path_buf(),
-            folder,
         })
     }
 
@@ -457,15 +491,25 @@ impl OutputFile {
                 self.path.display()
             ),
         };
+        let Target::Replace { file: path, folder } = &self.target else {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(&self.path)
+                .and_then(|mut out| out.write_all(text))
+                .map_err(|e| fail(e.to_string()));
+        };
         let mut file = tempfile::Builder::new()
             .prefix(".chaosprom-journal-")
-            .tempfile_in(&self.folder)
+            .tempfile_in(folder)
             .map_err(|e| fail(e.to_string()))?;
+        // A file replaced keeps its permissions.
+        if let Ok(existing) = std::fs::metadata(path) {
+            let _ = file.as_file().set_permissions(existing.permissions());
+        }
         file.write_all(text)
             .and_then(|()| file.as_file().sync_all())
             .map_err(|e| fail(e.to_string()))?;
-        file.persist(&self.path)
-            .map_err(|e| fail(e.error.to_string()))?;
+        file.persist(path).map_err(|e| fail(e.error.to_string()))?;
         Ok(())
     }
 
@@ -748,19 +792,10 @@ pub(crate) async fn report(
     let Some(path) = output else {
         return crate::prometheus::print_text(&report).await;
     };
-    let fail = |e: std::io::Error| Failure {
-        code: 1,
-        message: format!("cannot write the report to {}: {e}", path.display()),
-    };
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut file = tempfile::Builder::new()
-        .prefix(".chaosprom-report-")
-        .tempfile_in(&folder)
-        .map_err(fail)?;
-    std::io::Write::write_all(&mut file, report.as_bytes()).map_err(fail)?;
-    file.persist(path).map_err(|e| fail(e.error))?;
-    Ok(())
+    OutputFile::new("the report", path)
+        .map_err(|reason| Failure {
+            code: 1,
+            message: format!("cannot write the report to {}: {reason}", path.display()),
+        })?
+        .write(report.as_bytes())
 }

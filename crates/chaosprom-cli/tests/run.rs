@@ -547,6 +547,70 @@ fn a_hangup_does_not_stop_a_run_before_its_rollbacks() {
 }
 
 #[test]
+fn a_journal_path_through_a_link_or_to_a_pipe_is_written_there_not_replaced() {
+    // The journal is renamed over a regular file; renamed over
+    // `/dev/stdout`, it replaced the device's link with a file (as root,
+    // for every program). A link stays a link, and what is not a regular
+    // file is written in place. (A named pipe stands in for /dev/stdout.)
+    use std::os::unix::fs::{FileTypeExt as _, PermissionsExt as _};
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = dir.path().join("experiment.json");
+    std::fs::write(
+        &experiment,
+        serde_json::json!({"title": "t", "description": "d",
+            "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "true"}}]})
+        .to_string(),
+    )
+    .unwrap();
+    let real = dir.path().join("real.json");
+    std::fs::write(&real, "old").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink("real.json", &link).unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    for journal in [&link, &fifo] {
+        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(["run", "-q", "--journal-path"])
+            .arg(journal)
+            .arg(&experiment)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&real).unwrap()).unwrap();
+    assert_eq!(written["status"], "completed");
+    assert_eq!(
+        std::fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+        0o644
+    );
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    let piped: Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
+    assert_eq!(piped["status"], "completed");
+}
+
+#[test]
 fn the_slo_gate_example_passes_on_a_healthy_prometheus() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
     let json = chaos_runner::load_file(&root.join("slo-gate.json")).unwrap();
