@@ -470,6 +470,27 @@ impl OutputFile {
         })
     }
 
+    /// Refuses to be the experiment's own file (`--journal-path
+    /// experiment.json`), which the run would overwrite.
+    fn not_the_experiment(&self, experiment: &str) -> Result<(), Failure> {
+        let Target::Replace { file, .. } = &self.target else {
+            return Ok(());
+        };
+        let same = std::fs::canonicalize(experiment)
+            .is_ok_and(|e| std::fs::canonicalize(file).is_ok_and(|f| f == e));
+        if same {
+            return Err(Failure {
+                code: 1,
+                message: format!(
+                    "cannot write {} to {}: it is the experiment's file, which it would overwrite; nothing was run",
+                    self.what,
+                    self.path.display()
+                ),
+            });
+        }
+        Ok(())
+    }
+
     /// [`Self::new`] before a run: a failure says that nothing was run.
     fn check(what: &'static str, path: &std::path::Path) -> Result<Self, Failure> {
         Self::new(what, path).map_err(|reason| Failure {
@@ -683,6 +704,9 @@ pub(crate) async fn run_experiment(args: RunArgs) -> Result<(), Failure> {
         .as_deref()
         .map(|path| OutputFile::check("the JUnit report", path))
         .transpose()?;
+    for output in std::iter::once(&journal_file).chain(junit_file.as_ref()) {
+        output.not_the_experiment(&args.file)?;
+    }
     let vars = vars(&args.vars, &args.var_files)?;
     // As `chaos run`: before validation, with the experiment as loaded
     // (its secrets shown as the journal shows them).

@@ -608,6 +608,27 @@ fn a_journal_path_through_a_link_or_to_a_pipe_is_written_there_not_replaced() {
     );
     let piped: Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
     assert_eq!(piped["status"], "completed");
+
+    // The experiment's own file is refused (as `chaos run` would overwrite
+    // it), by its name or through a link.
+    let before = std::fs::read_to_string(&experiment).unwrap();
+    let to_experiment = dir.path().join("to-experiment.json");
+    std::os::unix::fs::symlink(&experiment, &to_experiment).unwrap();
+    for (flag, path) in [("--journal-path", &experiment), ("--junit", &to_experiment)] {
+        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(["run", "-q", flag])
+            .arg(path)
+            .arg(&experiment)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{flag}");
+        assert!(
+            stderr(&out).contains("it is the experiment's file"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&experiment).unwrap(), before);
 }
 
 #[test]
