@@ -412,6 +412,24 @@ fn cell(s: &str) -> String {
         .replace(['\n', '\r'], " ")
 }
 
+/// Markdown text outside code: [`cell`]'s escapes, and HTML's, so that a
+/// name or a title from the journal (`<img onerror=…>`) stays text in a
+/// renderer that passes HTML through; brackets escaped too, for alt text.
+fn text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in cell(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '[' => out.push_str("\\["),
+            ']' => out.push_str("\\]"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn seconds(v: &Value) -> String {
     v.as_f64().map_or_else(String::new, |s| format!("{s:.3} s"))
 }
@@ -795,9 +813,9 @@ fn html(run: &Run<'_>) -> String {
 
 fn markdown(run: &Run<'_>) -> String {
     let mut m = String::with_capacity(32 * 1024);
-    let _ = write!(m, "# {}\n\n**{}**\n\n", cell(&run.title), summary(run));
+    let _ = write!(m, "# {}\n\n**{}**\n\n", text(&run.title), summary(run));
     if let Some(d) = run.journal["experiment"]["description"].as_str() {
-        let _ = write!(m, "{}\n\n", cell(d));
+        let _ = write!(m, "{}\n\n", text(d));
     }
     let _ = write!(
         m,
@@ -810,11 +828,11 @@ fn markdown(run: &Run<'_>) -> String {
         let _ = writeln!(
             m,
             "| {} | {} | `{}` | `{}` | {} |",
-            cell(&row[0]),
-            cell(&row[1]),
+            text(&row[0]),
+            text(&row[1]),
             cell(&row[2]).replace('`', "'"),
             cell(&row[3]).replace('`', "'"),
-            cell(&row[4])
+            text(&row[4])
         );
     }
     let timeline = timeline_svg(run);
@@ -828,10 +846,10 @@ fn markdown(run: &Run<'_>) -> String {
         let _ = write!(
             m,
             "\n### {}\n\n`{}`: {}.\n\n![{}]({})\n\n",
-            cell(&chart.name),
+            text(&chart.name),
             chart.query.replace('`', "'"),
             chart.source,
-            cell(&chart.name),
+            text(&chart.name),
             data_uri(&chart_svg(run, chart))
         );
         for (_, name) in legend(chart) {
@@ -849,9 +867,9 @@ fn markdown(run: &Run<'_>) -> String {
             m,
             "| {} | {} | {} | {} | {} | {} | `{}` |",
             row[0],
-            cell(&row[1]),
-            cell(&row[2]),
-            cell(&row[3]),
+            text(&row[1]),
+            text(&row[2]),
+            text(&row[3]),
             row[4],
             row[5],
             cell(&row[6]).replace('`', "'")

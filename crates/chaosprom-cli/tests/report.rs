@@ -212,6 +212,8 @@ fn a_run_reads_as_a_report_in_a_real_browser() {
     assert!(md.status.success());
     let md = text(&md.stdout);
     assert!(md.contains("| before | room-temperature |"), "{md}");
+    // Text from the journal stays text where a renderer passes HTML on.
+    assert!(md.contains("# Rooms stay &lt;warm&gt; &amp; dry"), "{md}");
     assert!(md.contains("| method | open-the-window | action | succeeded |"));
     let svgs: Vec<String> = md
         .split("](data:image/svg+xml;base64,")
