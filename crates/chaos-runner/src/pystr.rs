@@ -11,30 +11,43 @@ pub(crate) fn python_str(v: &Value) -> String {
         Value::String(s) => s.clone(),
         other => {
             let mut out = String::new();
-            repr(other, &mut out);
+            write(other, &mut out, Dialect::Repr);
             out
         }
     }
 }
 
-/// Python's `repr()`.
-fn repr(v: &Value, out: &mut String) {
+/// Which of Python's two ways of writing a value: `repr()` (`None`,
+/// `True`, `'a'`) or `json.dumps()` (`null`, `true`, `"a"`). Both put
+/// `", "` and `": "` between items and write floats as `repr` does.
+#[derive(Clone, Copy, PartialEq)]
+enum Dialect {
+    Repr,
+    Json,
+}
+
+fn write(v: &Value, out: &mut String, dialect: Dialect) {
+    let string = |s: &str, out: &mut String| match dialect {
+        Dialect::Repr => repr_str(s, out),
+        Dialect::Json => json_str(s, out),
+    };
+    let json = dialect == Dialect::Json;
     match v {
-        Value::Null => out.push_str("None"),
-        Value::Bool(true) => out.push_str("True"),
-        Value::Bool(false) => out.push_str("False"),
+        Value::Null => out.push_str(if json { "null" } else { "None" }),
+        Value::Bool(true) => out.push_str(if json { "true" } else { "True" }),
+        Value::Bool(false) => out.push_str(if json { "false" } else { "False" }),
         Value::Number(n) => match n.as_f64() {
             Some(x) if n.is_f64() => out.push_str(&python_float(x)),
             _ => out.push_str(&n.to_string()),
         },
-        Value::String(s) => repr_str(s, out),
+        Value::String(s) => string(s, out),
         Value::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                repr(item, out);
+                write(item, out, dialect);
             }
             out.push(']');
         }
@@ -44,9 +57,9 @@ fn repr(v: &Value, out: &mut String) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                repr_str(k, out);
+                string(k, out);
                 out.push_str(": ");
-                repr(item, out);
+                write(item, out, dialect);
             }
             out.push('}');
         }
@@ -87,43 +100,8 @@ fn repr_str(s: &str, out: &mut String) {
 /// `repr` writes them.
 pub(crate) fn python_json(v: &Value) -> String {
     let mut out = String::new();
-    json(v, &mut out);
+    write(v, &mut out, Dialect::Json);
     out
-}
-
-fn json(v: &Value, out: &mut String) {
-    match v {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => match n.as_f64() {
-            Some(x) if n.is_f64() => out.push_str(&python_float(x)),
-            _ => out.push_str(&n.to_string()),
-        },
-        Value::String(s) => json_str(s, out),
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                json(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(map) => {
-            out.push('{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(", ");
-                }
-                json_str(k, out);
-                out.push_str(": ");
-                json(item, out);
-            }
-            out.push('}');
-        }
-    }
 }
 
 /// A JSON string as `json.dumps` writes it with `ensure_ascii`.
