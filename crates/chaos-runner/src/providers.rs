@@ -197,6 +197,57 @@ fn decode(bytes: &[u8]) -> String {
     }
 }
 
+/// An HTTP answer's body as text, as requests' `r.text` reads it when the
+/// answer says how: in the `charset` of its `Content-Type` (ISO-8859-1
+/// and ASCII as Python's codecs read them, any other label as the WHATWG
+/// encoding standard does, and a label that names no encoding as UTF-8),
+/// bytes that do not decode replaced. Without a charset, requests reads
+/// `text/*` as ISO-8859-1 and guesses for other types; here a byte order
+/// mark decides, then UTF-8 when the body is valid UTF-8, else ISO-8859-1:
+/// Latin-1 text reads as `chaos run` reads it, and UTF-8 text as written
+/// (where `chaos run` shows `cafÃ©`).
+fn body_text(bytes: &[u8], content_type: Option<&str>) -> String {
+    let latin1 = |bytes: &[u8]| bytes.iter().map(|&b| char::from(b)).collect::<String>();
+    let Some(label) = content_type.and_then(charset) else {
+        return match bytes {
+            [0xff, 0xfe, ..] | [0xfe, 0xff, ..] | [0xef, 0xbb, 0xbf, ..] => decode(bytes),
+            _ => std::str::from_utf8(bytes).map_or_else(|_| latin1(bytes), str::to_owned),
+        };
+    };
+    let label = label.to_ascii_lowercase();
+    match label.as_str() {
+        "iso-8859-1" | "iso8859-1" | "iso_8859-1" | "latin-1" | "latin1" | "l1" | "8859"
+        | "cp819" | "ibm819" | "iso-ir-100" => latin1(bytes),
+        "ascii" | "us-ascii" | "646" => bytes
+            .iter()
+            .map(|&b| {
+                if b.is_ascii() {
+                    char::from(b)
+                } else {
+                    '\u{fffd}'
+                }
+            })
+            .collect(),
+        // Python's "utf-16" reads a byte order mark (little-endian without).
+        "utf-16" | "utf16" => encoding_rs::UTF_16LE.decode(bytes).0.into_owned(),
+        _ => match encoding_rs::Encoding::for_label(label.as_bytes()) {
+            Some(encoding) => encoding.decode_without_bom_handling(bytes).0.into_owned(),
+            None => String::from_utf8_lossy(bytes).into_owned(),
+        },
+    }
+}
+
+/// The `charset` parameter of a `Content-Type`, unquoted.
+fn charset(content_type: &str) -> Option<&str> {
+    content_type.split(';').skip(1).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches(['"', '\'']).trim())
+            .filter(|v| !v.is_empty())
+    })
+}
+
 /// Kills a process group when dropped, unless disarmed (its leader ended).
 struct GroupGuard(Option<i32>);
 
@@ -365,8 +416,12 @@ async fn http(provider: &Value) -> Result<Value, String> {
         .headers()
         .get(CONTENT_TYPE)
         .is_some_and(|ct| ct.as_bytes() == b"application/json");
+    let content_type = answer
+        .headers()
+        .get(CONTENT_TYPE)
+        .map(|ct| String::from_utf8_lossy(ct.as_bytes()).into_owned());
     let bytes = answer.bytes().await.map_err(|e| http_error(&e))?;
-    let text_body = String::from_utf8_lossy(&bytes).into_owned();
+    let text_body = body_text(&bytes, content_type.as_deref());
     let body = if is_json {
         serde_json::from_str(&text_body).map_err(|e| {
             format!("the answer ({status}) says application/json, but its body is not JSON: {e}")

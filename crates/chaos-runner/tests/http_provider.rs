@@ -444,3 +444,53 @@ async fn nested_arguments_and_json_bodies_go_as_requests_sends_them() {
     empty.assert_async().await;
     assert_eq!(run["output"]["status"], 200, "{run}");
 }
+
+#[tokio::test]
+async fn an_answer_is_read_in_the_charset_it_declares() {
+    // requests' r.text, as `chaos run` journaled each: the charset when
+    // declared; without one, Latin-1 that is not UTF-8 reads as Latin-1.
+    let mut server = mockito::Server::new_async().await;
+    let cases: [(&str, &str, &[u8], &str); 6] = [
+        (
+            "/latin1",
+            "text/plain; charset=ISO-8859-1",
+            b"caf\xe9",
+            "café",
+        ),
+        (
+            "/cp1252",
+            "text/plain; charset=\"windows-1252\"",
+            b"\x93hi\x94",
+            "\u{201c}hi\u{201d}",
+        ),
+        (
+            "/ascii",
+            "text/plain; charset=us-ascii",
+            b"caf\xe9",
+            "caf\u{fffd}",
+        ),
+        ("/bare-latin1", "text/plain", b"caf\xe9", "café"),
+        ("/bare-utf8", "text/plain", "café".as_bytes(), "café"),
+        (
+            "/unknown",
+            "text/plain; charset=no-such-thing",
+            b"caf\xe9",
+            "caf\u{fffd}",
+        ),
+    ];
+    for (path, content_type, body, _) in &cases {
+        server
+            .mock("GET", *path)
+            .with_header("content-type", content_type)
+            .with_body(*body)
+            .create_async()
+            .await;
+    }
+    for (path, content_type, _, expected) in cases {
+        let run = one(json!({"type": "http", "url": format!("{}{path}", server.url())})).await;
+        assert_eq!(
+            run["output"]["body"], expected,
+            "{path} ({content_type}): {run}"
+        );
+    }
+}
