@@ -410,16 +410,13 @@ async fn http(provider: &Value) -> Result<Value, String> {
             }
         }
     }
-    // chaoslib parses the body only when the type is exactly this, and
-    // fails the activity when it does not parse.
-    let is_json = answer
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|ct| ct.as_bytes() == b"application/json");
     let content_type = answer
         .headers()
         .get(CONTENT_TYPE)
         .map(|ct| String::from_utf8_lossy(ct.as_bytes()).into_owned());
+    // chaoslib parses the body only when the type is exactly this, and
+    // fails the activity when it does not parse.
+    let is_json = content_type.as_deref() == Some("application/json");
     let bytes = answer.bytes().await.map_err(|e| http_error(&e))?;
     let text_body = body_text(&bytes, content_type.as_deref());
     let body = if is_json {

@@ -287,7 +287,7 @@ pub fn load_var_file(path: &std::path::Path) -> Result<VarFile, Error> {
 fn env_lines(text: &str) -> Result<Map<String, Value>, String> {
     let mut environment = Map::new();
     for (i, line) in text.split('\n').enumerate() {
-        let line = line.trim();
+        let line = crate::pystr::strip(line);
         if line.is_empty() || line.starts_with('#') {
             continue;
         }

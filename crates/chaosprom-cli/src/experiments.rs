@@ -410,7 +410,8 @@ impl Runtime {
 /// second run never leaves a truncated journal; through a symbolic link,
 /// the file it points to is (the link stays). What is not a regular file
 /// (`/dev/stdout`, a named pipe, a terminal) is written in place: renaming
-/// over it would replace the device's name with a file.
+/// over it would replace the device's name with a file. A block device
+/// (a disk) or a socket is refused.
 struct OutputFile {
     what: &'static str,
     /// The path as given, for messages.
@@ -451,7 +452,16 @@ impl OutputFile {
                     .map_err(|e| e.to_string())?;
                 replace(std::fs::canonicalize(path).map_err(|e| e.to_string())?)?
             }
-            Ok(_) => Target::InPlace,
+            Ok(m) => {
+                use std::os::unix::fs::FileTypeExt as _;
+                let kind = m.file_type();
+                if !(kind.is_char_device() || kind.is_fifo()) {
+                    // A disk (`/dev/sda`) or a socket: written in place, a
+                    // journal would overwrite what the disk holds.
+                    return Err("it is neither a regular file, a pipe nor a terminal".into());
+                }
+                Target::InPlace
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 // A new file; a link to a file yet to be is made where it
                 // points.

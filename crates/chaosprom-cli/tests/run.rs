@@ -609,6 +609,23 @@ fn a_journal_path_through_a_link_or_to_a_pipe_is_written_there_not_replaced() {
     let piped: Value = serde_json::from_str(&reader.join().unwrap()).unwrap();
     assert_eq!(piped["status"], "completed");
 
+    // A socket (as a disk would be) is refused before the run: written in
+    // place, a journal would overwrite what a disk holds.
+    let socket = dir.path().join("socket");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["run", "-q", "--journal-path"])
+        .arg(&socket)
+        .arg(&experiment)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("neither a regular file, a pipe nor a terminal; nothing was run"),
+        "{}",
+        stderr(&out)
+    );
+
     // The experiment's own file is refused (as `chaos run` would overwrite
     // it), by its name or through a link.
     let before = std::fs::read_to_string(&experiment).unwrap();
