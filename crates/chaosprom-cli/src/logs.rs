@@ -49,16 +49,30 @@ pub(crate) fn init(options: &LogOptions<'_>) -> Result<(), Failure> {
         };
     let file = match options.file {
         None => None,
-        Some(path) => Some(
-            std::fs::OpenOptions::new()
+        Some(path) => {
+            let fail = |message: String| Failure {
+                code: 2,
+                message: format!("--log-file {}: {message}", path.display()),
+            };
+            let file = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(path)
-                .map_err(|e| Failure {
-                    code: 2,
-                    message: format!("--log-file {}: {e}", path.display()),
-                })?,
-        ),
+                .map_err(|e| fail(e.to_string()))?;
+            // Lines appended to a disk (`/dev/sda`) would overwrite what
+            // it holds; a file, a pipe or a terminal takes them.
+            use std::os::unix::fs::FileTypeExt as _;
+            let kind = file
+                .metadata()
+                .map_err(|e| fail(e.to_string()))?
+                .file_type();
+            if !(kind.is_file() || kind.is_char_device() || kind.is_fifo()) {
+                return Err(fail(
+                    "it is neither a regular file, a pipe nor a terminal".into(),
+                ));
+            }
+            Some(file)
+        }
     };
     let file_level = match options.file_level {
         LogLevel::Debug => LevelFilter::DEBUG,
