@@ -207,11 +207,10 @@ fn decode(bytes: &[u8]) -> String {
 /// Latin-1 text reads as `chaos run` reads it, and UTF-8 text as written
 /// (where `chaos run` shows `cafÃ©`).
 fn body_text(bytes: &[u8], content_type: Option<&str>) -> String {
-    let latin1 = |bytes: &[u8]| bytes.iter().map(|&b| char::from(b)).collect::<String>();
     let Some(label) = content_type.and_then(charset) else {
         return match bytes {
             [0xff, 0xfe, ..] | [0xfe, 0xff, ..] | [0xef, 0xbb, 0xbf, ..] => decode(bytes),
-            _ => std::str::from_utf8(bytes).map_or_else(|_| latin1(bytes), str::to_owned),
+            _ => utf8_or_latin1(bytes),
         };
     };
     let label = label.to_ascii_lowercase();
@@ -235,6 +234,16 @@ fn body_text(bytes: &[u8], content_type: Option<&str>) -> String {
             None => String::from_utf8_lossy(bytes).into_owned(),
         },
     }
+}
+
+/// Bytes as ISO-8859-1, one character each.
+fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
+}
+
+/// Valid UTF-8 as it is, anything else as ISO-8859-1.
+fn utf8_or_latin1(bytes: &[u8]) -> String {
+    std::str::from_utf8(bytes).map_or_else(|_| latin1(bytes), str::to_owned)
 }
 
 /// The `charset` parameter of a `Content-Type`, unquoted.
@@ -397,7 +406,9 @@ async fn http(provider: &Value) -> Result<Value, String> {
     // headers joined with ", " as requests joins them.
     let mut response_headers = Map::new();
     for (name, value) in answer.headers() {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        // Python reads header bytes as ISO-8859-1; UTF-8 ones read as
+        // written here, as a body's do.
+        let value = utf8_or_latin1(value.as_bytes());
         match response_headers.entry(canonical(name.as_str())) {
             serde_json::map::Entry::Vacant(slot) => {
                 slot.insert(Value::String(value));

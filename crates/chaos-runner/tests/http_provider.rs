@@ -494,3 +494,22 @@ async fn an_answer_is_read_in_the_charset_it_declares() {
         );
     }
 }
+
+#[tokio::test]
+async fn header_values_read_latin1_as_python_and_utf8_as_written() {
+    // A raw answer: no server library writes Latin-1 header bytes.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read as _, Write as _};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut request = [0u8; 4096];
+        let _ = stream.read(&mut request);
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nX-Latin: caf\xe9\r\nX-Utf8: caf\xc3\xa9\r\nContent-Length: 0\r\n\r\n",
+        );
+    });
+    let run = one(json!({"type": "http", "url": url})).await;
+    assert_eq!(run["output"]["headers"]["X-Latin"], "café", "{run}");
+    assert_eq!(run["output"]["headers"]["X-Utf8"], "café", "{run}");
+}
