@@ -86,9 +86,62 @@ pub fn redact_secrets(experiment: &Value) -> Value {
     copy
 }
 
+/// `text` with every secret value of `secrets` (scope → values) written
+/// as `***`: as it is, and as a URL's query, its path or a form encodes
+/// it. An activity's error quotes what failed (a URL with `?token=${t}`, a
+/// command), and a secret substituted there must not reach the log or the
+/// journal (the Python runner prints it).
+pub(crate) fn mask_secrets(text: &str, secrets: &serde_json::Map<String, Value>) -> String {
+    let mut values: Vec<String> = Vec::new();
+    for scope in secrets.values() {
+        let scoped: Vec<&Value> = match scope {
+            Value::Object(values) => values.values().collect(),
+            other => vec![other],
+        };
+        for value in scoped {
+            let raw = match value {
+                Value::Null => continue,
+                Value::String(s) => s.clone(),
+                other => crate::pystr::python_str(other),
+            };
+            if raw.is_empty() {
+                continue;
+            }
+            let mut url = url::Url::parse("http://h/").expect("a valid URL");
+            url.set_query(Some(&raw));
+            let query = url.query().unwrap_or_default().to_owned();
+            url.set_path(&raw);
+            let path = url.path().trim_start_matches('/').to_owned();
+            let form: String = url::form_urlencoded::byte_serialize(raw.as_bytes()).collect();
+            values.extend([raw, query, path, form]);
+        }
+    }
+    // The longest first, so that a secret inside another goes with it.
+    values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+    values.dedup();
+    let mut masked = text.to_owned();
+    for value in values.iter().filter(|v| !v.is_empty()) {
+        if masked.contains(value.as_str()) {
+            masked = masked.replace(value.as_str(), "***");
+        }
+    }
+    masked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secrets_are_masked_as_written_and_as_urls_encode_them() {
+        let secrets = serde_json::json!({"s": {"token": "a b/c?d", "n": 123456, "empty": ""}});
+        let secrets = secrets.as_object().unwrap();
+        let text = "POST http://h/x/a%20b/c%3Fd?k=a%20b/c?d&f=a+b%2Fc%3Fd failed; a b/c?d; 123456";
+        assert_eq!(
+            mask_secrets(text, secrets),
+            "POST http://h/x/*** failed; ***; ***".replacen("***", "***?k=***&f=***", 1)
+        );
+    }
 
     #[test]
     fn times_are_written_as_python_writes_them() {

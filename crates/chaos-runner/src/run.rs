@@ -368,7 +368,10 @@ impl Runner {
             .await
             .map_err(|reason| Error::Config {
                 key: format!("configuration.{key}"),
-                reason: format!("its probe failed: {reason}"),
+                reason: format!(
+                    "its probe failed: {}",
+                    crate::journal::mask_secrets(&reason, secrets)
+                ),
             })?;
             let value = match probe["provider"]["type"].as_str() {
                 Some("process") => {
@@ -387,8 +390,9 @@ impl Runner {
                                     output["status"]
                                 ),
                                 stderr => format!(
-                                    "its process exited with status {}: {stderr}",
-                                    output["status"]
+                                    "its process exited with status {}: {}",
+                                    output["status"],
+                                    crate::journal::mask_secrets(&stderr, secrets)
                                 ),
                             },
                         });

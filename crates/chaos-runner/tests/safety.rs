@@ -236,3 +236,32 @@ async fn a_tolerance_that_a_secret_makes_invalid_does_not_quote_the_secret() {
         assert!(!journal.to_string().contains("s3cr3t"), "{journal:#}");
     }
 }
+
+#[tokio::test]
+async fn an_activity_error_does_not_quote_a_secret_substituted_into_it() {
+    // A failed request's error quotes its URL, and `${}` can put a secret
+    // in it (chaoslib prints it so); so can a configuration probe's.
+    let secrets = json!({"vault": {"token": "s3cr3t v@lue"}});
+    let url = "http://127.0.0.1:1/x/${token}?k=${token}";
+    let e = json!({"title": "t", "description": "d", "secrets": secrets,
+        "method": [{"type": "probe", "name": "h", "provider": {"type": "http", "url": url,
+            "timeout": 2, "secrets": ["vault"]}}]});
+    let journal = Runner::new().run(&e).await.unwrap();
+    let exception = journal["run"][0]["exception"].to_string();
+    assert!(exception.contains("***"), "{exception}");
+    for shown in ["s3cr3t", "v%40lue", "v@lue"] {
+        assert!(
+            !journal["run"].to_string().contains(shown),
+            "{shown}: {journal:#}"
+        );
+    }
+    let e = json!({"title": "t", "description": "d", "secrets": secrets,
+        "configuration": {"c": {"type": "probe", "provider": {"type": "http", "url": url,
+            "timeout": 2, "secrets": ["vault"]}}},
+        "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "true"}}]});
+    let error = Runner::new().run(&e).await.unwrap_err().to_string();
+    assert!(
+        error.contains("***") && !error.contains("s3cr3t"),
+        "{error}"
+    );
+}

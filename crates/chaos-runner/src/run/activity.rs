@@ -134,6 +134,7 @@ impl Context<'_> {
                 );
             }
             Err(reason) => {
+                let reason = crate::journal::mask_secrets(&reason, resolved.secrets());
                 entry.insert("output".into(), Value::Null);
                 entry.insert("start".into(), json!(iso(start)));
                 entry.insert("status".into(), json!(view::FAILED));
