@@ -93,6 +93,7 @@ pub fn redact_secrets(experiment: &Value) -> Value {
 /// journal (the Python runner prints it).
 pub(crate) fn mask_secrets(text: &str, secrets: &serde_json::Map<String, Value>) -> String {
     let mut values: Vec<String> = Vec::new();
+    let mut url = url::Url::parse("http://h/").expect("a valid URL");
     for scope in secrets.values() {
         let scoped: Vec<&Value> = match scope {
             Value::Object(values) => values.values().collect(),
@@ -107,7 +108,6 @@ pub(crate) fn mask_secrets(text: &str, secrets: &serde_json::Map<String, Value>)
             if raw.is_empty() {
                 continue;
             }
-            let mut url = url::Url::parse("http://h/").expect("a valid URL");
             url.set_query(Some(&raw));
             let query = url.query().unwrap_or_default().to_owned();
             url.set_path(&raw);

@@ -55,12 +55,9 @@ fn too_deep(text: &str) -> Option<usize> {
 /// with an error that says so, before any parsing.
 pub fn load_file(path: &Path) -> Result<Value, Error> {
     let text = read_text(path)?;
-    let load_error = |reason: String| Error::Load {
-        path: path.display().to_string(),
-        reason,
-    };
+    let fail = load_error(path);
     if let Some(offset) = too_deep(&text) {
-        return Err(load_error(format!(
+        return Err(fail(format!(
             "brackets nested deeper than {MAX_DEPTH} levels (at byte {offset})"
         )));
     }
@@ -69,10 +66,6 @@ pub fn load_file(path: &Path) -> Result<Value, Error> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let fail = |reason: String| Error::Load {
-        path: path.display().to_string(),
-        reason,
-    };
     match ext.as_str() {
         "json" => serde_json::from_str(&text).map_err(|e| fail(format!("invalid JSON: {e}"))),
         "yaml" | "yml" => parse_yaml(&text).map_err(fail),
@@ -84,13 +77,18 @@ pub fn load_file(path: &Path) -> Result<Value, Error> {
     }
 }
 
+/// The error of loading the file at `path`, for a reason.
+pub(crate) fn load_error(path: &Path) -> impl Fn(String) -> Error + '_ {
+    move |reason| Error::Load {
+        path: path.display().to_string(),
+        reason,
+    }
+}
+
 /// A file's text, at most [`MAX_FILE_SIZE`] bytes of UTF-8.
 pub(crate) fn read_text(path: &Path) -> Result<String, Error> {
     use std::io::Read as _;
-    let load_error = |reason: String| Error::Load {
-        path: path.display().to_string(),
-        reason,
-    };
+    let load_error = load_error(path);
     let file = std::fs::File::open(path).map_err(|e| load_error(e.to_string()))?;
     let mut bytes = Vec::new();
     file.take(MAX_FILE_SIZE as u64 + 1)

@@ -378,11 +378,16 @@ impl Runner {
                     if output["status"] != 0 {
                         return Err(Error::Config {
                             key: format!("configuration.{key}"),
+                            // Masked before the cut, which could leave
+                            // the start of a secret.
                             reason: match cut(
-                                text(&output["stderr"])
-                                    .split_whitespace()
-                                    .collect::<Vec<_>>()
-                                    .join(" "),
+                                crate::journal::mask_secrets(
+                                    &text(&output["stderr"])
+                                        .split_whitespace()
+                                        .collect::<Vec<_>>()
+                                        .join(" "),
+                                    secrets,
+                                ),
                                 300,
                             ) {
                                 stderr if stderr.is_empty() => format!(
@@ -390,9 +395,8 @@ impl Runner {
                                     output["status"]
                                 ),
                                 stderr => format!(
-                                    "its process exited with status {}: {}",
-                                    output["status"],
-                                    crate::journal::mask_secrets(&stderr, secrets)
+                                    "its process exited with status {}: {stderr}",
+                                    output["status"]
                                 ),
                             },
                         });

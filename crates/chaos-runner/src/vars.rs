@@ -240,10 +240,7 @@ pub struct VarFile {
 /// which chaoslib would set under a name nothing can read), is refused,
 /// naming the line but never its value.
 pub fn load_var_file(path: &std::path::Path) -> Result<VarFile, Error> {
-    let fail = |reason: String| Error::Load {
-        path: path.display().to_string(),
-        reason,
-    };
+    let fail = crate::load::load_error(path);
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

@@ -264,4 +264,16 @@ async fn an_activity_error_does_not_quote_a_secret_substituted_into_it() {
         error.contains("***") && !error.contains("s3cr3t"),
         "{error}"
     );
+    // A failed configuration process' stderr is cut to 300 characters:
+    // masked before the cut, which would keep the start of the secret.
+    let script = format!("echo {}${{token}} >&2; exit 3", "x".repeat(296));
+    let e = json!({"title": "t", "description": "d", "secrets": secrets,
+        "configuration": {"c": {"type": "probe", "provider": {"type": "process", "path": "sh",
+            "arguments": ["-c", script], "secrets": ["vault"]}}},
+        "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "true"}}]});
+    let error = Runner::new().run(&e).await.unwrap_err().to_string();
+    assert!(
+        error.contains("exited with status 3") && !error.contains("s3cr"),
+        "{error}"
+    );
 }
