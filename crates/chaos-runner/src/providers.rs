@@ -88,6 +88,10 @@ pub(crate) async fn run(
 /// much.
 pub const MAX_PROCESS_OUTPUT: usize = 10 << 20;
 
+/// How long a process' output may stay open after the process ended
+/// before a warning says that a background process holds it.
+const OUTPUT_LINGER: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// `{"type": "process", "path", "arguments", "timeout"}` → `{status,
 /// stdout, stderr}`. A string of arguments goes through `sh -c` with the
 /// path; a list is passed as is; a mapping is flattened to key, value. A
@@ -147,17 +151,58 @@ async fn process(provider: &Value, environment: &Map<String, Value>) -> Result<V
     let mut group = GroupGuard(child.id().and_then(|id| i32::try_from(id).ok()));
     let stdout = capped(child.stdout.take(), "stdout");
     let stderr = capped(child.stderr.take(), "stderr");
+    // How the process ended, once it has: its output may stay open after
+    // that, held by a process it started in the background.
+    let ended = std::sync::OnceLock::new();
     let run = async {
-        let (status, stdout, stderr) = tokio::join!(child.wait(), stdout, stderr);
+        let outputs = async { tokio::join!(stdout, stderr) };
+        tokio::pin!(outputs);
+        let mut read = None;
+        let status = tokio::select! {
+            status = child.wait() => status,
+            both = &mut outputs => {
+                read = Some(both);
+                child.wait().await
+            }
+        };
+        if let Ok(s) = &status {
+            let _ = ended.set(s.to_string());
+        }
+        let (stdout, stderr) = match read {
+            Some(both) => both,
+            None => match tokio::time::timeout(OUTPUT_LINGER, &mut outputs).await {
+                Ok(both) => both,
+                Err(_) => {
+                    // As `chaos run`, the activity waits for its output to
+                    // close; a run that seems stuck says why.
+                    tracing::warn!(
+                        process = path,
+                        status = ended.get().map_or("unknown", String::as_str),
+                        "the process ended, but its output is still open, held by a process it \
+                         started in the background: the activity waits until that closes it \
+                         (redirect that process' output to let the activity end)"
+                    );
+                    outputs.await
+                }
+            },
+        };
         (status, stdout, stderr)
     };
     let (status, stdout, stderr) = match limit {
         Some(limit) => tokio::time::timeout(limit, run).await.map_err(|_| {
             // chaoslib's words first: users and tools look for them.
-            format!(
-                "process activity took too long to complete: '{path}' did not finish within \
-                 {limit:?}; its process group was killed"
-            )
+            match ended.get() {
+                None => format!(
+                    "process activity took too long to complete: '{path}' did not finish within \
+                     {limit:?}; its process group was killed"
+                ),
+                Some(status) => format!(
+                    "process activity took too long to complete: '{path}' ended ({status}), but \
+                     its output was still open after {limit:?}, held by a process it started in \
+                     the background (redirect that process' output to let the activity end); \
+                     its process group was killed"
+                ),
+            }
         })?,
         None => run.await,
     };

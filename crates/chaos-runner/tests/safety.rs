@@ -208,6 +208,30 @@ async fn a_string_of_arguments_runs_under_bin_sh_by_its_path() {
 }
 
 #[tokio::test]
+async fn a_timeout_says_whether_the_process_ended_or_only_its_output_stayed_open() {
+    // `sh` ends at once, but the `sleep` it left in the background holds
+    // its stdout: the timeout must not say that `sh` did not finish.
+    let e = json!({"title": "t", "description": "d",
+        "method": [
+            {"type": "action", "name": "background",
+             "provider": {"type": "process", "path": "sh",
+                          "arguments": ["-c", "echo started; sleep 30 &"], "timeout": 0.5}},
+            {"type": "action", "name": "foreground",
+             "provider": {"type": "process", "path": "sleep", "arguments": ["30"], "timeout": 0.5}}]});
+    let j = Runner::new().run(&e).await.unwrap();
+    let background = j["run"][0]["exception"].to_string();
+    assert!(
+        background.contains("process activity took too long to complete: 'sh' ended (exit status: 0), but its output was still open after 500ms"),
+        "{background}"
+    );
+    let foreground = j["run"][1]["exception"].to_string();
+    assert!(
+        foreground.contains("'sleep' did not finish within 500ms; its process group was killed"),
+        "{foreground}"
+    );
+}
+
+#[tokio::test]
 async fn a_tolerance_that_a_secret_makes_invalid_does_not_quote_the_secret() {
     // The error of a regex or a JSON path used to quote the pattern as
     // substituted, and so whatever secret `${}` had put in it.

@@ -547,6 +547,30 @@ fn a_hangup_does_not_stop_a_run_before_its_rollbacks() {
 }
 
 #[test]
+fn a_process_whose_output_a_background_child_holds_says_why_the_run_waits() {
+    // `sh` ends at once; the `sleep` it leaves behind holds its stdout, so
+    // the activity waits (as `chaos run`'s does), and says so.
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = serde_json::json!({
+        "title": "A background process", "description": "its output stays open",
+        "method": [{"type": "action", "name": "start", "provider": {"type": "process", "path": "sh",
+                    "arguments": ["-c", "echo started; sleep 3.5 &"]}}]
+    });
+    let file = dir.path().join("experiment.json");
+    std::fs::write(&file, experiment.to_string()).unwrap();
+    let (out, journal) = run(&file, &[], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(journal["run"][0]["status"], "succeeded");
+    assert_eq!(journal["run"][0]["output"]["stdout"], "started\n");
+    let text = stderr(&out);
+    assert!(
+        text.contains("the process ended, but its output is still open, held by a process it started in the background")
+            && text.contains("status=\"exit status: 0\""),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_journal_path_through_a_link_or_to_a_pipe_is_written_there_not_replaced() {
     // The journal is renamed over a regular file; renamed over
     // `/dev/stdout`, it replaced the device's link with a file (as root,
