@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use crate::controls::{ControlFactory, Controls, Loaded};
 use crate::journal::{iso, seconds_between};
 use crate::providers::{self, Extension, Extensions, seconds};
-use crate::substitute::{Lookup, substitute};
+use crate::substitute::{Lookup, substitute, substitute_provider};
 use crate::{Error, Problem, tolerance, vars};
 
 mod activity;
@@ -132,14 +132,44 @@ struct Context<'a> {
 struct Resolved {
     configuration: Value,
     secrets: Value,
+    /// The configuration key the runner added (the run's start), which the
+    /// experiment did not declare.
+    injected: Option<String>,
 }
 
 impl Resolved {
-    fn new(configuration: Map<String, Value>, secrets: Map<String, Value>) -> Self {
+    fn new(
+        configuration: Map<String, Value>,
+        secrets: Map<String, Value>,
+        injected: Option<String>,
+    ) -> Self {
         Resolved {
             configuration: Value::Object(configuration),
             secrets: Value::Object(secrets),
+            injected,
         }
+    }
+
+    /// Whether providers' arguments are substituted: chaoslib substitutes
+    /// them only when the run has a configuration or secrets, and the key
+    /// the runner added is not the experiment's.
+    fn arguments_substituted(&self) -> bool {
+        has_values(
+            self.configuration(),
+            self.secrets(),
+            self.injected.as_deref(),
+        )
+    }
+
+    /// A provider substituted as chaoslib substitutes it (see
+    /// [`substitute_provider`]).
+    fn provider(&self, provider: &Value) -> Value {
+        substitute_provider(
+            provider,
+            &self.lookup(),
+            self.arguments_substituted(),
+            self.injected.as_deref(),
+        )
     }
 
     /// The configuration as a map.
@@ -158,6 +188,17 @@ impl Resolved {
             secrets: self.secrets(),
         }
     }
+}
+
+/// Whether a configuration (but for the key the runner added) or secrets
+/// hold anything: chaoslib's test before it substitutes a provider's
+/// arguments.
+fn has_values(
+    configuration: &Map<String, Value>,
+    secrets: &Map<String, Value>,
+    injected: Option<&str>,
+) -> bool {
+    !secrets.is_empty() || configuration.keys().any(|k| Some(k.as_str()) != injected)
 }
 
 /// An object's map; an empty one for anything else (never the case for
@@ -337,26 +378,34 @@ impl Runner {
     /// "provider": …}`) take the probe's output, as chaoslib's dynamic
     /// configuration does: a process' standard output, stripped; an HTTP
     /// answer's body; a function's result. Each probe sees the
-    /// configuration resolved so far. A probe that fails, or a process
-    /// that exits with another status than 0, stops the run before it
-    /// starts.
+    /// configuration resolved so far, as chaoslib's does: the keys before
+    /// its own, in the file's order, with the outputs of the probes among
+    /// them. A probe that fails, or a process that exits with another
+    /// status than 0, stops the run before it starts.
     async fn dynamic_configuration(
         &self,
         configuration: &mut Map<String, Value>,
         secrets: &Map<String, Value>,
+        injected: Option<&str>,
     ) -> Result<(), Error> {
-        let keys: Vec<String> = configuration
-            .iter()
-            .filter(|(_, v)| v.get("type").and_then(Value::as_str) == Some("probe"))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in keys {
-            let probe = configuration[&key].clone();
+        if !configuration
+            .values()
+            .any(|v| v.get("type").and_then(Value::as_str) == Some("probe"))
+        {
+            return Ok(());
+        }
+        let declared = std::mem::take(configuration);
+        for (key, probe) in declared {
+            if probe.get("type").and_then(Value::as_str) != Some("probe") {
+                configuration.insert(key, probe);
+                continue;
+            }
             let lookup = Lookup {
                 configuration,
                 secrets,
             };
-            let provider = substitute(&probe["provider"], &lookup);
+            let arguments = has_values(configuration, secrets, injected);
+            let provider = substitute_provider(&probe["provider"], &lookup, arguments, injected);
             let merged = activity::provider_secrets(&provider, secrets);
             let output = isolated(
                 provider,
@@ -578,12 +627,15 @@ impl Runner {
         )?;
         let secrets =
             vars::resolve_secrets_in(experiment.get("secrets"), &self.secrets, &self.environment)?;
-        if let Some(key) = &self.run_started_key {
-            if !configuration.contains_key(key) {
-                configuration.insert(key.clone(), json!(Timestamp::now().to_string()));
-            }
+        // First, so that every configuration probe sees it.
+        let injected = self
+            .run_started_key
+            .as_deref()
+            .filter(|key| !configuration.contains_key(*key));
+        if let Some(key) = injected {
+            configuration.shift_insert(0, key.to_owned(), json!(Timestamp::now().to_string()));
         }
-        self.dynamic_configuration(&mut configuration, &secrets)
+        self.dynamic_configuration(&mut configuration, &secrets, injected)
             .await?;
         let lookup = Lookup {
             configuration: &configuration,
@@ -603,6 +655,17 @@ impl Runner {
         Ok((as_run, configuration, secrets))
     }
 
+    /// The configuration key this runner adds to a run of `as_run`: the
+    /// run's start, unless the experiment declares that key itself.
+    fn injected_key(&self, as_run: &Value) -> Option<String> {
+        self.run_started_key.clone().filter(|key| {
+            as_run
+                .get("configuration")
+                .and_then(Value::as_object)
+                .is_none_or(|c| !c.contains_key(key))
+        })
+    }
+
     fn context<'a>(
         &'a self,
         as_run: &'a Value,
@@ -613,7 +676,11 @@ impl Runner {
         Context {
             runner: self,
             experiment: as_run,
-            resolved: std::sync::Mutex::new(Arc::new(Resolved::new(configuration, secrets))),
+            resolved: std::sync::Mutex::new(Arc::new(Resolved::new(
+                configuration,
+                secrets,
+                self.injected_key(as_run),
+            ))),
             changes: Changes::new(),
             controls,
             interrupt: self.interrupt.subscribe(),
@@ -643,7 +710,11 @@ impl<'a> Context<'a> {
                 tracing::debug!("a control set the {}", change.name());
                 change.apply(&mut configuration, &mut secrets);
             }
-            *current = Arc::new(Resolved::new(configuration, secrets));
+            *current = Arc::new(Resolved::new(
+                configuration,
+                secrets,
+                current.injected.clone(),
+            ));
         }
         Arc::clone(&current)
     }

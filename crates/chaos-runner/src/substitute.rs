@@ -42,15 +42,55 @@ impl Lookup<'_> {
 /// assert_eq!(substitute(&json!("http://$host:${port}/${nope}"), &lookup), json!("http://prom:9090/${nope}"));
 /// ```
 pub fn substitute(value: &Value, lookup: &Lookup<'_>) -> Value {
+    substitute_names(value, lookup, None)
+}
+
+/// [`substitute`], or with `only`, the placeholders of that one name and
+/// nothing else: `$$` and every other placeholder stay as written.
+fn substitute_names(value: &Value, lookup: &Lookup<'_>, only: Option<&str>) -> Value {
     match value {
-        Value::String(s) => substitute_str(s, lookup),
-        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, lookup)).collect()),
+        Value::String(s) => substitute_str(s, lookup, only),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| substitute_names(v, lookup, only))
+                .collect(),
+        ),
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), substitute(v, lookup)))
+                .map(|(k, v)| (k.clone(), substitute_names(v, lookup, only)))
                 .collect(),
         ),
         other => other.clone(),
+    }
+}
+
+/// A provider with `${}` substituted where chaoslib substitutes it: all
+/// of it, but its `arguments` only when `arguments` says so, which is when
+/// the run has a configuration or secrets (chaoslib's process, HTTP and
+/// Python providers leave them as written otherwise, so that a shell's
+/// `$$` stays `$$`). Left so, the arguments still take `runner_key`, the
+/// value the runner adds to every run, which chaoslib does not have.
+pub(crate) fn substitute_provider(
+    provider: &Value,
+    lookup: &Lookup<'_>,
+    arguments: bool,
+    runner_key: Option<&str>,
+) -> Value {
+    match provider.as_object() {
+        Some(map) if !arguments => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = match (k.as_str(), runner_key) {
+                        ("arguments", Some(key)) => substitute_names(v, lookup, Some(key)),
+                        ("arguments", None) => v.clone(),
+                        _ => substitute(v, lookup),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        _ => substitute(provider, lookup),
     }
 }
 
@@ -77,11 +117,15 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn substitute_str(s: &str, lookup: &Lookup<'_>) -> Value {
+fn substitute_str(s: &str, lookup: &Lookup<'_>, only: Option<&str>) -> Value {
+    let get = |name: &str| {
+        only.is_none_or(|o| o == name)
+            .then(|| lookup.get(name))
+            .flatten()
+    };
     if let Some((name, len)) = placeholder(s) {
         if len == s.len() {
-            return lookup
-                .get(name)
+            return get(name)
                 .cloned()
                 .unwrap_or_else(|| Value::String(s.to_owned()));
         }
@@ -92,13 +136,15 @@ fn substitute_str(s: &str, lookup: &Lookup<'_>) -> Value {
         out.push_str(&rest[..at]);
         let tail = &rest[at..];
         if let Some(after) = tail.strip_prefix("$$") {
-            out.push('$');
+            // Python's escape; kept as written when only one name is
+            // replaced.
+            out.push_str(if only.is_some() { "$$" } else { "$" });
             rest = after;
             continue;
         }
         match placeholder(tail) {
             Some((name, len)) => {
-                match lookup.get(name) {
+                match get(name) {
                     // as Python's str() writes it
                     Some(v) => out.push_str(&crate::pystr::python_str(v)),
                     None => out.push_str(&tail[..len]),

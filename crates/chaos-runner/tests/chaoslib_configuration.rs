@@ -696,3 +696,74 @@ async fn dynamic_configuration_takes_what_chaoslib_stores() {
     .unwrap();
     assert_eq!(out, json!({"one": "/somewhere", "two": "/somewhere"}));
 }
+
+#[tokio::test]
+async fn arguments_are_substituted_only_when_the_run_has_a_configuration_or_secrets() {
+    // chaoslib's providers substitute their arguments only `if
+    // configuration or secrets`: without either, a shell's `$$` stays `$$`
+    // (checked side by side with `chaos run`, process and HTTP providers).
+    let dollars = json!({"a": "x$$y"});
+    for (configuration, secrets, expected) in [
+        (json!({}), json!({}), "x$$y"),
+        (json!({"k": 1}), json!({}), "x$y"),
+        (json!({}), json!({"scope": {}}), "x$y"),
+    ] {
+        let out = echo(
+            configuration.clone(),
+            secrets.clone(),
+            dollars.clone(),
+            json!({}),
+            json!({}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(out["a"], expected, "{configuration} {secrets}");
+    }
+
+    // The key a runner adds (the run's start) is not the experiment's
+    // configuration: a process' `$$` is still its shell's process id, and
+    // the key's own placeholder is still replaced.
+    let experiment = json!({"title": "t", "description": "d", "method": [
+        {"type": "probe", "name": "pid", "provider": {"type": "process", "path": "sh",
+            "arguments": ["-c", "echo $$ '${started}' '${other}'"]}}]});
+    let journal = Runner::new()
+        .run_started_key("started")
+        .run(&experiment)
+        .await
+        .unwrap();
+    let stdout = journal["run"][0]["output"]["stdout"].as_str().unwrap();
+    let words: Vec<&str> = stdout.split_whitespace().collect();
+    assert!(
+        words.len() == 3
+            && words[0].parse::<u32>().is_ok_and(|pid| pid > 0)
+            && words[1].parse::<jiff::Timestamp>().is_ok()
+            && words[2] == "${other}",
+        "{stdout}"
+    );
+
+    // A configuration probe sees the keys before its own, as chaoslib's
+    // load_dynamic_configuration builds them: the first one, nothing (so
+    // neither `${later}` nor `$$` is replaced); the second, the first's
+    // output (as Python's `str()` writes it) and `middle`, but not `later`.
+    let configuration = json!({
+        "first": {"type": "probe", "name": "f", "provider": {"type": "python", "module": "test.echo", "func": "echo",
+            "arguments": {"v": "${later}|x$$y"}}},
+        "middle": "m",
+        "second": {"type": "probe", "name": "s", "provider": {"type": "python", "module": "test.echo", "func": "echo",
+            "arguments": {"v": "${first}|${middle}|${later}|x$$y"}}},
+        "later": "L"
+    });
+    let out = echo(
+        configuration,
+        json!({}),
+        json!({"first": "${first}", "second": "${second}"}),
+        json!({}),
+        json!({}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        json!({"first": {"v": "${later}|x$$y"}, "second": {"v": "{'v': '${later}|x$$y'}|m|${later}|x$y"}})
+    );
+}

@@ -89,7 +89,7 @@ impl Context<'_> {
         } else if is_dry {
             Ok(Value::Null)
         } else {
-            let provider = substitute(view.provider(), &lookup);
+            let provider = resolved.provider(view.provider());
             tokio::select! {
                 r = self.call(&resolved, provider, &activity["provider"]) => r,
                 reason = self.interrupted() => {

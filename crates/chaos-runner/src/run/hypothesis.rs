@@ -174,7 +174,7 @@ impl Context<'_> {
         }
         provider["arguments"]["value"] = value;
         let resolved = self.resolved();
-        let provider = substitute(&provider, &resolved.lookup());
+        let provider = resolved.provider(&provider);
         match self.call(&resolved, provider, &tolerance["provider"]).await {
             Ok(v) => truthy(&v),
             Err(_) => false,
