@@ -515,7 +515,7 @@ impl Runner {
     /// not start (invalid, or configuration missing); whatever happens once
     /// it runs is in the journal.
     pub async fn run(&self, experiment: &Value) -> Result<Value, Error> {
-        let (as_run, configuration, secrets) = self.prepare(experiment).await?;
+        let (as_run, resolved) = self.prepare(experiment).await?;
         let loaded =
             std::mem::take(&mut *self.loaded.lock().unwrap_or_else(PoisonError::into_inner));
         let controls = Controls::new(
@@ -524,7 +524,7 @@ impl Runner {
             &self.control_factories,
             loaded,
         );
-        let ctx = self.context(&as_run, configuration, secrets, controls);
+        let ctx = self.context(&as_run, resolved, controls);
         Ok(ctx.run().await)
     }
 
@@ -547,7 +547,7 @@ impl Runner {
         experiment: &Value,
         names: &[&str],
     ) -> Result<Vec<Value>, Error> {
-        let (as_run, configuration, secrets) = self.prepare(experiment).await?;
+        let (as_run, resolved) = self.prepare(experiment).await?;
         let mut activities = Vec::new();
         for name in names {
             let Some(found) =
@@ -571,7 +571,7 @@ impl Runner {
             &self.control_factories,
             Loaded::new(),
         );
-        let ctx = self.context(&as_run, configuration, secrets, controls);
+        let ctx = self.context(&as_run, resolved, controls);
         let mut entries = Vec::new();
         for activity in &activities {
             let mut runs = Vec::new();
@@ -592,10 +592,7 @@ impl Runner {
 
     /// What a run starts from: the experiment as it runs (title
     /// substituted, `dry` set), its configuration and its secrets.
-    async fn prepare(
-        &self,
-        experiment: &Value,
-    ) -> Result<(Value, Map<String, Value>, Map<String, Value>), Error> {
+    async fn prepare(&self, experiment: &Value) -> Result<(Value, Resolved), Error> {
         self.check_settings()?;
         let problems = self.validate(experiment);
         if !problems.is_empty() {
@@ -652,35 +649,20 @@ impl Runner {
             Some(Dry::Activities) => json!("activities"),
             Some(Dry::Pause) => json!("pause"),
         };
-        Ok((as_run, configuration, secrets))
-    }
-
-    /// The configuration key this runner adds to a run of `as_run`: the
-    /// run's start, unless the experiment declares that key itself.
-    fn injected_key(&self, as_run: &Value) -> Option<String> {
-        self.run_started_key.clone().filter(|key| {
-            as_run
-                .get("configuration")
-                .and_then(Value::as_object)
-                .is_none_or(|c| !c.contains_key(key))
-        })
+        let injected = injected.map(str::to_owned);
+        Ok((as_run, Resolved::new(configuration, secrets, injected)))
     }
 
     fn context<'a>(
         &'a self,
         as_run: &'a Value,
-        configuration: Map<String, Value>,
-        secrets: Map<String, Value>,
+        resolved: Resolved,
         controls: Controls,
     ) -> Context<'a> {
         Context {
             runner: self,
             experiment: as_run,
-            resolved: std::sync::Mutex::new(Arc::new(Resolved::new(
-                configuration,
-                secrets,
-                self.injected_key(as_run),
-            ))),
+            resolved: std::sync::Mutex::new(Arc::new(resolved)),
             changes: Changes::new(),
             controls,
             interrupt: self.interrupt.subscribe(),
