@@ -27,8 +27,9 @@ impl Lookup<'_> {
 ///
 /// - `${name}` and `$name` are replaced by the configuration's value, or a
 ///   secret's; configuration wins.
-/// - A string that is exactly one placeholder takes the value's JSON type
-///   (`"${port}"` → `9090`); otherwise the value is interpolated as text.
+/// - A string that is exactly one `${name}` placeholder takes the value's
+///   JSON type (`"${port}"` → `9090`); otherwise the value is interpolated
+///   as text (`"$port"` → `"9090"`, as chaoslib's `TypedTemplate` gives).
 /// - Unknown names and a lone `$` are left as they are; `$$` is `$`.
 ///
 /// ```
@@ -123,7 +124,10 @@ fn substitute_str(s: &str, lookup: &Lookup<'_>, only: Option<&str>) -> Value {
             .then(|| lookup.get(name))
             .flatten()
     };
-    if let Some((name, len)) = placeholder(s) {
+    // Only `${name}` keeps the value's type: chaoslib's TypedTemplate
+    // looks the whole string up by its braced group, so a whole `$name`
+    // is interpolated as text (`"$port"` → `"9090"`).
+    if let Some((name, len)) = placeholder(s).filter(|_| s.starts_with("${")) {
         if len == s.len() {
             return get(name)
                 .cloned()
@@ -190,7 +194,10 @@ mod tests {
         check(&[
             // whole-string placeholders keep the value's type
             (json!("${port}"), json!(9090)),
-            (json!("$port"), json!(9090)),
+            // but `$name` alone is text, as Python's `str()` writes it
+            (json!("$port"), json!("9090")),
+            (json!("$flag"), json!("True")),
+            (json!("$nothing"), json!("None")),
             (json!("${flag}"), json!(true)),
             (json!("${list}"), json!([1, 2])),
             (json!("${nothing}"), json!(null)),
