@@ -62,13 +62,41 @@ pub async fn within(
             accepted.iter().any(|a| loose_eq(output, a))
         }
         Value::Object(spec) => {
-            // What is judged: the output, or its `target` key when it has
-            // one.
-            let target = match spec.get("target").and_then(Value::as_str) {
-                Some(t) => output.get(t).unwrap_or(output),
+            // What is judged: the output, or its `target` key. A target
+            // the output does not have is never judged in its place but by
+            // a JSON path, which chaoslib applies to the whole output; its
+            // regex and range checks crash there, and so the tolerance is
+            // not met.
+            let kind = spec.get("type").and_then(Value::as_str);
+            let target = match spec
+                .get("target")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty() && kind != Some("probe"))
+            {
                 None => output,
+                Some(t) => match output.as_object().map(|map| map.get(t)) {
+                    Some(Some(value)) => value,
+                    Some(None) if kind == Some("jsonpath") => output,
+                    found => {
+                        let keys = output.as_object().map(|map| {
+                            map.keys()
+                                .map(String::as_str)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        });
+                        tracing::warn!(
+                            target = t,
+                            "the tolerance's target is not in the probe's output ({}); it is not met",
+                            match (found, keys) {
+                                (Some(_), Some(keys)) => format!("its keys: {keys}"),
+                                _ => "the output is not a mapping".to_owned(),
+                            }
+                        );
+                        return false;
+                    }
+                },
             };
-            match spec.get("type").and_then(Value::as_str) {
+            match kind {
                 Some("range") => {
                     // As chaoslib compares: `Decimal(low) <= Decimal(value)
                     // <= Decimal(high)`, exactly. Where Python raises (a

@@ -461,3 +461,75 @@ async fn substituted_tolerances_are_judged_as_what_they_become() {
     .await;
     assert!(path["probes"][0]["tolerance_error"].is_string(), "{path}");
 }
+
+#[tokio::test]
+async fn a_target_the_output_does_not_have_is_never_judged_in_its_place() {
+    // chaoslib reads a target with `value.get(target, value)`: a JSON path
+    // then runs on the whole output, but its regex and range checks crash
+    // on a mapping, and `.get` crashes on anything else. Judging the whole
+    // output there would say a check passed that never ran.
+    let secrets = Map::new();
+    let configuration = Map::new();
+    let lookup = Lookup {
+        configuration: &configuration,
+        secrets: &secrets,
+    };
+    let no_probe = |_: Value| -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send>> {
+        Box::pin(async { false })
+    };
+    let process = json!({"status": 0, "stdout": "oook\n", "stderr": ""});
+    for (tolerance, output, expected) in [
+        // a key the mapping lacks (a typo, or `body` on a process probe)
+        (
+            json!({"type": "regex", "pattern": "o{2,}", "target": "body"}),
+            &process,
+            false,
+        ),
+        (
+            json!({"type": "range", "range": [0, 1], "target": "code"}),
+            &process,
+            false,
+        ),
+        (
+            json!({"type": "jsonpath", "path": "$.status", "target": "body"}),
+            &process,
+            true,
+        ),
+        // the key it has
+        (
+            json!({"type": "regex", "pattern": "o{2,}", "target": "stdout"}),
+            &process,
+            true,
+        ),
+        (
+            json!({"type": "range", "range": [0, 1], "target": "status"}),
+            &process,
+            true,
+        ),
+        // an output that is no mapping
+        (
+            json!({"type": "range", "range": [1, 5], "target": "value"}),
+            &json!(2),
+            false,
+        ),
+        (
+            json!({"type": "regex", "pattern": "ok", "target": "stdout"}),
+            &json!("ok"),
+            false,
+        ),
+        (
+            json!({"type": "jsonpath", "path": "$[0]", "target": "items"}),
+            &json!([1]),
+            false,
+        ),
+        // an empty target is none, as Python's `if target:` reads it
+        (
+            json!({"type": "range", "range": [1, 5], "target": ""}),
+            &json!(2),
+            true,
+        ),
+    ] {
+        let verdict = within(&tolerance, output, &lookup, &no_probe).await;
+        assert_eq!(verdict, expected, "{tolerance} on {output}");
+    }
+}
