@@ -61,19 +61,38 @@ pub fn load_file(path: &Path) -> Result<Value, Error> {
             "brackets nested deeper than {MAX_DEPTH} levels (at byte {offset})"
         )));
     }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    match ext.as_str() {
-        "json" => serde_json::from_str(&text).map_err(|e| fail(format!("invalid JSON: {e}"))),
-        "yaml" | "yml" => parse_yaml(&text).map_err(fail),
-        _ => serde_json::from_str(&text).or_else(|json| {
+    match Format::of(path) {
+        Format::Json => serde_json::from_str(&text).map_err(|e| fail(format!("invalid JSON: {e}"))),
+        Format::Yaml => parse_yaml(&text).map_err(fail),
+        Format::Other => serde_json::from_str(&text).or_else(|json| {
             parse_yaml(&text)
                 .map_err(|yaml| format!("neither JSON ({json}) nor YAML ({yaml})"))
                 .map_err(fail)
         }),
+    }
+}
+
+/// A file's format, as its name's extension says (in any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    /// `.json`.
+    Json,
+    /// `.yaml` or `.yml`.
+    Yaml,
+    /// Anything else.
+    Other,
+}
+
+impl Format {
+    pub(crate) fn of(path: &Path) -> Format {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext.eq_ignore_ascii_case("json") {
+            Format::Json
+        } else if ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml") {
+            Format::Yaml
+        } else {
+            Format::Other
+        }
     }
 }
 
@@ -146,12 +165,7 @@ pub async fn load_experiment_with(
         return fetch(source, settings, verify_tls).await.map_err(fail);
     }
     let path = Path::new(source);
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if !matches!(ext.as_str(), "json" | "yaml" | "yml") {
+    if Format::of(path) == Format::Other {
         return Err(fail(
             "an experiment file's name must end in .json, .yaml or .yml".into(),
         ));

@@ -174,9 +174,10 @@ async fn process(provider: &Value, environment: &Map<String, Value>) -> Result<V
                 Ok(both) => both,
                 Err(_) => {
                     // As `chaos run`, the activity waits for its output to
-                    // close; a run that seems stuck says why.
+                    // close; a run that seems stuck says why. (Not the path:
+                    // `${}` may have put a secret there, and only activity
+                    // errors are masked.)
                     tracing::warn!(
-                        process = path,
                         status = ended.get().map_or("unknown", String::as_str),
                         "the process ended, but its output is still open, held by a process it \
                          started in the background: the activity waits until that closes it \

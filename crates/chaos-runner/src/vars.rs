@@ -241,12 +241,7 @@ pub struct VarFile {
 /// naming the line but never its value.
 pub fn load_var_file(path: &std::path::Path) -> Result<VarFile, Error> {
     let fail = crate::load::load_error(path);
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if !matches!(ext.as_str(), "json" | "yaml" | "yml") {
+    if crate::load::Format::of(path) == crate::load::Format::Other {
         let text = crate::load::read_text(path)?;
         return Ok(VarFile {
             environment: env_lines(&text).map_err(fail)?,
