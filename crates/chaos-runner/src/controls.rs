@@ -92,6 +92,15 @@ impl Controls {
             if instances.contains_key(name) || decl.get("ref").is_some() {
                 continue;
             }
+            if decl["provider"]["type"] != "python" {
+                // chaoslib runs only Python controls and passes over the
+                // rest; validation refuses one without a type.
+                tracing::warn!(
+                    control = name,
+                    "a control whose provider is not of type python is skipped, as chaos run skips it"
+                );
+                continue;
+            }
             let module = decl["provider"]["module"].as_str().unwrap_or_default();
             let Some(factory) = factories.get(module) else {
                 tracing::warn!(

@@ -606,6 +606,14 @@ impl Runner {
                  Dictionary arguments are deprecated for process activities.",
             );
         }
+        for name in activities_with_own_timeout(experiment) {
+            self.say(
+                "WARNING",
+                &format!(
+                    "activity '{name}' has a `timeout` of its own, which is not applied (nor by chaos run): its provider's `timeout` limits it"
+                ),
+            );
+        }
         let declared = experiment.get("configuration").and_then(Value::as_object);
         for key in self.configuration.keys() {
             if !declared.is_some_and(|d| d.contains_key(key)) {
@@ -850,6 +858,21 @@ impl<'a> Context<'a> {
 fn any_process_with_mapping_arguments(experiment: &Value) -> bool {
     view::declared(experiment)
         .any(|a| a["provider"]["type"] == "process" && a["provider"]["arguments"].is_object())
+}
+
+/// The names of the activities with a `timeout` beside their provider,
+/// which chaoslib checks is a number and applies nowhere.
+fn activities_with_own_timeout(experiment: &Value) -> Vec<String> {
+    let mut names = Vec::new();
+    for a in view::declared(experiment) {
+        if a.get("timeout").is_some_and(Value::is_number) {
+            let name = text(&a["name"]);
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
 }
 
 fn any_failed(state: &Value) -> bool {

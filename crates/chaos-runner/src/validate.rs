@@ -104,32 +104,33 @@ pub(crate) fn validate_with(experiment: &Value, cat: &Catalogue<'_>) -> Vec<Prob
         return problems;
     };
     for key in ["title", "description"] {
-        match root.get(key) {
-            Some(Value::String(s)) if !s.trim().is_empty() => {}
-            Some(Value::String(_)) => add(format!("$.{key}"), "must not be empty".into()),
-            Some(other) => add(
-                format!("$.{key}"),
-                format!("expected a string, found {}", kind(other)),
-            ),
-            None => add(format!("$.{key}"), "is required".into()),
+        check_text(&format!("$.{key}"), root.get(key), &mut add);
+    }
+    match root.get("tags") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(tags)) => {
+            for (i, tag) in tags.iter().enumerate() {
+                check_text(&format!("$.tags[{i}]"), Some(tag), &mut add);
+            }
         }
+        Some(other) => add(
+            "$.tags".into(),
+            format!("expected a list of strings, found {}", kind(other)),
+        ),
     }
     // Names of every activity, for `ref`s.
     let mut names: Vec<String> = Vec::new();
     let mut lists: Vec<(String, &Vec<Value>, bool)> = Vec::new();
-    if let Some(h) = root.get("steady-state-hypothesis") {
+    // null is no hypothesis (chaoslib's hypothesis check reads it so, and
+    // its control check then crashes on it).
+    if let Some(h) = root.get("steady-state-hypothesis").filter(|h| !h.is_null()) {
         match h.as_object() {
             None => add(
                 "$.steady-state-hypothesis".into(),
                 "expected a mapping".into(),
             ),
             Some(h) => {
-                if !h.get("title").is_some_and(Value::is_string) {
-                    add(
-                        "$.steady-state-hypothesis.title".into(),
-                        "is required (a string)".into(),
-                    );
-                }
+                check_text("$.steady-state-hypothesis.title", h.get("title"), &mut add);
                 match h.get("probes") {
                     None => {}
                     Some(Value::Array(probes)) => {
@@ -166,18 +167,28 @@ pub(crate) fn validate_with(experiment: &Value, cat: &Catalogue<'_>) -> Vec<Prob
             }
         }
     }
+    let declared = declared_controls(experiment);
+    let control_names: Vec<&str> = declared
+        .iter()
+        .filter_map(|(_, c)| c.get("name").and_then(Value::as_str))
+        .collect();
+    check_controls("$.controls", root.get("controls"), &control_names, &mut add);
+    check_control_names(&declared, &mut add);
+    let known = Known {
+        activities: &names,
+        controls: &control_names,
+    };
     for (base, list, hypothesis) in &lists {
         for (i, activity) in list.iter().enumerate() {
             let path = format!("{base}[{i}]");
-            check_activity(&path, activity, *hypothesis, &names, cat, &mut add);
+            check_activity(&path, activity, *hypothesis, &known, cat, &mut add);
         }
     }
-    check_controls("$.controls", root.get("controls"), &mut add);
-    check_control_names(&declared_controls(experiment), &mut add);
     if let Some(h) = root.get("steady-state-hypothesis") {
         check_controls(
             "$.steady-state-hypothesis.controls",
             h.get("controls"),
+            &control_names,
             &mut add,
         );
     }
@@ -202,6 +213,17 @@ pub(crate) fn validate_with(experiment: &Value, cat: &Catalogue<'_>) -> Vec<Prob
         ),
     }
     if let Some(Value::Object(scopes)) = root.get("secrets") {
+        for (scope, values) in scopes {
+            if !values.is_object() && !values.is_null() {
+                add(
+                    format!("$.secrets.{scope}"),
+                    format!(
+                        "expected a mapping of secret names to values (a scope), found {}",
+                        kind(values)
+                    ),
+                );
+            }
+        }
         check_secret_types("$.secrets", scopes, &mut add);
     }
     if let Some(Value::Object(values)) = root.get("configuration") {
@@ -226,11 +248,33 @@ pub(crate) fn validate_with(experiment: &Value, cat: &Catalogue<'_>) -> Vec<Prob
     problems
 }
 
+/// The names an experiment declares, for its `ref`s.
+struct Known<'a> {
+    /// Every activity's.
+    activities: &'a [String],
+    /// Every control's declared inline.
+    controls: &'a [&'a str],
+}
+
+/// A title, a description, a name or a tag: a string, and not an empty
+/// one (chaoslib asks for a truthy value, so `" "` passes there too).
+fn check_text(path: &str, value: Option<&Value>, add: &mut dyn FnMut(String, String)) {
+    match value {
+        Some(Value::String(s)) if !s.is_empty() => {}
+        Some(Value::String(_)) => add(path.into(), "must not be empty".into()),
+        None | Some(Value::Null) => add(path.into(), "is required (a string)".into()),
+        Some(other) => add(
+            path.into(),
+            format!("expected a string, found {}", kind(other)),
+        ),
+    }
+}
+
 fn check_activity(
     path: &str,
     activity: &Value,
     in_hypothesis: bool,
-    names: &[String],
+    known: &Known<'_>,
     cat: &Catalogue<'_>,
     add: &mut dyn FnMut(String, String),
 ) {
@@ -243,7 +287,7 @@ fn check_activity(
     };
     if let Some(reference) = a.get("ref") {
         match reference.as_str() {
-            Some(r) if names.iter().any(|n| n == r) => {}
+            Some(r) if known.activities.iter().any(|n| n == r) => {}
             Some(r) => add(format!("{path}.ref"), format!("no activity is named '{r}'")),
             None => add(
                 format!("{path}.ref"),
@@ -268,13 +312,13 @@ fn check_activity(
             "is required: probe or action".into(),
         ),
     }
-    if a.get("name")
-        .and_then(Value::as_str)
-        .is_none_or(str::is_empty)
-    {
-        add(format!("{path}.name"), "is required (a string)".into());
-    }
-    check_controls(&format!("{path}.controls"), a.get("controls"), add);
+    check_text(&format!("{path}.name"), a.get("name"), add);
+    check_controls(
+        &format!("{path}.controls"),
+        a.get("controls"),
+        known.controls,
+        add,
+    );
     if a.contains_key("secrets") {
         add(
             format!("{path}.secrets"),
@@ -288,7 +332,7 @@ fn check_activity(
                 format!("{path}.tolerance"),
                 "a hypothesis probe needs a tolerance".into(),
             ),
-            Some(t) => check_tolerance(&format!("{path}.tolerance"), t, cat, add),
+            Some(t) => check_tolerance(&format!("{path}.tolerance"), t, known, cat, add),
         }
     }
     if a.get("background").is_some_and(|b| !b.is_boolean()) {
@@ -297,18 +341,42 @@ fn check_activity(
             "must be true or false, as chaoslib checks".into(),
         );
     }
-    if let Some(pauses) = a.get("pauses") {
-        for side in ["before", "after"] {
-            check_seconds(&format!("{path}.pauses.{side}"), pauses.get(side), add);
+    match a.get("pauses") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(pauses)) => {
+            for side in ["before", "after"] {
+                check_seconds(&format!("{path}.pauses.{side}"), pauses.get(side), add);
+            }
         }
+        Some(other) => add(
+            format!("{path}.pauses"),
+            format!(
+                "expected a mapping with a `before` and/or an `after` number of seconds, found {}",
+                kind(other)
+            ),
+        ),
+    }
+    // chaoslib checks an activity's own `timeout` and applies it nowhere,
+    // nor does this runner: the provider's `timeout` limits the activity
+    // (the run warns about it).
+    match a.get("timeout") {
+        None | Some(Value::Null | Value::Number(_)) => {}
+        Some(other) => add(
+            format!("{path}.timeout"),
+            format!(
+                "expected a number, found {} (an activity's own timeout is not applied: set the provider's `timeout`)",
+                kind(other)
+            ),
+        ),
     }
 }
 
 /// A pause or timeout: a number of seconds from 0 to a day, or a string
-/// that substitutes to one (`${…}`, checked when it runs).
+/// that substitutes to one (`${…}`, checked when it runs; chaoslib refuses
+/// a pause such as `$name` or `$.a` that is not a `${…}` pattern).
 fn check_seconds(path: &str, value: Option<&Value>, add: &mut dyn FnMut(String, String)) {
     let Some(value) = value else { return };
-    if value.as_str().is_some_and(|s| s.contains('$')) {
+    if value.as_str().is_some_and(|s| s.contains("${")) {
         return;
     }
     if let Err(reason) = crate::providers::seconds(Some(value), "") {
@@ -413,6 +481,7 @@ fn check_provider(
 fn check_tolerance(
     path: &str,
     t: &Value,
+    known: &Known<'_>,
     cat: &Catalogue<'_>,
     add: &mut dyn FnMut(String, String),
 ) {
@@ -453,9 +522,8 @@ fn check_tolerance(
                     "expected a list of two numbers".into(),
                 ),
             },
-            Some("probe") => {
-                check_provider(&format!("{path}.provider"), m.get("provider"), cat, add);
-            }
+            // An activity of its own, as chaoslib validates it.
+            Some("probe") => check_activity(path, t, false, known, cat, add),
             Some(other) => add(
                 format!("{path}.type"),
                 format!("expected regex, jsonpath, range or probe, found '{other}'"),
@@ -514,8 +582,14 @@ fn check_env_key(
 }
 
 /// A `controls` list: each needs a name and a provider (a python one
-/// needs a module), or is a `ref`; `scope` is `before` or `after`.
-fn check_controls(path: &str, controls: Option<&Value>, add: &mut dyn FnMut(String, String)) {
+/// needs a module), or is a `ref` to a control declared in `declared`;
+/// `scope` is `before` or `after`.
+fn check_controls(
+    path: &str,
+    controls: Option<&Value>,
+    declared: &[&str],
+    add: &mut dyn FnMut(String, String),
+) {
     let Some(controls) = controls.filter(|c| !c.is_null()) else {
         return;
     };
@@ -528,11 +602,30 @@ fn check_controls(path: &str, controls: Option<&Value>, add: &mut dyn FnMut(Stri
     };
     for (i, c) in list.iter().enumerate() {
         let at = format!("{path}[{i}]");
-        if c.get("ref").is_some() {
+        if let Some(reference) = c.get("ref") {
+            match reference.as_str() {
+                Some(r) if declared.contains(&r) => {}
+                Some(r) => add(
+                    format!("{at}.ref"),
+                    format!("no control named '{r}' is declared in the experiment"),
+                ),
+                None => add(
+                    format!("{at}.ref"),
+                    format!("expected the name of a control, found {}", kind(reference)),
+                ),
+            }
             continue;
         }
         let Some(name) = c.get("name").and_then(Value::as_str) else {
-            add(format!("{at}.name"), "a control must have a name".into());
+            match c.get("name") {
+                None | Some(Value::Null) => {
+                    add(format!("{at}.name"), "a control must have a name".into());
+                }
+                Some(other) => add(
+                    format!("{at}.name"),
+                    format!("expected a string, found {}", kind(other)),
+                ),
+            }
             continue;
         };
         check_declaration(&at, name, c, add);
@@ -642,16 +735,26 @@ pub(crate) fn clashes_with_settings(experiment: &Value, settings: &Value) -> Vec
 /// A control declaration's provider and scope.
 fn check_declaration(at: &str, name: &str, c: &Value, add: &mut dyn FnMut(String, String)) {
     match c.get("provider") {
-        Some(Value::Object(p)) => {
-            if p.get("type").and_then(Value::as_str) == Some("python")
-                && !p.get("module").is_some_and(Value::is_string)
-            {
-                add(
-                    format!("{at}.provider.module"),
-                    format!("control '{name}' needs a module"),
-                );
+        Some(Value::Object(p)) => match p.get("type") {
+            // chaoslib's run crashes on it (`provider["type"]`).
+            None | Some(Value::Null) => add(
+                format!("{at}.provider.type"),
+                format!("control '{name}' needs a provider type: python"),
+            ),
+            Some(t) if t == "python" => {
+                if p.get("module")
+                    .and_then(Value::as_str)
+                    .is_none_or(str::is_empty)
+                {
+                    add(
+                        format!("{at}.provider.module"),
+                        format!("control '{name}' needs a module"),
+                    );
+                }
             }
-        }
+            // Passed over when run, as chaoslib passes over it.
+            Some(_) => {}
+        },
         _ => add(
             format!("{at}.provider"),
             format!("control '{name}' must have a provider"),

@@ -446,12 +446,14 @@ async fn test_substitution_py() {
 async fn test_substitution_py_tolerances() {
     // test_tolerance_substitution / _is_noop_on_non_var: the probe returns
     // 3 (the mean of [1, 3, 4, 4]); a tolerance "${expected}" with
-    // expected = 3 holds, "6" does not.
+    // expected = 3 holds, "6" does not. (chaoslib's tests run the
+    // hypothesis unvalidated, with an empty title that its validation
+    // refuses; a whole run needs one.)
     let run = |tolerance: Value| async move {
         let experiment = json!({
             "title": "t", "description": "d",
             "configuration": {"expected": 3, "mean": 3},
-            "steady-state-hypothesis": {"title": "", "probes": [{"name": "check-stuff", "type": "probe", "tolerance": tolerance,
+            "steady-state-hypothesis": {"title": "h", "probes": [{"name": "check-stuff", "type": "probe", "tolerance": tolerance,
                 "provider": {"type": "python", "module": "test.echo", "func": "echo", "arguments": "${mean}"}}]},
             "method": []
         });
@@ -467,7 +469,7 @@ async fn test_substitution_py_tolerances() {
     // test_jsonpath_can_substitute_expect
     let experiment = json!({
         "title": "t", "description": "d", "configuration": {"env": "dev"},
-        "steady-state-hypothesis": {"title": "", "probes": [{"name": "p", "type": "probe",
+        "steady-state-hypothesis": {"title": "h", "probes": [{"name": "p", "type": "probe",
             "tolerance": {"type": "jsonpath", "path": "$.RecordData[0]", "expect": ["my-other-cname.${env}.mysite.com"]},
             "provider": {"type": "python", "module": "test.echo", "func": "echo", "arguments": {"RecordData": ["my-other-cname.dev.mysite.com"]}}}]},
         "method": []

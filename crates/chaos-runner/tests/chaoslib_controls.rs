@@ -560,6 +560,28 @@ fn validating_controls() {
     e["controls"] = json!([{"name": "a-python-control", "provider": {"type": "python", "module": "blah.blah"}}]);
     let problems = runner.validate(&e);
     assert!(problems.is_empty(), "{problems:?}");
+    // A provider without a type passes chaoslib's validation and crashes
+    // its run (`provider["type"]`, no journal): refused here.
+    e["controls"] = json!([{"name": "c", "provider": {"module": "fixtures.controls.dummy"}}]);
+    let problems = runner.validate(&e);
+    assert!(
+        problems.iter().any(|p| p.to_string()
+            == "$.controls[0].provider.type: control 'c' needs a provider type: python"),
+        "{problems:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_control_whose_provider_is_not_python_is_passed_over() {
+    // chaoslib runs only `type: python` controls; another type is valid
+    // and does nothing, even with a module that names a control.
+    let f = Fixture::new();
+    let mut e = no_controls();
+    e["controls"] = json!([{"name": "dummy", "provider": {"type": "process", "module": "fixtures.controls.dummy"}}]);
+    assert!(f.runner.validate(&e).is_empty());
+    let j = f.run(&e).await;
+    assert_eq!(j["status"], "completed");
+    assert_eq!(f.seen(), Vec::<String>::new());
 }
 
 /// `dummy_changed_configuration` and `dummy_changed_secrets`: after the

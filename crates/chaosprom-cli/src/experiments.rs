@@ -24,7 +24,10 @@ pub(crate) async fn validate(
     notify(&settings, Event::ValidateStarted, &shown, None).await;
     // With the settings, so that a control of the experiment's that the
     // settings declare otherwise is found here, not only when run.
-    let problems = runner().settings(settings.clone()).validate(&experiment);
+    let mut problems = runner().settings(settings.clone()).validate(&experiment);
+    if problems.is_empty() {
+        problems.extend(environment_problems(&experiment));
+    }
     if !problems.is_empty() {
         let listed: Vec<String> = problems.iter().map(ToString::to_string).collect();
         // In the form chaoslib's payload encoder gives an exception.
@@ -56,6 +59,31 @@ pub(crate) async fn validate(
     }
     crate::print_line("the verdict", &format!("{file} is a valid experiment"))?;
     Ok(())
+}
+
+/// What the environment lacks for the experiment's configuration and
+/// secrets (an `env` key whose variable is not set and has no default, a
+/// value its `env_var_type` cannot read), as `chaos validate` loads them.
+fn environment_problems(experiment: &Value) -> Vec<chaos_runner::Problem> {
+    let none = serde_json::Map::new();
+    let as_problem = |e: chaos_runner::Error| match e {
+        chaos_runner::Error::Config { key, reason } => chaos_runner::Problem {
+            path: format!("$.{key}"),
+            message: reason,
+        },
+        other => chaos_runner::Problem {
+            path: "$".into(),
+            message: other.to_string(),
+        },
+    };
+    let mut problems = Vec::new();
+    if let Err(e) = chaos_runner::resolve_configuration(experiment.get("configuration"), &none) {
+        problems.push(as_problem(e));
+    }
+    if let Err(e) = chaos_runner::resolve_secrets(experiment.get("secrets"), &none) {
+        problems.push(as_problem(e));
+    }
+    problems
 }
 
 /// Sends every `chaosprometheus.probes` activity once (they only read)

@@ -435,6 +435,86 @@ fn test_action_py_and_test_experiment_py_validation() {
 }
 
 #[test]
+fn validate_reads_the_configuration_and_secrets_from_the_environment_as_chaos_validate_does() {
+    // `chaos validate` loads them (test_configuration.py's "Configuration
+    // makes reference to an environment key that does not exist"); a
+    // file that validated here could not run in the same shell.
+    let dir = tempfile::tempdir().unwrap();
+    let validate_with = |experiment: &Value, env: &[(&str, &str)]| {
+        let file = write(dir.path(), "experiment.json", experiment);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_chaosprom"));
+        command
+            .arg("validate")
+            .arg(&file)
+            .env_remove("CHAOSPROM_TEST_LIMIT")
+            .env_remove("CHAOSPROM_TEST_TOKEN");
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let out = command.output().unwrap();
+        (
+            out.status.success(),
+            format!("{}{}", text(&out.stdout), text(&out.stderr)),
+        )
+    };
+    let mut experiment = with_method(json!({"type": "action", "name": "a",
+        "provider": {"type": "process", "path": "true"}}));
+    experiment["configuration"] =
+        json!({"limit": {"type": "env", "key": "CHAOSPROM_TEST_LIMIT", "env_var_type": "int"}});
+    let (ok, said) = validate_with(&experiment, &[]);
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("$.configuration.limit: the environment variable CHAOSPROM_TEST_LIMIT is not set and there is no default"),
+        "{said}"
+    );
+    let (ok, said) = validate_with(&experiment, &[("CHAOSPROM_TEST_LIMIT", "five")]);
+    assert!(!ok && said.contains("$.configuration.limit"), "{said}");
+    let (ok, said) = validate_with(&experiment, &[("CHAOSPROM_TEST_LIMIT", "5")]);
+    assert!(ok, "{said}");
+    experiment["secrets"] =
+        json!({"prom": {"token": {"type": "env", "key": "CHAOSPROM_TEST_TOKEN"}}});
+    let (ok, said) = validate_with(&experiment, &[("CHAOSPROM_TEST_LIMIT", "5")]);
+    assert!(!ok, "{said}");
+    assert!(
+        said.contains("$.secrets.prom.token: the environment variable CHAOSPROM_TEST_TOKEN"),
+        "{said}"
+    );
+    let (ok, said) = validate_with(
+        &experiment,
+        &[
+            ("CHAOSPROM_TEST_LIMIT", "5"),
+            ("CHAOSPROM_TEST_TOKEN", "s3cr3t-value"),
+        ],
+    );
+    assert!(ok, "{said}");
+    assert!(!said.contains("s3cr3t-value"), "{said}");
+}
+
+#[test]
+fn an_activity_s_own_timeout_is_checked_and_the_run_says_it_is_not_applied() {
+    // chaoslib checks that it is a number and applies it nowhere; the
+    // provider's timeout limits the activity. The run says so.
+    let (ok, said) = validate(&with_method(json!({"type": "action", "name": "a",
+        "timeout": "1", "provider": {"type": "process", "path": "true"}})));
+    assert!(
+        !ok && said.contains("$.method[0].timeout: expected a number"),
+        "{said}"
+    );
+    let (out, journal) = run(
+        &with_method(json!({"type": "action", "name": "slow", "timeout": 0.1,
+            "provider": {"type": "process", "path": "sleep", "arguments": "0.3"}})),
+        &[],
+    );
+    assert_eq!(journal["status"], "completed", "{}", text(&out.stderr));
+    assert_eq!(journal["run"][0]["status"], "succeeded");
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("activity 'slow' has a `timeout` of its own, which is not applied (nor by chaos run): its provider's `timeout` limits it"),
+        "{said}"
+    );
+}
+
+#[test]
 fn test_experiment_py_loading() {
     let dir = tempfile::tempdir().unwrap();
     let server = FaultServer::start(vec![Reply::status("200 OK", "", "")]).unwrap();

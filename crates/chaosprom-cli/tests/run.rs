@@ -340,9 +340,14 @@ fn validate_names_every_problem_with_its_path() {
         "gate.json",
         "probe-fails.json",
     ] {
+        // `validate` reads the variables their configuration and
+        // secrets name, as `chaos validate` does.
         let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
             .args(["validate"])
             .arg(experiment(valid))
+            .env("CHAOS_STATE_FILE", "/nonexistent")
+            .env("CHAOS_EXPECTED", "1")
+            .env("CHAOS_TOKEN", "t")
             .output()
             .unwrap();
         assert!(
