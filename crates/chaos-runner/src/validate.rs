@@ -522,8 +522,22 @@ fn check_tolerance(
                     "expected a list of two numbers".into(),
                 ),
             },
-            // An activity of its own, as chaoslib validates it.
-            Some("probe") => check_activity(path, t, false, known, cat, add),
+            // An activity of its own, as chaoslib validates it. Its
+            // return accepts the value when truthy: a process' or an HTTP
+            // call's output is a mapping, truthy whatever it holds, so
+            // chaos run says such a tolerance is met even when the process
+            // fails or the server answers 500.
+            Some("probe") => {
+                check_activity(path, t, false, known, cat, add);
+                if let Some(kind @ ("process" | "http")) = t["provider"]["type"].as_str() {
+                    add(
+                        format!("{path}.provider.type"),
+                        format!(
+                            "a probe tolerance accepts the value when its return is truthy, and a {kind} provider's output (status, output…) always is, so it could never fail (chaos run would say it is met whatever the {kind} answered): use a python tolerance function, or a regex, jsonpath or range tolerance on the probe's output"
+                        ),
+                    );
+                }
+            }
             Some(other) => add(
                 format!("{path}.type"),
                 format!("expected regex, jsonpath, range or probe, found '{other}'"),

@@ -31,11 +31,13 @@ fn merged(mut base: Value, extra: Value) -> Value {
 }
 
 fn problems(e: &Value) -> String {
-    validate(e, &|m| m == "chaosprometheus.metrics")
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("\n")
+    validate(e, &|m| {
+        m == "chaosprometheus.metrics" || m == "chaosprometheus.tolerances"
+    })
+    .iter()
+    .map(ToString::to_string)
+    .collect::<Vec<_>>()
+    .join("\n")
 }
 
 #[test]
@@ -89,6 +91,19 @@ fn what_chaoslib_refuses_is_refused_with_its_path() {
                                    "provider": {"type": "process", "path": "true"}}}]}}),
             ),
             "$.steady-state-hypothesis.probes[0].tolerance.pauses.after:",
+        ),
+        // Not chaoslib's verdict: a probe tolerance accepts the value when
+        // its return is truthy, and a process' or an HTTP call's output
+        // always is, so chaos run says it is met whatever the process did.
+        (
+            experiment(
+                action(json!({})),
+                json!({"steady-state-hypothesis": {"title": "h", "probes": [
+                    {"type": "probe", "name": "p", "provider": {"type": "process", "path": "true"},
+                     "tolerance": {"type": "probe", "name": "t",
+                                   "provider": {"type": "process", "path": "false", "arguments": {}}}}]}}),
+            ),
+            "$.steady-state-hypothesis.probes[0].tolerance.provider.type: a probe tolerance accepts the value when its return is truthy, and a process provider's output",
         ),
         // "Control 'c' must have a module path"
         (
@@ -182,7 +197,8 @@ fn what_chaoslib_accepts_is_accepted() {
             json!({"steady-state-hypothesis": {"title": "h", "probes": [
                 {"type": "probe", "name": "p", "provider": {"type": "process", "path": "true"},
                  "tolerance": {"type": "probe", "name": "t", "pauses": {"after": 0},
-                               "provider": {"type": "process", "path": "true"}}}]},
+                               "provider": {"type": "python", "module": "chaosprometheus.tolerances",
+                                            "func": "above", "arguments": {"threshold": 0}}}}]},
                    "tags": ["a", "b"]}),
         ),
     ];
