@@ -1,6 +1,6 @@
 //! YAML as chaoslib reads it: PyYAML's `safe_load`, YAML 1.1. An
 //! unquoted `yes`, `no`, `on` or `off` is a boolean, `012` is octal, `1_000`
-//! and `1:20` (sexagesimal) are integers, `1e3` (no dot) is a string;
+//! and `1:20` (sexagesimal) are integers, `1:20.5` a float, `1e3` (no dot) is a string;
 //! anchors, aliases and `<<` merge keys work; a later duplicate key wins.
 //! A tag outside YAML's core ones (`!custom`, `!!python/…`, `!!binary`)
 //! is refused, naming its path, where PyYAML would build a Python object.
@@ -345,10 +345,16 @@ fn integer(text: &str) -> Option<Value> {
         }
         total
     } else if let Some(octal) = body.strip_prefix('0').filter(|rest| !rest.is_empty()) {
-        if !digits(octal, 8) {
+        // `0[0-7_]+`: underscores alone (`0_`) are 0, as PyYAML reads them.
+        if !octal.chars().all(|c| c == '_' || c.is_digit(8)) {
             return None;
         }
-        i128::from_str_radix(&octal.replace('_', ""), 8).ok()?
+        let octal = octal.replace('_', "");
+        if octal.is_empty() {
+            0
+        } else {
+            i128::from_str_radix(&octal, 8).ok()?
+        }
     } else if body == "0" {
         0
     } else {
@@ -382,6 +388,9 @@ fn float(text: &str) -> Option<Value> {
     }
     if matches!(text, ".nan" | ".NaN" | ".NAN") {
         return Some(Value::String("nan".into()));
+    }
+    if body.contains(':') {
+        return sexagesimal_float(negative, body);
     }
     let (mantissa, exponent) = match body.find(['e', 'E']) {
         Some(at) => (&body[..at], Some(&body[at + 1..])),
@@ -422,6 +431,45 @@ fn float(text: &str) -> Option<Value> {
         .map(Value::Number)
 }
 
+/// A sexagesimal float, `[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*`
+/// (`190:20:30.15` is 685230.15), summed as PyYAML sums it: from the last
+/// part, each times the next power of 60.
+fn sexagesimal_float(negative: bool, body: &str) -> Option<Value> {
+    let mut parts: Vec<&str> = body.split(':').collect();
+    let last = parts.pop()?;
+    let (seconds, fraction) = last.split_once('.')?;
+    let first = parts.first()?;
+    let base_ok = |p: &str| {
+        (1..=2).contains(&p.len())
+            && p.chars().all(|c| c.is_ascii_digit())
+            && (p.len() == 1 || p.as_bytes().first().is_some_and(|b| *b <= b'5'))
+    };
+    if !first.starts_with(|c: char| c.is_ascii_digit())
+        || !first.chars().all(|c| c == '_' || c.is_ascii_digit())
+        || !parts[1..].iter().all(|p| base_ok(p))
+        || !base_ok(seconds)
+        || !fraction.chars().all(|c| c == '_' || c.is_ascii_digit())
+    {
+        return None;
+    }
+    let mut digits: Vec<f64> = Vec::with_capacity(parts.len() + 1);
+    for p in &parts {
+        digits.push(p.replace('_', "").parse::<f64>().ok()?);
+    }
+    digits.push(
+        format!("{seconds}.{}0", fraction.replace('_', ""))
+            .parse::<f64>()
+            .ok()?,
+    );
+    let mut value = 0.0;
+    let mut base = 1.0;
+    for d in digits.iter().rev() {
+        value += d * base;
+        base *= 60.0;
+    }
+    Number::from_f64(if negative { -value } else { value }).map(Value::Number)
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -434,14 +482,16 @@ mod tests {
         let text = "a: yes\nb: 'no'\nc: on\nd: 012\ne: 1_000\nf: 1:20\ng: ~\nh: .inf\n\
                     i: 0x1F\nj: 2024-01-02\nk: 1e3\nl: Off\nm: Y\nn: 0o17\no: 1.5\np: .5\n\
                     q: 1.0e+3\nr: -0b101\ns: \"1\"\nt: |\n  yes\nu: 1_000.5\nv: 0\nw: -0.0\n\
-                    x: 190:20:30\ny: null\nz: 08\n";
+                    x: 190:20:30\ny: null\nz: 08\nza: 190:20:30.15\nzb: 0_\nzc: -1:2.5\n\
+                    zd: 1:60.5\n";
         assert_eq!(
             parse(text).unwrap(),
             json!({"a": true, "b": "no", "c": true, "d": 10, "e": 1000, "f": 80,
                    "g": null, "h": "inf", "i": 31, "j": "2024-01-02", "k": "1e3",
                    "l": false, "m": "Y", "n": "0o17", "o": 1.5, "p": 0.5, "q": 1000.0,
                    "r": -5, "s": "1", "t": "yes\n", "u": 1000.5, "v": 0, "w": -0.0,
-                   "x": 685_230, "y": null, "z": "08"})
+                   "x": 685_230, "y": null, "z": "08", "za": 685_230.15, "zb": 0,
+                   "zc": -62.5, "zd": "1:60.5"})
         );
     }
 
