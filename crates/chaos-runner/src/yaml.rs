@@ -38,6 +38,7 @@ enum Key {
 
 /// Parses one YAML document into JSON values.
 pub(crate) fn parse(text: &str) -> Result<Value, String> {
+    check_characters(text)?;
     let mut parser = Parser::new_from_str(text);
     let mut anchors: std::collections::HashMap<usize, Value> = std::collections::HashMap::new();
     let mut stack: Vec<Open> = Vec::new();
@@ -142,13 +143,53 @@ pub(crate) fn parse(text: &str) -> Result<Value, String> {
         match stack.last_mut() {
             None => root = Some(value),
             Some(Open::List(items, ..)) => items.push(value),
-            Some(Open::Mapping { entries, key, .. }) => match key.take() {
-                None => *key = Some(key_of(value)),
+            Some(Open::Mapping {
+                entries, key, path, ..
+            }) => match key.take() {
+                None => *key = Some(key_of(value, path)?),
                 Some(k) => entries.push((k, value)),
             },
         }
     }
     Ok(root.unwrap_or(Value::Null))
+}
+
+/// PyYAML's reader refuses a character outside its printable set (a
+/// control character, DEL, U+0080 to U+009F but NEL, U+FFFE, U+FFFF), and
+/// takes NEL, U+2028 and U+2029 as line breaks, which the YAML 1.2 parser
+/// here reads as text: either would give another value than chaos gives,
+/// so both are refused with their place. Escaped in a double-quoted
+/// string (`"\u2028"`), they are read as chaos reads them.
+fn check_characters(text: &str) -> Result<(), String> {
+    let printable = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            || c >= '\u{10000}'
+    };
+    let line_break = |c: char| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}');
+    let Some(at) = text.find(|c: char| !printable(c) || line_break(c)) else {
+        return Ok(());
+    };
+    let c = text[at..].chars().next().unwrap_or_default();
+    let line = text[..at].matches('\n').count() + 1;
+    let column = text[..at]
+        .rsplit('\n')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .count()
+        + 1;
+    let code = format!("U+{:04X}", u32::from(c));
+    Err(if line_break(c) {
+        format!(
+            "invalid YAML: a raw {code} at line {line}, column {column}: YAML 1.1, which chaos reads, takes it as a line break; write it escaped (\\u{:04x}) in a double-quoted string",
+            u32::from(c)
+        )
+    } else {
+        format!(
+            "invalid YAML: the character {code} at line {line}, column {column} is not allowed in YAML (chaos' reader refuses it); write it escaped (\\u{:04x}) in a double-quoted string",
+            u32::from(c)
+        )
+    })
 }
 
 /// Where the next value goes, as a JSON path.
@@ -173,12 +214,18 @@ fn current_path(stack: &[Open]) -> String {
 }
 
 /// A key as JSON has it: a string, or the JSON text of another value
-/// (`true`, `1`), as Python's `json.dumps` writes a dictionary's keys.
-fn key_of(value: Value) -> Key {
+/// (`true`, `1`), as Python's `json.dumps` writes a dictionary's keys. A
+/// list or a mapping as a key is refused, as PyYAML refuses it (an
+/// "unhashable key").
+fn key_of(value: Value, path: &str) -> Result<Key, String> {
     match value {
-        Value::String(s) => Key::Text(s),
-        Value::Null => Key::Text("null".into()),
-        other => Key::Text(other.to_string()),
+        Value::String(s) => Ok(Key::Text(s)),
+        Value::Null => Ok(Key::Text("null".into())),
+        Value::Array(_) | Value::Object(_) => Err(format!(
+            "invalid YAML: a key of the mapping at {path} is a {}, which a mapping cannot have as a key",
+            if value.is_array() { "list" } else { "mapping" }
+        )),
+        other => Ok(Key::Text(other.to_string())),
     }
 }
 
@@ -533,6 +580,23 @@ mod tests {
             ("a: 1\n---\nb: 2\n", "one document"),
             ("a: {<<: 1}", "a merge (<<) at $.a takes a mapping"),
             ("a: [1, 2", "invalid YAML"),
+            // PyYAML: "found unhashable key".
+            (
+                "a:\n  ? [x, y]\n  : 1\n",
+                "a key of the mapping at $.a is a list",
+            ),
+            ("a: {{b: 1}: 2}", "a key of the mapping at $.a is a mapping"),
+            (
+                "a: 1\nb: x\u{2028}y",
+                "a raw U+2028 at line 2, column 5: YAML 1.1, which chaos reads, takes it as a line break; write it escaped (\\u2028)",
+            ),
+            ("a: \"x\u{85}y\"", "a raw U+0085 at line 1, column 6"),
+            (
+                "a: \"x\u{1}y\"",
+                "the character U+0001 at line 1, column 6 is not allowed in YAML",
+            ),
+            ("a: \u{7f}", "U+007F"),
+            ("a: \u{fffe}", "U+FFFE"),
         ] {
             let error = parse(text).unwrap_err();
             assert!(error.contains(expected), "{text}: {error}");
