@@ -170,15 +170,12 @@ pub(crate) fn convert(kind: &str, s: &str) -> Result<Value, String> {
     match kind {
         // Bytes have no JSON form: their text stands for them.
         "str" | "string" | "bytes" => Ok(Value::String(s.to_owned())),
-        "int" | "integer" => s
-            .trim()
-            .parse::<i64>()
+        "int" | "integer" => digits_of(s.trim())
+            .and_then(|s| s.parse::<i64>().ok())
             .map(Value::from)
-            .map_err(|_| "expected an integer".into()),
-        "float" | "number" => s
-            .trim()
-            .parse::<f64>()
-            .ok()
+            .ok_or_else(|| "expected an integer".into()),
+        "float" | "number" => digits_of(s.trim())
+            .and_then(|s| s.parse::<f64>().ok())
             .and_then(serde_json::Number::from_f64)
             .map(Value::Number)
             .ok_or_else(|| "expected a number".into()),
@@ -193,6 +190,20 @@ pub(crate) fn convert(kind: &str, s: &str) -> Result<Value, String> {
             "unknown type '{other}': expected str (string), bytes, int (integer), float (number), bool or json"
         )),
     }
+}
+
+/// A number's text with the underscores Python's `int` and `float` take
+/// (`1_000`, one between two digits) removed; `None` for any other
+/// underscore.
+fn digits_of(s: &str) -> Option<std::borrow::Cow<'_, str>> {
+    if !s.contains('_') {
+        return Some(s.into());
+    }
+    let b = s.as_bytes();
+    let between_digits = (0..b.len()).filter(|&i| b[i] == b'_').all(|i| {
+        i > 0 && i + 1 < b.len() && b[i - 1].is_ascii_digit() && b[i + 1].is_ascii_digit()
+    });
+    between_digits.then(|| s.replace('_', "").into())
 }
 
 /// Parses `--var key=value` or `--var key:type=value`.
@@ -332,6 +343,19 @@ mod tests {
             ("url".into(), json!("http://h/?q=1"))
         );
         for bad in ["novalue", "=x", "a:int=x", "a:date=1"] {
+            assert!(parse_var(bad).is_err(), "{bad}");
+        }
+        // Python's `int` and `float` take an underscore between digits.
+        assert_eq!(parse_var("a:int=1_000").unwrap().1, json!(1000));
+        assert_eq!(parse_var("a:float=1_0.5_5").unwrap().1, json!(10.55));
+        assert_eq!(parse_var("a:float=1e1_0").unwrap().1, json!(1e10));
+        for bad in [
+            "a:int=1__0",
+            "a:int=_1",
+            "a:int=1_",
+            "a:float=1_.5",
+            "a:float=inf",
+        ] {
             assert!(parse_var(bad).is_err(), "{bad}");
         }
     }
