@@ -122,13 +122,11 @@ fn python_float(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
     }
-    // Rust's `{:e}` gives the shortest round-trip digits: "1.5e-7", "1e16".
-    let sci = format!("{f:e}");
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let negative = mantissa.starts_with('-');
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let sign = if negative { "-" } else { "" };
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
+    }
+    let (digits, exponent) = shortest_digits(f);
+    let sign = if f.is_sign_negative() { "-" } else { "" };
     if (-4..16).contains(&exponent) {
         let point = exponent + 1;
         let text = if point <= 0 {
@@ -152,11 +150,52 @@ fn python_float(f: f64) -> String {
     }
 }
 
+/// The shortest decimal digits that read back as `x` (finite, not 0;
+/// its sign ignored) and the exponent of the first digit, as Python's
+/// `repr` chooses them. Rust's shortest digits are the same but where two
+/// candidates are equally near `x` (`-1695989362534097.25` is as near
+/// `…097.2` as `…097.3`): Python takes the even one, Rust the upper.
+fn shortest_digits(x: f64) -> (String, i32) {
+    let split = |text: &str| -> (String, i32) {
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
+        (
+            mantissa.chars().filter(char::is_ascii_digit).collect(),
+            exponent.parse().unwrap_or(0),
+        )
+    };
+    let x = x.abs();
+    let (digits, exponent) = split(&format!("{x:e}"));
+    let n = digits.len();
+    // Two candidates of n digits can both read back only from 16 on.
+    if n < 16 {
+        return (digits, exponent);
+    }
+    let (exact, exact_exponent) = split(&format!("{x:.800e}"));
+    let exact = exact.trim_end_matches('0');
+    if exact_exponent != exponent || exact.len() != n + 1 || !exact.ends_with('5') {
+        return (digits, exponent);
+    }
+    let lower = &exact[..n];
+    let reads_back = |d: &str| {
+        format!("{}.{}e{exponent}", &d[..1], &d[1..])
+            .parse::<f64>()
+            .is_ok_and(|y| y == x)
+    };
+    let even = |d: &str| d.as_bytes().last().is_some_and(|b| (b - b'0') % 2 == 0);
+    if even(lower) && reads_back(lower) {
+        return (lower.to_owned(), exponent);
+    }
+    (digits, exponent)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
+    // The halfway cases are written as their exact values, which clippy
+    // takes for more precision than a float holds.
+    #[allow(clippy::excessive_precision)]
     fn floats_print_as_python_repr() {
         for (f, repr) in [
             (1.0, "1.0"),
@@ -173,6 +212,11 @@ mod tests {
             (-2.5, "-2.5"),
             (1.7976931348623157e308, "1.7976931348623157e+308"),
             (5e-324, "5e-324"),
+            // Exactly halfway between two shortest candidates: Python
+            // takes the even one, Rust's formatter the upper.
+            (-1_695_989_362_534_097.25, "-1695989362534097.2"),
+            (-1_381_229_217_983_618.25, "-1381229217983618.2"),
+            (1_355_092_342_531_811.25, "1355092342531811.2"),
         ] {
             assert_eq!(python_float(f), repr, "{f:e}");
         }
