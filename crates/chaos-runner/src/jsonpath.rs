@@ -16,7 +16,8 @@
 //!           | string | "?(" expr ")" | call | path
 //! call      = function "(" [operand ("," operand)*] ")"
 //! function  = "charAt" | "entries" | "keys" | "length" | "substring" | "values"
-//! expr      = or ;  or = and ("or" and)* ;  and = not ("and" not)*
+//! expr      = and ;  and = or ("and" or)* ;  or = not ("or" not)*
+//!             (`or` binds tighter than `and`, as in jsonpath2)
 //! not       = "not" not | "(" expr ")" | operand [op operand]
 //! operand   = path | string | number | "true" | "false" | "null"
 //!           | a JSON list or mapping
@@ -501,13 +502,13 @@ fn compare(left: &Value, op: Op, right: &Value) -> bool {
         (Value::Number(_) | Value::Bool(_), Value::Number(_) | Value::Bool(_)) => {
             number(left).partial_cmp(&number(right))
         }
-        (Value::String(a), Value::String(b)) => Some(a.cmp(b)),
-        (a, b) if a == b => Some(std::cmp::Ordering::Equal),
+        // jsonpath2 orders numbers only: `"b" > "a"`, and even
+        // `"a" >= "a"`, are false there; `=` and `!=` compare the rest.
         _ => None,
     };
     match op {
-        Op::Eq => order == Some(std::cmp::Ordering::Equal),
-        Op::Ne => order != Some(std::cmp::Ordering::Equal),
+        Op::Eq => order == Some(std::cmp::Ordering::Equal) || (order.is_none() && left == right),
+        Op::Ne => !(order == Some(std::cmp::Ordering::Equal) || (order.is_none() && left == right)),
         Op::Lt => order == Some(std::cmp::Ordering::Less),
         Op::Le => matches!(
             order,
@@ -694,7 +695,7 @@ impl Parser {
             }
             self.skip_spaces();
             let parenthesized = self.eat('(');
-            let expr = self.or(depth + 1)?;
+            let expr = self.and(depth + 1)?;
             self.skip_spaces();
             if parenthesized && !self.eat(')') {
                 return Err(self.error("')' closing the filter"));
@@ -786,26 +787,29 @@ impl Parser {
         serde_json::from_str(&raw).map_err(|e| format!("invalid string at character {start}: {e}"))
     }
 
-    fn or(&mut self, depth: usize) -> Result<Expr, String> {
-        let mut left = self.and(depth)?;
+    /// jsonpath2's grammar: `or` binds tighter than `and`, so
+    /// `a or b and c` is `(a or b) and c` (ANTLR's `andExpression: orExpression
+    /// (AND andExpression)?`), and `a and b or c` is `a and (b or c)`.
+    fn and(&mut self, depth: usize) -> Result<Expr, String> {
+        let mut left = self.or(depth)?;
         loop {
             self.skip_spaces();
-            if self.keyword("or") || self.eat_str("||") {
-                let right = self.and(depth)?;
-                left = Expr::Or(Box::new(left), Box::new(right));
+            if self.keyword("and") || self.eat_str("&&") {
+                let right = self.or(depth)?;
+                left = Expr::And(Box::new(left), Box::new(right));
             } else {
                 return Ok(left);
             }
         }
     }
 
-    fn and(&mut self, depth: usize) -> Result<Expr, String> {
+    fn or(&mut self, depth: usize) -> Result<Expr, String> {
         let mut left = self.not(depth)?;
         loop {
             self.skip_spaces();
-            if self.keyword("and") || self.eat_str("&&") {
+            if self.keyword("or") || self.eat_str("||") {
                 let right = self.not(depth)?;
-                left = Expr::And(Box::new(left), Box::new(right));
+                left = Expr::Or(Box::new(left), Box::new(right));
             } else {
                 return Ok(left);
             }
@@ -832,7 +836,7 @@ impl Parser {
             return Ok(Expr::Not(Box::new(self.not(depth)?)));
         }
         if self.eat('(') {
-            let inner = self.or(depth)?;
+            let inner = self.and(depth)?;
             self.skip_spaces();
             if !self.eat(')') {
                 return Err(self.error("')'"));
@@ -1036,7 +1040,7 @@ mod tests {
                 compared += 1;
             }
         }
-        assert_eq!(compared, 385);
+        assert_eq!(compared, 435);
     }
 
     proptest::proptest! {
