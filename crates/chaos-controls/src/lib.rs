@@ -31,6 +31,7 @@
 mod context;
 mod control;
 mod error;
+pub mod python;
 mod set;
 
 pub use async_trait::async_trait;

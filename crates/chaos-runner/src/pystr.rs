@@ -2,6 +2,7 @@
 //! chaoslib writes a provider's arguments and a `${key}` substituted
 //! inside a longer string.
 
+use chaos_controls::python::{float_repr, write_json_string};
 use serde_json::Value;
 
 /// Python's `str()` of a value read from JSON: a string as it is, `True`,
@@ -29,7 +30,7 @@ enum Dialect {
 fn write(v: &Value, out: &mut String, dialect: Dialect) {
     let string = |s: &str, out: &mut String| match dialect {
         Dialect::Repr => repr_str(s, out),
-        Dialect::Json => json_str(s, out),
+        Dialect::Json => write_json_string(out, s),
     };
     let json = dialect == Dialect::Json;
     match v {
@@ -37,7 +38,7 @@ fn write(v: &Value, out: &mut String, dialect: Dialect) {
         Value::Bool(true) => out.push_str(if json { "true" } else { "True" }),
         Value::Bool(false) => out.push_str(if json { "false" } else { "False" }),
         Value::Number(n) => match n.as_f64() {
-            Some(x) if n.is_f64() => out.push_str(&python_float(x)),
+            Some(x) if n.is_f64() => out.push_str(&float_repr(x)),
             _ => out.push_str(&n.to_string()),
         },
         Value::String(s) => string(s, out),
@@ -104,104 +105,10 @@ pub(crate) fn python_json(v: &Value) -> String {
     out
 }
 
-/// A JSON string as `json.dumps` writes it with `ensure_ascii`.
-fn json_str(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
-}
-
 /// Python's `str.strip()`: whitespace as Python's `str.isspace` has it
 /// (Unicode's, and the four separators U+001C to U+001F), off both ends.
 pub(crate) fn strip(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c))
-}
-
-/// Python's `repr()` of a float: the shortest digits that read back, in
-/// fixed notation from 1e-4 up to 1e16 (with `.0` when whole), else as
-/// `1e+20` or `1.5e-05`.
-pub(crate) fn python_float(x: f64) -> String {
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_owned();
-    }
-    let (digits, exponent) = shortest_digits(x);
-    let sign = if x.is_sign_negative() { "-" } else { "" };
-    if (-4..16).contains(&exponent) {
-        let point = exponent + 1;
-        let text = if point <= 0 {
-            format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
-        } else if point as usize >= digits.len() {
-            format!("{digits}{}.0", "0".repeat(point as usize - digits.len()))
-        } else {
-            let (whole, fraction) = digits.split_at(point as usize);
-            format!("{whole}.{fraction}")
-        };
-        format!("{sign}{text}")
-    } else {
-        let (first, rest) = digits.split_at(1);
-        let mantissa = if rest.is_empty() {
-            first.to_owned()
-        } else {
-            format!("{first}.{rest}")
-        };
-        let exp_sign = if exponent < 0 { '-' } else { '+' };
-        format!("{sign}{mantissa}e{exp_sign}{:02}", exponent.unsigned_abs())
-    }
-}
-
-/// The shortest decimal digits that read back as `x` (finite, not 0;
-/// its sign ignored) and the exponent of the first digit, as Python's
-/// `repr` chooses them. Rust's shortest digits are the same but where two
-/// candidates are equally near `x` (`-1695989362534097.25` is as near
-/// `…097.2` as `…097.3`): Python takes the even one, Rust the upper.
-fn shortest_digits(x: f64) -> (String, i32) {
-    let split = |text: &str| -> (String, i32) {
-        let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
-        (
-            mantissa.chars().filter(char::is_ascii_digit).collect(),
-            exponent.parse().unwrap_or(0),
-        )
-    };
-    let x = x.abs();
-    let (digits, exponent) = split(&format!("{x:e}"));
-    let n = digits.len();
-    // Two candidates of n digits can both read back only from 16 on.
-    if n < 16 {
-        return (digits, exponent);
-    }
-    let (exact, exact_exponent) = split(&format!("{x:.800e}"));
-    let exact = exact.trim_end_matches('0');
-    if exact_exponent != exponent || exact.len() != n + 1 || !exact.ends_with('5') {
-        return (digits, exponent);
-    }
-    let lower = &exact[..n];
-    let reads_back = |d: &str| {
-        format!("{}.{}e{exponent}", &d[..1], &d[1..])
-            .parse::<f64>()
-            .is_ok_and(|y| y == x)
-    };
-    let even = |d: &str| d.as_bytes().last().is_some_and(|b| (b - b'0') % 2 == 0);
-    if even(lower) && reads_back(lower) {
-        return (lower.to_owned(), exponent);
-    }
-    (digits, exponent)
 }
 
 #[cfg(test)]
@@ -216,39 +123,6 @@ mod tests {
             python_json(&v),
             r#"{"b": "\u00e9 &=\"\\\n\u007f\ud83d\ude00", "a": [1, 1.5, 1e+20, true, null, {}], "c": -0.0}"#
         );
-    }
-
-    #[test]
-    // The halfway cases are written as their exact values, which clippy
-    // takes for more precision than a float holds.
-    #[allow(clippy::excessive_precision)]
-    fn floats_read_as_python_writes_them() {
-        // Each pair printed by Python 3's repr().
-        for (x, python) in [
-            (0.1_f64, "0.1"),
-            (1e16, "1e+16"),
-            (1e15, "1000000000000000.0"),
-            (1.5e-5, "1.5e-05"),
-            (0.0001, "0.0001"),
-            (9.999e-5, "9.999e-05"),
-            (123.456, "123.456"),
-            (-2.5e-7, "-2.5e-07"),
-            (1.7976931348623157e308, "1.7976931348623157e+308"),
-            (5e-324, "5e-324"),
-            (-0.0, "-0.0"),
-            (2.0, "2.0"),
-            (1e22, "1e+22"),
-            (1.2345678901234568e16, "1.2345678901234568e+16"),
-            (9999999999999998.0, "9999999999999998.0"),
-            (0.30000000000000004, "0.30000000000000004"),
-            // Exactly halfway between two shortest candidates: Python
-            // takes the even one, Rust's formatter the upper.
-            (-1_695_989_362_534_097.25, "-1695989362534097.2"),
-            (-1_381_229_217_983_618.25, "-1381229217983618.2"),
-            (1_355_092_342_531_811.25, "1355092342531811.2"),
-        ] {
-            assert_eq!(python_float(x), python, "{x:e}");
-        }
     }
 
     #[test]
