@@ -488,8 +488,26 @@ fn python_regex(pattern: &str) -> Result<String, String> {
     let mut captures = Captures::default();
     // Per open group, whether it is a look-behind.
     let mut behind: Vec<bool> = Vec::new();
+    // `(?x)`: spaces and `#` comments are no items.
+    let mut verbose = false;
     while i < chars.len() {
         let c = chars[i];
+        if verbose && !in_class {
+            if c.is_whitespace() {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+            if c == '#' {
+                let end = chars[i..]
+                    .iter()
+                    .position(|c| *c == '\n')
+                    .map_or(chars.len(), |p| i + p);
+                out.extend(&chars[i..end]);
+                i = end;
+                continue;
+            }
+        }
         match c {
             '\\' if !in_class => {
                 prev = match chars.get(i + 1) {
@@ -641,6 +659,7 @@ fn python_regex(pattern: &str) -> Result<String, String> {
                         ));
                     }
                     Some((on, off, false)) => {
+                        verbose |= on.contains('x');
                         let whole = on.contains('m') && !off.contains('m');
                         if let Some(base) = multiline.first_mut() {
                             *base |= whole;
@@ -1058,6 +1077,8 @@ mod dialect_tests {
         assert!(search("(|a)+b", "ab") && search("(?i)(?m)A$", "a\nb"));
         assert!(search("(a)(b)\\2\\1", "abba") && search("(?P<n>a)(?P=n)", "aa"));
         assert!(search("(?<!$)a", "ab") && search("a(?<=a$)", "a\n") && !search("x(?<!$)", "x"));
+        // A verbose pattern's comments hold anything.
+        assert!(search("(?x) a  # **note** \\1 (\n b", "ab"));
         // `$` takes no newline: what follows it matches before the last.
         assert!(search("1$\\b", "a.1\n"));
         assert!(search("a$\\n", "a\n"));
@@ -1094,6 +1115,7 @@ mod dialect_tests {
                 "a(?i)b",
                 "global flags not at the start of the expression at position 1",
             ),
+            ("(?x) ^ *", "nothing to repeat at position 7"),
         ] {
             let error = compile_regex(pattern).unwrap_err();
             assert!(error.contains(reason), "{pattern}: {error}");
