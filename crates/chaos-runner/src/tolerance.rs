@@ -982,7 +982,8 @@ fn is_repetition(rest: &[char]) -> bool {
     let inner: String = rest[1..end].iter().collect();
     let (low, high) = inner.split_once(',').unwrap_or((&inner, &inner));
     let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
-    !inner.is_empty() && digits(low) && digits(high) && !(low.is_empty() && high.is_empty())
+    // `{,}` too: Python reads it as `{0,}`; `{}` is text.
+    !inner.is_empty() && digits(low) && digits(high)
 }
 
 /// A JSON path in jsonpath2's dialect, as chaoslib reads it (see
@@ -1077,6 +1078,8 @@ mod dialect_tests {
         assert!(search("(|a)+b", "ab") && search("(?i)(?m)A$", "a\nb"));
         assert!(search("(a)(b)\\2\\1", "abba") && search("(?P<n>a)(?P=n)", "aa"));
         assert!(search("(?<!$)a", "ab") && search("a(?<=a$)", "a\n") && !search("x(?<!$)", "x"));
+        // `{,}` repeats as `*` does; `{}` is text.
+        assert!(search("^a{,}$", "aaa") && search("x{}", "x{}"));
         // A verbose pattern's comments hold anything.
         assert!(search("(?x) a  # **note** \\1 (\n b", "ab"));
         // `$` takes no newline: what follows it matches before the last.
