@@ -46,6 +46,54 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// JSON text read as Python's `json.loads` reads it. serde_json makes
+/// `-0` the float -0.0, to keep its sign; Python reads the integer 0, and
+/// the journal and the experiment hash write what was read (`0` there,
+/// `-0.0` here). A `-0` that starts a value is read as `0`: its `-` is
+/// read as a space, so an error's line and column stay the text's.
+pub(crate) fn parse_json(text: &str) -> serde_json::Result<Value> {
+    let bytes = text.as_bytes();
+    let mut minus_zeros = Vec::new();
+    let (mut in_string, mut escaped) = (false, false);
+    let mut last = b'[';
+    for (i, &b) in bytes.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'-' if matches!(last, b'[' | b',' | b':')
+                && bytes.get(i + 1) == Some(&b'0')
+                && !bytes
+                    .get(i + 2)
+                    .is_some_and(|n| n.is_ascii_digit() || matches!(n, b'.' | b'e' | b'E')) =>
+            {
+                minus_zeros.push(i);
+            }
+            _ => {}
+        }
+        if !b.is_ascii_whitespace() {
+            last = b;
+        }
+    }
+    if minus_zeros.is_empty() {
+        return serde_json::from_str(text);
+    }
+    let mut fixed = bytes.to_vec();
+    for i in minus_zeros {
+        fixed[i] = b' ';
+    }
+    // Only an ASCII `-` became an ASCII space: still UTF-8.
+    serde_json::from_slice(&fixed)
+}
+
 /// Reads a JSON or YAML file into a JSON value (`.json` is JSON, `.yaml`
 /// and `.yml` are YAML; any other name is tried as JSON, then YAML).
 /// Integers and floats stay distinct, as the experiment hash needs.
@@ -62,9 +110,9 @@ pub fn load_file(path: &Path) -> Result<Value, Error> {
         )));
     }
     match Format::of(path) {
-        Format::Json => serde_json::from_str(&text).map_err(|e| fail(format!("invalid JSON: {e}"))),
+        Format::Json => parse_json(&text).map_err(|e| fail(format!("invalid JSON: {e}"))),
         Format::Yaml => parse_yaml(&text).map_err(fail),
-        Format::Other => serde_json::from_str(&text).or_else(|json| {
+        Format::Other => parse_json(&text).or_else(|json| {
             parse_yaml(&text)
                 .map_err(|yaml| format!("neither JSON ({json}) nor YAML ({yaml})"))
                 .map_err(fail)
@@ -271,9 +319,9 @@ fn parse_any(bytes: &[u8], hint: Option<&str>) -> Result<Value, String> {
         ));
     }
     match hint {
-        Some("json") => serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}")),
+        Some("json") => parse_json(text).map_err(|e| format!("invalid JSON: {e}")),
         Some(_) => parse_yaml(text),
-        None => serde_json::from_str(text).or_else(|json| {
+        None => parse_json(text).or_else(|json| {
             parse_yaml(text).map_err(|yaml| format!("neither JSON ({json}) nor YAML ({yaml})"))
         }),
     }
@@ -306,6 +354,21 @@ mod tests {
             super::parse_yaml("title: !!str 123").unwrap(),
             json!({"title": "123"})
         );
+    }
+
+    #[test]
+    fn minus_zero_is_the_integer_zero_as_python_reads_it() {
+        let v = super::parse_json(r#"{"a": -0, "b": [-0 , -0.0, -0e1, 1e-0], "c": "-0", "d":-0}"#)
+            .unwrap();
+        assert_eq!(
+            v,
+            json!({"a": 0, "b": [0, -0.0, -0.0, 1.0], "c": "-0", "d": 0})
+        );
+        assert!(v["a"].is_u64() && v["b"][1].is_f64());
+        // A bare `-0` document, and an error's place unchanged.
+        assert_eq!(super::parse_json("-0").unwrap(), json!(0));
+        let error = super::parse_json("[-0, x]").unwrap_err().to_string();
+        assert!(error.contains("column 6"), "{error}");
     }
 
     #[test]

@@ -477,7 +477,7 @@ async fn http(provider: &Value) -> Result<Value, String> {
     let bytes = answer.bytes().await.map_err(|e| http_error(&e))?;
     let text_body = body_text(&bytes, content_type.as_deref());
     let body = if is_json {
-        serde_json::from_str(&text_body).map_err(|e| {
+        crate::load::parse_json(&text_body).map_err(|e| {
             format!("the answer ({status}) says application/json, but its body is not JSON: {e}")
         })?
     } else {

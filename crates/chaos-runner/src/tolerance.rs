@@ -145,7 +145,7 @@ fn jsonpath(spec: &serde_json::Map<String, Value>, value: &Value, lookup: &Looku
     let parsed;
     let value = match value {
         Value::String(s) => {
-            parsed = serde_json::from_str(s).unwrap_or_else(|_| value.clone());
+            parsed = crate::load::parse_json(s).unwrap_or_else(|_| value.clone());
             &parsed
         }
         other => other,

@@ -185,7 +185,7 @@ pub(crate) fn convert(kind: &str, s: &str) -> Result<Value, String> {
             _ => Err("expected true or false".into()),
         },
         "json" if s.is_empty() => Ok(Value::String(String::new())),
-        "json" => serde_json::from_str(s).map_err(|e| format!("expected JSON: {e}")),
+        "json" => crate::load::parse_json(s).map_err(|e| format!("expected JSON: {e}")),
         other => Err(format!(
             "unknown type '{other}': expected str (string), bytes, int (integer), float (number), bool or json"
         )),
