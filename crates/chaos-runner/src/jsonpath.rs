@@ -506,9 +506,12 @@ fn compare(left: &Value, op: Op, right: &Value) -> bool {
         // `"a" >= "a"`, are false there; `=` and `!=` compare the rest.
         _ => None,
     };
+    // `1 = 1.0` and `true = 1` as numbers; strings, lists and the rest
+    // as values.
+    let equal = order == Some(std::cmp::Ordering::Equal) || left == right;
     match op {
-        Op::Eq => order == Some(std::cmp::Ordering::Equal) || (order.is_none() && left == right),
-        Op::Ne => !(order == Some(std::cmp::Ordering::Equal) || (order.is_none() && left == right)),
+        Op::Eq => equal,
+        Op::Ne => !equal,
         Op::Lt => order == Some(std::cmp::Ordering::Less),
         Op::Le => matches!(
             order,
