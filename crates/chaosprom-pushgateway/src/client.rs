@@ -108,10 +108,19 @@ impl PushgatewayBuilder {
         self
     }
 
-    /// Builds the client; the URL and settings are checked here.
+    /// Builds the client; the URL and settings are checked here. A URL
+    /// without a scheme (`localhost:9091`) is taken as `http://`, as
+    /// Python's `prometheus_client` takes it; another scheme than `http`
+    /// or `https` is refused.
     pub fn build(self) -> Result<Pushgateway, Error> {
+        let url = self.url.trim();
+        let url = if url.contains("://") {
+            url.to_owned()
+        } else {
+            format!("http://{url}")
+        };
         Ok(Pushgateway {
-            transport: Transport::new(&self.url, self.options)?,
+            transport: Transport::new(&url, self.options)?,
             format: self.format,
             detected: Arc::default(),
         })

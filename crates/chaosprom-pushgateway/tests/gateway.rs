@@ -198,6 +198,28 @@ async fn invalid_input_is_refused_before_any_io() {
     }
 }
 
+#[test]
+fn a_url_without_a_scheme_is_http_as_in_prometheus_client() {
+    // Python's push_to_gateway("localhost:9091", …) pushes to http://.
+    for (url, base) in [
+        ("localhost:9091", "http://localhost:9091/"),
+        (" 127.0.0.1:9091/prefix/ ", "http://127.0.0.1:9091/prefix/"),
+        ("HTTPS://gw:9091", "https://gw:9091/"),
+    ] {
+        let gateway = Pushgateway::new(url).unwrap();
+        assert_eq!(
+            gateway.group_url("j", [("a", "b")]).unwrap().as_str(),
+            format!("{base}metrics/job/j/a/b"),
+            "{url}"
+        );
+    }
+    // Another scheme is refused, not pushed to as http://ftp://….
+    let err = Pushgateway::new("ftp://gw:9091").unwrap_err().to_string();
+    assert!(err.contains("expected an http or https URL"), "{err}");
+    let err = Pushgateway::new("").unwrap_err().to_string();
+    assert!(err.contains("invalid URL"), "{err}");
+}
+
 #[tokio::test]
 async fn a_label_that_repeats_the_grouping_value_is_accepted() {
     let server = Server::start().unwrap();

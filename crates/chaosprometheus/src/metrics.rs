@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 
 use async_trait::async_trait;
+use chaos_controls::python::{python_str, truthy};
 use chaos_controls::{ConfigureContext, Control, ControlError, HookResult, RunContext};
 use chaosprom_pushgateway::prometheus::{
     CounterVec, GaugeVec, HistogramOpts, HistogramVec, Opts, Registry, proto::MetricFamily,
@@ -185,15 +186,22 @@ impl Arguments {
                 Some(other) => Err(format!("argument '{name}' must be a string, found {other}")),
             }
         };
+        // Python's `trace_id or token_hex(16)`, `experiment_ref or
+        // experiment_hash(…)` and `grouping_key or {…}`: a false value
+        // (null, "", {}, 0, false) takes the default, and a label value
+        // that is not a string is its `str()` (`7`, `True`), as
+        // `prometheus_client` writes it.
+        let label = |name: &str| match map.get(name) {
+            Some(v) if truthy(v) => Some(python_str(v)),
+            _ => None,
+        };
         let grouping_key = match map.get("grouping_key") {
-            None | Some(Value::Null) => None,
+            None => None,
+            Some(v) if !truthy(v) => None,
             Some(Value::Object(key)) => Some(
                 key.iter()
-                    .map(|(k, v)| match v {
-                        Value::String(s) => Ok((k.clone(), s.clone())),
-                        other => Ok((k.clone(), other.to_string())),
-                    })
-                    .collect::<Result<Vec<_>, String>>()?,
+                    .map(|(k, v)| (k.clone(), python_str(v)))
+                    .collect::<Vec<_>>(),
             ),
             Some(other) => {
                 return Err(format!(
@@ -276,8 +284,8 @@ impl Arguments {
             phase_metrics: flag("phase_metrics", false)?,
             job: text("job")?.unwrap_or_else(|| "chaostoolkit".to_owned()),
             grouping_key,
-            trace_id: text("trace_id")?,
-            experiment_ref: text("experiment_ref")?,
+            trace_id: label("trace_id"),
+            experiment_ref: label("experiment_ref"),
             lib_version: text("lib_version")?
                 .unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_owned()),
             method,
@@ -334,12 +342,21 @@ impl Collector {
             )]
         });
         // The values of `LABELS`.
-        let labels = [
+        let mut labels = [
             "chaostoolkit".to_owned(),
             args.lib_version,
             trace_id,
             experiment_ref,
         ];
+        // A grouping label that names a run label gives it its value: the
+        // Pushgateway puts the grouping value on every series it receives,
+        // so that is where Python's pushes land (the client would refuse
+        // series that disagree with their grouping key).
+        for (name, value) in &grouping_key {
+            if let Some(i) = LABELS.iter().position(|l| l == name) {
+                labels[i].clone_from(value);
+            }
+        }
         let registry = Registry::new();
         let build = |e: chaosprom_pushgateway::prometheus::Error| e.to_string();
         let mut status_labels = LABELS.to_vec();

@@ -442,6 +442,68 @@ async fn a_run_that_did_not_deviate_pushes_no_deviated_sample_and_cleanup_can_de
     );
 }
 
+/// Found by running generated control arguments through `chaos run` and
+/// `chaosprom run` against one capturing server, then one Pushgateway:
+/// each of these pushed nothing here, or other labels, where Python's
+/// control lands these series.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_control_reads_its_arguments_as_python_s_does() {
+    let gateway = Pushgateway::start().unwrap();
+    let experiment = json!({"title": "t3"});
+    let empty = json!({});
+    let run = RunContext {
+        experiment: &experiment,
+        configuration: &empty,
+        secrets: &empty,
+        settings: &empty,
+        changes: None,
+    };
+    let configure = |arguments: Value| {
+        let control = Arc::new(MetricsControl::new());
+        let mut set = ControlSet::new();
+        set.add("prometheus", control.clone(), None, arguments);
+        (control, set)
+    };
+    // No scheme: prometheus_client takes it as http://. A trace id that is
+    // not a string is its str(); a grouping label naming a run label gives
+    // that label its value, as the Pushgateway makes it for Python's push.
+    let bare = gateway.url().trim_start_matches("http://").to_owned();
+    let (control, set) = configure(json!({
+        "pushgateway_url": bare, "job": "t3", "trace_id": 7, "experiment_ref": "",
+        "grouping_key": {"chaostoolkit_experiment_ref": "my/exp", "source": 5, "flag": true},
+    }));
+    assert!(set.configure(&run).await.unwrap().is_empty());
+    let identity = control.identity().unwrap();
+    assert_eq!(identity.trace_id, "7");
+    assert_eq!(identity.experiment_ref, "my/exp");
+    set.before_experiment(&run).await.unwrap();
+    let all = groups(&gateway);
+    let group = all
+        .iter()
+        .find(|g| g["labels"]["job"] == "t3")
+        .unwrap_or_else(|| panic!("{all:?}"));
+    assert_eq!(group["labels"]["flag"], "True");
+    let labels = &family(group, "chaostoolkit_inprogress_experiment").unwrap()[0]["labels"];
+    assert_eq!(labels["chaostoolkit_experiment_ref"], "my/exp");
+    assert_eq!(labels["chaostoolkit_run_trace_id"], "7");
+    assert_eq!(labels["source"], "5");
+
+    // Python's `x or default`: an empty trace id, experiment ref or
+    // grouping key takes the default, as null does.
+    let (control, set) = configure(json!({
+        "pushgateway_url": gateway.url(), "trace_id": "", "experiment_ref": "", "grouping_key": {},
+    }));
+    assert!(set.configure(&run).await.unwrap().is_empty());
+    let identity = control.identity().unwrap();
+    let expected_ref = experiment_hash(&experiment);
+    assert_eq!(identity.trace_id.len(), 32);
+    assert_eq!(identity.experiment_ref, expected_ref);
+    assert_eq!(
+        identity.grouping_key,
+        [("chaostoolkit_experiment_ref".to_owned(), expected_ref)]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn an_unreachable_gateway_never_fails_a_hook() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
