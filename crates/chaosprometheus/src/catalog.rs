@@ -25,6 +25,10 @@ enum Kind {
     Mapping,
     /// A number of seconds or a duration string (`step`).
     Step,
+    /// Prometheus' evaluation `timeout`: a number of seconds or a duration
+    /// string (`"30s"`), which Python's extension sends as given and
+    /// Prometheus reads either way; an empty string is no timeout.
+    Seconds,
     /// Any JSON value (a tolerance's `value`).
     Any,
     /// A number, or a string Prometheus would write for one (`"+Inf"`).
@@ -38,6 +42,7 @@ impl Kind {
             Kind::String => "string",
             Kind::Number => "number",
             Kind::Step => "integer",
+            Kind::Seconds => "number",
             Kind::Boolean => "boolean",
             Kind::Mapping => "mapping",
             Kind::Any => "object",
@@ -53,6 +58,7 @@ impl Kind {
             Kind::Boolean => "true or false",
             Kind::Mapping => "a mapping",
             Kind::Step => "a number of seconds or a duration string such as \"15s\"",
+            Kind::Seconds => "a number of seconds or a duration string such as \"30s\"",
             Kind::Any => "any value",
             Kind::Sample => "a number (or \"+Inf\", \"-Inf\")",
         }
@@ -64,7 +70,7 @@ impl Kind {
             Kind::Number => v.is_number(),
             Kind::Boolean => v.is_boolean(),
             Kind::Mapping => v.is_object(),
-            Kind::Step => v.is_number() || v.is_string(),
+            Kind::Step | Kind::Seconds => v.is_number() || v.is_string(),
             Kind::Any => true,
             Kind::Sample => v.is_number() || v.is_string(),
         }
@@ -123,7 +129,7 @@ const FUNCTIONS: &[Function] = &[
         args: &[
             required("query", Kind::String),
             optional("when", Kind::String, || Value::Null),
-            optional("timeout", Kind::Number, || Value::Null),
+            optional("timeout", Kind::Seconds, || Value::Null),
             optional("verify_tls", Kind::Boolean, || json!(true)),
         ],
         return_type: Some("mapping"),
@@ -138,7 +144,7 @@ const FUNCTIONS: &[Function] = &[
             required("start", Kind::String),
             required("end", Kind::String),
             optional("step", Kind::Step, || json!(1)),
-            optional("timeout", Kind::Number, || Value::Null),
+            optional("timeout", Kind::Seconds, || Value::Null),
             optional("verify_tls", Kind::Boolean, || json!(true)),
         ],
         return_type: Some("mapping"),
@@ -173,7 +179,7 @@ const FUNCTIONS: &[Function] = &[
             optional("when", Kind::String, || Value::Null),
             optional("aggregate", Kind::String, || Value::Null),
             optional("no_data", Kind::Number, || Value::Null),
-            optional("timeout", Kind::Number, || Value::Null),
+            optional("timeout", Kind::Seconds, || Value::Null),
         ],
         return_type: Some("number"),
     },
@@ -185,7 +191,7 @@ const FUNCTIONS: &[Function] = &[
         args: &[
             required("alertname", Kind::String),
             optional("labels", Kind::Mapping, || Value::Null),
-            optional("timeout", Kind::Number, || Value::Null),
+            optional("timeout", Kind::Seconds, || Value::Null),
         ],
         return_type: Some("string"),
     },
@@ -196,7 +202,7 @@ const FUNCTIONS: &[Function] = &[
         doc: "The age in seconds of the newest sample behind the selector, the largest\nover its series, by the server's clock; an error when there is none: a guard\nagainst a dashboard that looks fine because scraping stopped.",
         args: &[
             required("query", Kind::String),
-            optional("timeout", Kind::Number, || Value::Null),
+            optional("timeout", Kind::Seconds, || Value::Null),
         ],
         return_type: Some("number"),
     },
@@ -226,7 +232,7 @@ const FUNCTIONS: &[Function] = &[
             optional("max_decrease", Kind::Number, || Value::Null),
             optional("baseline", Kind::String, || json!("10m")),
             optional("when", Kind::String, || Value::Null),
-            optional("timeout", Kind::Number, || Value::Null),
+            optional("timeout", Kind::Seconds, || Value::Null),
         ],
         return_type: Some("number"),
     },
@@ -373,6 +379,12 @@ pub async fn dispatch(
     let args = check(spec, arguments, false)?;
     let text = |name: &str| args.get(name).and_then(Value::as_str).map(str::to_owned);
     let number = |name: &str| args.get(name).and_then(Value::as_f64);
+    let seconds = |name: &str| match args.get(name) {
+        Some(Value::String(s)) => seconds_of(name, s),
+        other => Ok(other.and_then(Value::as_f64)),
+    };
+    // Python's `if when:`: an empty `when` is now.
+    let when = || text("when").filter(|w| !w.is_empty());
     let flag = |name: &str| args.get(name).and_then(Value::as_bool);
     let output = match (spec.module, spec.name) {
         (METRICS_MODULE, _) => return Ok(Activity::Control(Arc::new(MetricsControl::new()))),
@@ -382,8 +394,8 @@ pub async fn dispatch(
         (_, "query") => {
             let args = QueryArgs {
                 query: text("query").unwrap_or_default(),
-                when: text("when"),
-                timeout: number("timeout"),
+                when: when(),
+                timeout: seconds("timeout")?,
                 verify_tls: flag("verify_tls"),
             };
             probes::query(&args, configuration, secrets).await?
@@ -399,7 +411,7 @@ pub async fn dispatch(
                 start: text("start").unwrap_or_default(),
                 end: text("end").unwrap_or_default(),
                 step,
-                timeout: number("timeout"),
+                timeout: seconds("timeout")?,
                 verify_tls: flag("verify_tls"),
             };
             probes::query_interval(&args, configuration, secrets).await?
@@ -407,8 +419,8 @@ pub async fn dispatch(
         (_, "query_value") => {
             let args_ = QueryArgs {
                 query: text("query").unwrap_or_default(),
-                when: text("when"),
-                timeout: number("timeout"),
+                when: when(),
+                timeout: seconds("timeout")?,
                 verify_tls: None,
             };
             let aggregate = text("aggregate").map(|a| a.parse()).transpose()?;
@@ -434,7 +446,7 @@ pub async fn dispatch(
                 crate::checks::alert_state(
                     &text("alertname").unwrap_or_default(),
                     &labels,
-                    number("timeout"),
+                    seconds("timeout")?,
                     configuration,
                     secrets
                 )
@@ -445,7 +457,7 @@ pub async fn dispatch(
             spec.name,
             crate::checks::sample_age(
                 &text("query").unwrap_or_default(),
-                number("timeout"),
+                seconds("timeout")?,
                 configuration,
                 secrets,
             )
@@ -476,8 +488,8 @@ pub async fn dispatch(
                 max_increase: number("max_increase"),
                 max_decrease: number("max_decrease"),
                 baseline: text("baseline").unwrap_or_else(|| "10m".to_owned()),
-                when: text("when"),
-                timeout: number("timeout"),
+                when: when(),
+                timeout: seconds("timeout")?,
             };
             number_output(
                 spec.name,
@@ -557,6 +569,20 @@ pub fn check_call(module: &str, function: &str, arguments: &Value) -> Result<(),
     if module == TOLERANCES_MODULE && !placeholder {
         crate::tolerances::check_from_arguments(function, &Value::Object(checked))?;
     } else if module == PROBES_MODULE && !placeholder {
+        let spec = find(module, function)?;
+        for arg in spec.args.iter().filter(|a| a.kind == Kind::Seconds) {
+            if let Some(text) = checked.get(arg.name).and_then(Value::as_str) {
+                seconds_of(arg.name, text)?;
+            }
+        }
+        for name in ["when", "start", "end"] {
+            match checked.get(name).and_then(Value::as_str) {
+                // An empty `when` is now (Python's `if when:`).
+                Some("") if name == "when" => {}
+                Some(text) => probes::check_time(name, text)?,
+                None => {}
+            }
+        }
         if let Some(a) = checked.get("aggregate").and_then(Value::as_str) {
             a.parse::<crate::checks::Aggregate>()?;
         }
@@ -573,6 +599,23 @@ pub fn check_call(module: &str, function: &str, arguments: &Value) -> Result<(),
         }
     }
     Ok(())
+}
+
+/// The seconds of a `timeout` given as text: `"30"`, `"30s"`, `"1m30s"`;
+/// none for an empty string, which Python's extension sends and
+/// Prometheus takes for no timeout.
+fn seconds_of(name: &str, text: &str) -> Result<Option<f64>, Error> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    chaosprom_when::parse_duration(text)
+        .map(|d| Some(d.as_secs_f64()))
+        .map_err(|_| {
+            Error::invalid(
+                name,
+                format!("expected a number of seconds or a duration such as 30s or 1m30s, found '{text}'"),
+            )
+        })
 }
 
 fn find(module: &str, function: &str) -> Result<&'static Function, Error> {

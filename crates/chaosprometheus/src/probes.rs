@@ -283,11 +283,44 @@ fn time(
     now: Timestamp,
     zone: &std::cell::OnceCell<jiff::tz::TimeZone>,
 ) -> Result<chaosprom_api::Time, Error> {
+    ambiguous_number(name, input)?;
     let at = chaosprom_when::parse_time_from(input, now, || {
         zone.get_or_init(chaosprom_when::local_zone).clone()
     })
     .map_err(|source| Error::Time { name, source })?;
     Ok(crate::api_time(at))
+}
+
+/// Checks a time argument when an experiment is validated, so that a
+/// misspelt `when` fails before any fault is injected, not in a rollback.
+pub(crate) fn check_time(name: &'static str, input: &str) -> Result<(), Error> {
+    time(name, input, Timestamp::now(), &std::cell::OnceCell::new()).map(|_| ())
+}
+
+/// Refuses a bare number that Python's extension and Prometheus would
+/// read as different instants. dateparser, which Python's `query` and
+/// `query_interval` parse times with, reads a number of 10 digits as Unix
+/// seconds, as Prometheus does, but guesses at the others: `5` is the
+/// 26th of May, `2026` today's date in 2026, `99` a date in 1999, 13
+/// digits milliseconds. Here every bare number would be Unix seconds (the
+/// year 1970 for `2026`): an answer about another time than the
+/// experiment's author meant, in one of the two runners.
+fn ambiguous_number(name: &'static str, input: &str) -> Result<(), Error> {
+    let text = input.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !whole.is_empty() && digits(whole) && digits(fraction) && whole.len() != 10 {
+        return Err(Error::invalid(
+            name,
+            format!(
+                "'{input}' is ambiguous: Python's extension reads a bare number of other than \
+                 10 digits as a date (2026 a year, 5 a month) or as milliseconds, and Prometheus \
+                 as Unix seconds; write Unix seconds in 10 digits or an RFC 3339 time \
+                 (2026-01-01T00:00:00Z)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn timeout(value: Option<f64>) -> Result<Option<Duration>, Error> {

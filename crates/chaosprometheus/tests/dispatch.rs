@@ -43,8 +43,12 @@ async fn dispatch_errors_name_what_was_wrong() {
             "query: unknown argument 'wen': expected one of query, when, timeout, verify_tls",
         ),
         (
-            error(p, "query", json!({"query": "up", "timeout": "2s"})).await,
-            "query: argument 'timeout' must be a number, found string \"2s\"",
+            error(p, "query", json!({"query": "up", "timeout": true})).await,
+            "query: argument 'timeout' must be a number of seconds or a duration string such as \"30s\", found boolean true",
+        ),
+        (
+            error(p, "query", json!({"query": "up", "timeout": "2 parsecs"})).await,
+            "invalid timeout: expected a number of seconds or a duration such as 30s or 1m30s, found '2 parsecs'",
         ),
         (
             error(p, "query", json!({"query": "up", "verify_tls": "yes"})).await,
@@ -67,6 +71,72 @@ async fn dispatch_errors_name_what_was_wrong() {
     for (got, want) in cases {
         assert_eq!(got, want);
     }
+}
+
+#[test]
+fn a_timeout_s_text_is_checked_when_validated() {
+    let p = "chaosprometheus.probes";
+    for timeout in ["30", "30s", "1m30s", "1.5", ""] {
+        chaosprometheus::check_call(p, "query", &json!({"query": "up", "timeout": timeout}))
+            .unwrap_or_else(|e| panic!("{timeout}: {e}"));
+    }
+    let err = chaosprometheus::check_call(
+        p,
+        "query_interval",
+        &json!({"query": "up", "start": "-1h", "end": "now", "timeout": "soon"}),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "invalid timeout: expected a number of seconds or a duration such as 30s or 1m30s, found 'soon'"
+    );
+    // A placeholder is checked when substituted.
+    chaosprometheus::check_call(p, "query", &json!({"query": "up", "timeout": "${t}"})).unwrap();
+}
+
+#[test]
+fn times_are_checked_when_validated_and_ambiguous_numbers_refused() {
+    let p = "chaosprometheus.probes";
+    let check = |function: &str, args: Value| chaosprometheus::check_call(p, function, &args);
+    for when in [
+        "",
+        "now",
+        "5 minutes ago",
+        "1764000000",
+        "1764000000.5",
+        "2026-01-01T00:00:00Z",
+    ] {
+        check("query", json!({"query": "up", "when": when}))
+            .unwrap_or_else(|e| panic!("{when}: {e}"));
+    }
+    // A misspelt time fails when validated, before any fault is injected.
+    let err = check("query", json!({"query": "up", "when": "2 mns ago"})).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("when: failed to parse '2 mns ago'"),
+        "{err}"
+    );
+    let err = check(
+        "query_interval",
+        json!({"query": "up", "start": "", "end": "now"}),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().starts_with("start: failed to parse ''"),
+        "{err}"
+    );
+    // dateparser reads these as dates (May, a year, 1999) or milliseconds;
+    // Prometheus would read Unix seconds.
+    for number in ["5", "2026", " 99 ", "123456789", "1764000000000", "12.5"] {
+        let err = check("query", json!({"query": "up", "when": number})).unwrap_err();
+        assert!(
+            err.to_string().starts_with(&format!(
+                "invalid when: '{number}' is ambiguous: Python's extension reads"
+            )),
+            "{number}: {err}"
+        );
+    }
+    check("query", json!({"query": "up", "when": "${at}"})).unwrap();
 }
 
 #[tokio::test]

@@ -93,6 +93,47 @@ async fn every_probe_against_a_real_prometheus() {
     assert_eq!(relative["status"], "success");
     assert_eq!(relative["data"]["result"][0]["metric"]["room"], "a");
 
+    // As Python's extension sends them, and Prometheus reads them: a
+    // timeout as a duration string, and an empty `when` (no `time`: now).
+    // This refused the timeout and failed to parse the `when`.
+    let now = probe(
+        "query",
+        json!({"query": "vector(time())", "when": "", "timeout": "30s"}),
+        &configuration,
+    )
+    .await;
+    let at: f64 = now["data"]["result"][0]["value"][1]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (at - chaosprom_testkit::now_secs() as f64).abs() < 60.0,
+        "{now}"
+    );
+    let no_timeout = probe(
+        "query",
+        json!({"query": "up", "timeout": ""}),
+        &configuration,
+    )
+    .await;
+    assert_eq!(no_timeout["status"], "success");
+    // A duration string is the seconds it says, checked as a number is.
+    let too_long = dispatch(
+        "chaosprometheus.probes",
+        "query",
+        &json!({"query": "up", "timeout": "2d"}),
+        &configuration,
+        &json!({}),
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        too_long.contains("up to 86400 (one day), found 172800"),
+        "{too_long}"
+    );
+
     let range = probe(
         "query_interval",
         json!({"query": "chaos_temp", "start": rfc3339(end - 59 * 60), "end": rfc3339(end), "step": 60}),
