@@ -48,6 +48,19 @@ pub enum Error {
         /// The start of the body.
         snippet: String,
     },
+    /// A redirect that was not followed: to another server, to an invalid
+    /// location, or one too many.
+    #[error("{method} {url}: HTTP {status} redirect {reason}")]
+    Redirect {
+        /// The request method.
+        method: String,
+        /// The URL, without credentials.
+        url: String,
+        /// The HTTP status (301, 302, 303, 307 or 308).
+        status: u16,
+        /// Where to and why it was not followed.
+        reason: String,
+    },
     /// A successful answer's body could not be decoded.
     #[error("{method} {url}: cannot decode the answer at byte {offset}: {reason}")]
     Decode {
@@ -88,7 +101,9 @@ impl Error {
     /// The HTTP status, for an answer that came back with an error.
     pub fn status(&self) -> Option<u16> {
         match self.cause() {
-            Error::Api { status, .. } | Error::NotPrometheus { status, .. } => Some(*status),
+            Error::Api { status, .. }
+            | Error::NotPrometheus { status, .. }
+            | Error::Redirect { status, .. } => Some(*status),
             _ => None,
         }
     }

@@ -27,7 +27,11 @@
 //! (30 s by default). Connection failures and 502, 503 and 504 answers are
 //! retried with backoff and jitter, or after the delay `Retry-After` asks
 //! for (twice by default); a 4xx never is. A query whose encoded
-//! parameters pass 4 KiB goes as a form-encoded POST. Answers held whole
+//! parameters pass 4 KiB goes as a form-encoded POST. Redirects are
+//! followed as Python's requests follows them (at most 30), but a client
+//! with credentials, a client certificate or headers of its own follows
+//! only to the same server, or from `http` to `https` on the same host
+//! ([`Error::Redirect`] names another). Answers held whole
 //! are capped (256 MiB by default, [`ClientBuilder::max_body_size`]); gzip
 //! is asked for only with [`ClientBuilder::gzip`], and only then is a
 //! gzipped answer inflated, never past the same cap. Proxies come from

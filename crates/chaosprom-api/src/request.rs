@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use chaosprom_http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, HeaderValue};
+use chaosprom_http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, HeaderValue, LOCATION};
 use chaosprom_http::{Bytes, Method};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -387,18 +387,102 @@ impl<'c, E: Endpoint> Request<'c, E> {
         } else {
             (Method::GET, Bytes::new())
         };
-        let response = client
-            .transport()
-            .send(method, &url, &headers, payload, |s| {
-                matches!(s.as_u16(), 502..=504)
-            })
-            .await?;
+        let response = follow(client, method, url, headers, payload).await?;
         let body = Body::new(response, settings.gzip);
         if body.status() == 200 && body.is_json() != Some(false) {
             return Ok(body);
         }
         Err(failure(body).await)
     }
+}
+
+/// How many redirects are followed, as Python's requests follows them.
+const MAX_REDIRECTS: usize = 30;
+
+/// Sends the request, following redirects as Python's requests does for
+/// the extension's probes (a 301, 302 or 303 makes a POST a GET without
+/// its body; 307 and 308 keep both). A client with credentials (basic or
+/// bearer auth, a client certificate) or headers of its own follows only
+/// where requests would keep the credentials: the same server, or the
+/// same host from `http` to `https` on the default ports. Another server
+/// is refused then, naming it, so that neither credentials nor headers go
+/// where the base URL does not point.
+async fn follow(
+    client: &Client,
+    mut method: Method,
+    mut url: url::Url,
+    mut headers: Vec<(chaosprom_http::header::HeaderName, HeaderValue)>,
+    mut payload: Bytes,
+) -> Result<chaosprom_http::Response, Error> {
+    let options = client.transport().options();
+    let carries_credentials =
+        options.auth.is_some() || !options.headers.is_empty() || options.tls.client_cert.is_some();
+    let mut redirects = 0;
+    loop {
+        let response = client
+            .transport()
+            .send(method.clone(), &url, &headers, payload.clone(), |s| {
+                matches!(s.as_u16(), 502..=504)
+            })
+            .await?;
+        let status = response.status().as_u16();
+        let location = match status {
+            301 | 302 | 303 | 307 | 308 => response.headers().get(LOCATION),
+            _ => None,
+        };
+        let Some(location) = location else {
+            return Ok(response);
+        };
+        let refused = |reason: String| Error::Redirect {
+            method: method.to_string(),
+            url: chaosprom_http::redact(url.as_str()),
+            status,
+            reason,
+        };
+        let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
+        let next = url.join(&location).map_err(|e| {
+            refused(format!(
+                "to an invalid location '{}': {e}",
+                chaosprom_http::redact(&location)
+            ))
+        })?;
+        let shown = chaosprom_http::redact(next.as_str());
+        if carries_credentials && !keeps_credentials(&url, &next) {
+            return Err(refused(format!(
+                "to {shown}, another server: not followed, so that the client's credentials \
+                 and headers go nowhere the base URL does not point (make that server's URL \
+                 the base URL if it is the right one)"
+            )));
+        }
+        redirects += 1;
+        if redirects > MAX_REDIRECTS {
+            return Err(refused(format!(
+                "more than {MAX_REDIRECTS} redirects, the last to {shown}"
+            )));
+        }
+        if !matches!(status, 307 | 308) && method == Method::POST {
+            method = Method::GET;
+            payload = Bytes::new();
+            headers.retain(|(name, _)| *name != CONTENT_TYPE);
+        }
+        url = next;
+    }
+}
+
+/// Whether Python's requests keeps `Authorization` on a redirect from
+/// `from` to `to` (its `should_strip_auth`): the same host, scheme and
+/// port, or `http` to `https` on the default ports.
+fn keeps_credentials(from: &url::Url, to: &url::Url) -> bool {
+    if from.host_str() != to.host_str() {
+        return false;
+    }
+    let upgrade = from.scheme() == "http"
+        && to.scheme() == "https"
+        && matches!(from.port(), None | Some(80))
+        && matches!(to.port(), None | Some(443));
+    upgrade
+        || (from.scheme() == to.scheme()
+            && from.port_or_known_default() == to.port_or_known_default())
 }
 
 /// The error an answer that is not a success stands for.

@@ -401,3 +401,172 @@ async fn the_last_and_first_instants_rfc_3339_can_write_are_sent_as_such() {
         "{err}"
     );
 }
+
+/// A `Location` redirect from `path` on `server`.
+async fn redirect(
+    server: &mut mockito::ServerGuard,
+    method: &str,
+    path: &str,
+    status: usize,
+    location: &str,
+) -> mockito::Mock {
+    server
+        .mock(method, path)
+        .match_query(Matcher::Any)
+        .with_status(status)
+        .with_header("location", location)
+        .create_async()
+        .await
+}
+
+/// Python's extension follows redirects (requests does), as a load
+/// balancer's `http` to `https` or a proxy's moved path sends them: this
+/// client answered "HTTP 301 with a body that is not Prometheus JSON".
+#[tokio::test]
+async fn redirects_are_followed_as_requests_follows_them() {
+    // Another server, from a client without credentials: followed, to a
+    // real Prometheus.
+    let prom = chaosprom_testkit::Prometheus::start().unwrap();
+    let mut front = mockito::Server::new_async().await;
+    let moved = redirect(
+        &mut front,
+        "GET",
+        "/api/v1/query",
+        301,
+        &format!("{}/api/v1/query?query=vector(7)", prom.url()),
+    )
+    .await;
+    let raw = fast(front.url()).query("vector(7)").raw().await.unwrap();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(
+        raw.starts_with(r#"{"status":"success""#) && raw.ends_with(r#""7"]}]}}"#),
+        "{raw}"
+    );
+    moved.assert_async().await;
+
+    // The same server, with a token: followed, the token along; a POST
+    // keeps its method and body on a 307, and is a GET without a body on a
+    // 303, as requests makes it.
+    let mut server = mockito::Server::new_async().await;
+    let relative = redirect(
+        &mut server,
+        "GET",
+        "/api/v1/query",
+        302,
+        "/prom/api/v1/query?query=up",
+    )
+    .await;
+    let kept = redirect(
+        &mut server,
+        "POST",
+        "/api/v1/query",
+        307,
+        "/prom/api/v1/query",
+    )
+    .await;
+    let posted = server
+        .mock("POST", "/prom/api/v1/query")
+        .match_header("authorization", "Bearer t0k3n")
+        .match_body(Matcher::UrlEncoded("query".into(), "up".into()))
+        .with_header("content-type", "application/json")
+        .with_body(OK)
+        .create_async()
+        .await;
+    let got = server
+        .mock("GET", "/prom/api/v1/query")
+        .match_header("authorization", "Bearer t0k3n")
+        .match_query(Matcher::UrlEncoded("query".into(), "up".into()))
+        .with_header("content-type", "application/json")
+        .with_body(OK)
+        .expect(1)
+        .create_async()
+        .await;
+    let client = Client::builder(server.url())
+        .bearer_token("t0k3n")
+        .retry_delay(Duration::from_millis(5))
+        .build()
+        .unwrap();
+    assert_eq!(client.query("up").send().await.unwrap().data.len(), 1);
+    assert_eq!(
+        client.query("up").post().send().await.unwrap().data.len(),
+        1
+    );
+    relative.assert_async().await;
+    kept.assert_async().await;
+    posted.assert_async().await;
+    got.assert_async().await;
+    let mut other = mockito::Server::new_async().await;
+    let seen = redirect(&mut other, "POST", "/api/v1/query", 303, "/api/v1/query").await;
+    let as_get = other
+        .mock("GET", "/api/v1/query")
+        .with_status(400)
+        .with_header("content-type", "application/json")
+        .with_body(r#"{"status":"error","errorType":"bad_data","error":"query missing"}"#)
+        .create_async()
+        .await;
+    let err = fast(other.url())
+        .query("up")
+        .post()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.error_type(), Some("bad_data"), "{err}");
+    seen.assert_async().await;
+    as_get.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_redirect_elsewhere_keeps_credentials_home_and_loops_end() {
+    // With a token, another server is refused: the token never leaves.
+    let mut elsewhere = mockito::Server::new_async().await;
+    let never = elsewhere
+        .mock("GET", Matcher::Any)
+        .expect(0)
+        .create_async()
+        .await;
+    let mut server = mockito::Server::new_async().await;
+    let away = redirect(
+        &mut server,
+        "GET",
+        "/api/v1/query",
+        308,
+        &format!("{}/api/v1/query?query=up", elsewhere.url()),
+    )
+    .await;
+    let client = Client::builder(server.url())
+        .bearer_token("t0k3n")
+        .build()
+        .unwrap();
+    let err = client.query("up").send().await.unwrap_err();
+    let message = err.to_string();
+    assert_eq!(err.status(), Some(308));
+    assert!(
+        message.contains(&format!(
+            "HTTP 308 redirect to {}/api/v1/query?query=up, another server: not followed",
+            elsewhere.url()
+        )),
+        "{message}"
+    );
+    assert!(!message.contains("t0k3n"), "{message}");
+    away.assert_async().await;
+    never.assert_async().await;
+
+    // A redirect to itself ends after requests' 30.
+    let mut looping = mockito::Server::new_async().await;
+    let again = redirect(
+        &mut looping,
+        "GET",
+        "/api/v1/query",
+        302,
+        "/api/v1/query?query=up",
+    )
+    .await
+    .expect(31);
+    let err = fast(looping.url()).query("up").send().await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("HTTP 302 redirect more than 30 redirects"),
+        "{err}"
+    );
+    again.assert_async().await;
+}
