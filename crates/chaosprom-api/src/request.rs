@@ -414,13 +414,13 @@ async fn follow(
     mut headers: Vec<(chaosprom_http::header::HeaderName, HeaderValue)>,
     mut payload: Bytes,
 ) -> Result<chaosprom_http::Response, Error> {
-    let options = client.transport().options();
+    let mut transport = client.transport().clone();
+    let options = transport.options().clone();
     let carries_credentials =
         options.auth.is_some() || !options.headers.is_empty() || options.tls.client_cert.is_some();
     let mut redirects = 0;
     loop {
-        let response = client
-            .transport()
+        let response = transport
             .send(method.clone(), &url, &headers, payload.clone(), |s| {
                 matches!(s.as_u16(), 502..=504)
             })
@@ -446,6 +446,10 @@ async fn follow(
                 chaosprom_http::redact(&location)
             ))
         })?;
+        // Credentials a server put in the location are never used.
+        let mut next = next;
+        let _ = next.set_username("");
+        let _ = next.set_password(None);
         let shown = chaosprom_http::redact(next.as_str());
         if carries_credentials && !keeps_credentials(&url, &next) {
             return Err(refused(format!(
@@ -459,6 +463,13 @@ async fn follow(
             return Err(refused(format!(
                 "more than {MAX_REDIRECTS} redirects, the last to {shown}"
             )));
+        }
+        if next.scheme() != transport.base_url().scheme() {
+            // A transport for plain HTTP loads no root certificates.
+            let mut origin = next.clone();
+            origin.set_path("/");
+            origin.set_query(None);
+            transport = chaosprom_http::Transport::new(origin.as_str(), options.clone())?;
         }
         if !matches!(status, 307 | 308) && method == Method::POST {
             method = Method::GET;

@@ -30,6 +30,8 @@ fn run(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
         "all_proxy",
         "NO_PROXY",
         "no_proxy",
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
     ] {
         command.env_remove(var);
     }
@@ -540,4 +542,71 @@ fn answers_print_as_json_tables_or_csv() {
         text(&o.stdout),
         "{job=\"a\"}         => 1    @[1]\n{job=\"long-name\"} => 0.25 @[10]\n"
     );
+}
+
+/// A machine set up for the Python extension trusts its internal CA
+/// through `REQUESTS_CA_BUNDLE` (requests reads it; curl reads
+/// `CURL_CA_BUNDLE`): the same machine works here, and a load balancer's
+/// redirect from `http` to `https` is followed, as requests follows it.
+#[test]
+fn the_ca_bundle_python_s_requests_reads_and_a_redirect_to_https() {
+    let pki = chaosprom_testkit::pki::Pki::new().unwrap();
+    let prom = Prometheus::builder()
+        .web_config(pki.web_config(false))
+        .start()
+        .unwrap();
+    let url = prom.url().to_owned();
+    assert!(url.starts_with("https://"), "{url}");
+    let ca = pki.ca.display().to_string();
+    let query =
+        |env: &[(&str, &str)], url: &str| run(&["query", "vector(1)", "--url", url], env, b"");
+    let o = query(&[], &url);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("not signed by a CA this client trusts"),
+        "{}",
+        text(&o.stderr)
+    );
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::copy(&pki.ca, folder.path().join("internal-ca.pem")).unwrap();
+    std::fs::write(folder.path().join("README"), "not a certificate").unwrap();
+    let folder = folder.path().display().to_string();
+    for env in [
+        [("REQUESTS_CA_BUNDLE", ca.as_str())],
+        [("CURL_CA_BUNDLE", ca.as_str())],
+        [("REQUESTS_CA_BUNDLE", folder.as_str())],
+    ] {
+        let o = query(&env, &url);
+        assert_eq!(o.status.code(), Some(0), "{env:?}: {}", text(&o.stderr));
+        assert!(text(&o.stdout).contains(r#""1"]"#), "{}", text(&o.stdout));
+    }
+    let o = query(&[("REQUESTS_CA_BUNDLE", "/nonexistent/ca.pem")], &url);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("reading /nonexistent/ca.pem (named by REQUESTS_CA_BUNDLE)"),
+        "{}",
+        text(&o.stderr)
+    );
+
+    // http to https: the TLS side needs roots the plain side never loaded.
+    let front = FaultServer::start(vec![Reply::status(
+        "301 Moved Permanently",
+        &format!("location: {url}/api/v1/query?query=vector(1)\r\n"),
+        "",
+    )])
+    .unwrap();
+    let o = run(
+        &[
+            "query",
+            "vector(1)",
+            "--url",
+            &front.url(),
+            "--ca-file",
+            &ca,
+        ],
+        &[],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains(r#""1"]"#), "{}", text(&o.stdout));
 }

@@ -69,7 +69,10 @@ pub struct TlsOptions {
     /// Verify the server's certificate and name (default: true). Turning it
     /// off accepts any certificate: for test servers only.
     pub verify: bool,
-    /// A PEM bundle of extra trusted CA certificates, added to the system's.
+    /// A PEM bundle of extra trusted CA certificates, added to the system's
+    /// (or to the bundle `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE` names,
+    /// which replaces the system's, as Python's requests and curl read
+    /// them).
     pub ca_file: Option<PathBuf>,
     /// A client certificate, for servers that ask for one.
     pub client_cert: Option<ClientCert>,

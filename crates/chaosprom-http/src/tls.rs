@@ -1,6 +1,6 @@
 //! The rustls client configuration.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustls::client::WebPkiServerVerifier;
@@ -24,11 +24,17 @@ pub(crate) fn client_config(options: &TlsOptions, https: bool) -> Result<ClientC
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
     } else if https {
-        let pinned = match &options.ca_file {
+        let mut pinned = match &options.ca_file {
             Some(file) => read_certificates(file)?,
             None => Vec::new(),
         };
-        let roots = Arc::new(roots(options.ca_file.as_deref(), &pinned)?);
+        let bundle = environment_bundle()?;
+        let roots = Arc::new(roots(
+            options.ca_file.as_deref(),
+            &pinned,
+            bundle.as_deref(),
+        )?);
+        pinned.extend(bundle.unwrap_or_default());
         let webpki = WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
             .build()
             .map_err(|e| config_error("the certificate verifier", &e))?;
@@ -56,17 +62,22 @@ pub(crate) fn client_config(options: &TlsOptions, https: bool) -> Result<ClientC
     }
 }
 
-/// The system's trusted roots (Mozilla's when the system has none), plus
-/// the CA file's.
+/// The trusted roots: the environment's CA bundle when one is named, else
+/// the system's (Mozilla's when the system has none); plus the CA file's.
 fn roots(
     ca_file: Option<&Path>,
     ca_certs: &[CertificateDer<'static>],
+    bundle: Option<&[CertificateDer<'static>]>,
 ) -> Result<RootCertStore, Error> {
     let mut store = RootCertStore::empty();
-    let native = rustls_native_certs::load_native_certs();
-    store.add_parsable_certificates(native.certs);
-    if store.is_empty() {
-        store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(bundle) = bundle {
+        store.add_parsable_certificates(bundle.iter().cloned());
+    } else {
+        let native = rustls_native_certs::load_native_certs();
+        store.add_parsable_certificates(native.certs);
+        if store.is_empty() {
+            store.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
     }
     if let Some(file) = ca_file {
         for cert in ca_certs {
@@ -76,6 +87,51 @@ fn roots(
         }
     }
     Ok(store)
+}
+
+/// The CA bundle the environment names as Python's requests reads it
+/// (`REQUESTS_CA_BUNDLE`, else `CURL_CA_BUNDLE`, which curl reads too): a
+/// PEM file, or a folder of them, that replaces the system's roots, so
+/// that a machine set up for the Python extension's internal CA works
+/// as it is. Its certificates are pinned as a CA file's are.
+fn environment_bundle() -> Result<Option<Vec<CertificateDer<'static>>>, Error> {
+    let Some((name, path)) = ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"]
+        .into_iter()
+        .find_map(|name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| (name, PathBuf::from(v)))
+        })
+    else {
+        return Ok(None);
+    };
+    let what = format!("reading {} (named by {name})", path.display());
+    let files = if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
+            .map_err(|e| config_error(&what, &e))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.clone()]
+    };
+    let mut certs = Vec::new();
+    for file in &files {
+        let found =
+            CertificateDer::pem_file_iter(file).and_then(Iterator::collect::<Result<Vec<_>, _>>);
+        match found {
+            Ok(found) => certs.extend(found),
+            // A folder may hold other files (c_rehash's links are PEM).
+            Err(_) if files.len() > 1 || path.is_dir() => {}
+            Err(e) => return Err(config_error(&what, &e)),
+        }
+    }
+    if certs.is_empty() {
+        return Err(config_error(&what, &"no PEM certificate there"));
+    }
+    Ok(Some(certs))
 }
 
 /// Every certificate in a PEM file; at least one.
