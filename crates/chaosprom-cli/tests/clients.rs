@@ -313,6 +313,7 @@ fn proxies_come_from_the_environment_and_the_flag() {
             .unwrap()
     );
     let query = ["query", "1+1", "--url", prom.url()];
+    let no_port = format!("example.com, {}", prom.url().trim_start_matches("http://"));
     for (env, extra, through) in [
         (vec![("HTTP_PROXY", proxy.url())], vec![], true),
         (vec![("http_proxy", proxy.url())], vec![], true),
@@ -321,6 +322,23 @@ fn proxies_come_from_the_environment_and_the_flag() {
             vec![("HTTP_PROXY", dead.as_str()), ("NO_PROXY", "127.0.0.1")],
             vec![],
             false,
+        ),
+        // As requests and curl read them: `*` is no proxy for anything (IP
+        // addresses went through the proxy), `host:port` that port only.
+        (
+            vec![("HTTP_PROXY", dead.as_str()), ("NO_PROXY", "*")],
+            vec![],
+            false,
+        ),
+        (
+            vec![("HTTP_PROXY", dead.as_str()), ("NO_PROXY", &no_port)],
+            vec![],
+            false,
+        ),
+        (
+            vec![("HTTP_PROXY", proxy.url()), ("NO_PROXY", "127.0.0.1:1")],
+            vec![],
+            true,
         ),
         (
             vec![("HTTP_PROXY", dead.as_str())],

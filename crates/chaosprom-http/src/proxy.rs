@@ -22,31 +22,37 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Which destinations go through which proxy.
 #[derive(Clone)]
-pub(crate) struct Proxies(Option<Arc<Matcher>>);
+pub(crate) struct Proxies(Option<Arc<(Matcher, NoProxy)>>);
 
 impl Proxies {
     pub(crate) fn new(proxy: &Proxy) -> Self {
+        let no = ["NO_PROXY", "no_proxy"]
+            .iter()
+            .find_map(|k| std::env::var(k).ok())
+            .unwrap_or_default();
+        let extra = NoProxy::read(&no);
+        if extra.everything {
+            return Self(None);
+        }
         let matcher = match proxy {
             Proxy::None => return Self(None),
             Proxy::Env => Matcher::from_env(),
-            Proxy::Url(url) => {
-                let no = ["NO_PROXY", "no_proxy"]
-                    .iter()
-                    .find_map(|k| std::env::var(k).ok())
-                    .unwrap_or_default();
-                Matcher::builder()
-                    .http(url.as_str())
-                    .https(url.as_str())
-                    .no(no)
-                    .build()
-            }
+            Proxy::Url(url) => Matcher::builder()
+                .http(url.as_str())
+                .https(url.as_str())
+                .no(no)
+                .build(),
         };
-        Self(Some(Arc::new(matcher)))
+        Self(Some(Arc::new((matcher, extra))))
     }
 
     /// The proxy for `uri`, if it goes through one.
     fn intercept(&self, uri: &Uri) -> Option<(Uri, Option<HeaderValue>)> {
-        let intercept = self.0.as_ref()?.intercept(uri)?;
+        let (matcher, extra) = self.0.as_deref()?;
+        if extra.bypasses(uri) {
+            return None;
+        }
+        let intercept = matcher.intercept(uri)?;
         Some((intercept.uri().clone(), intercept.basic_auth().cloned()))
     }
 
@@ -62,6 +68,66 @@ impl Proxies {
     /// The proxy's URL (without credentials) for `uri`, for messages.
     pub(crate) fn describe(&self, uri: &Uri) -> Option<String> {
         self.intercept(uri).map(|(proxy, _)| proxy.to_string())
+    }
+}
+
+/// What `NO_PROXY` says that hyper-util's matcher does not read as
+/// Python's requests (and curl) read it: `*`, no proxy for anything (the
+/// matcher took it for host names only, and still sent IP addresses
+/// through the proxy), and `host:port` entries, which bypass the proxy for
+/// that port of the host and its subdomains.
+#[derive(Debug, Default)]
+struct NoProxy {
+    everything: bool,
+    host_ports: Vec<(String, u16)>,
+}
+
+impl NoProxy {
+    fn read(no_proxy: &str) -> Self {
+        let mut out = Self::default();
+        for entry in no_proxy.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+            if entry == "*" {
+                out.everything = true;
+            } else if let Some((host, port)) = entry.rsplit_once(':') {
+                // `[::1]:9090`, `host:9090`; a bare IPv6 address has no port.
+                let host = host.trim_start_matches('[').trim_end_matches(']');
+                if let (Ok(port), false) = (
+                    port.parse::<u16>(),
+                    host.contains(':') && !entry.starts_with('['),
+                ) {
+                    out.host_ports
+                        .push((host.trim_start_matches('.').to_ascii_lowercase(), port));
+                }
+            }
+        }
+        out
+    }
+
+    fn bypasses(&self, uri: &Uri) -> bool {
+        if self.everything {
+            return true;
+        }
+        let (Some(host), Some(port)) = (
+            uri.host(),
+            uri.port_u16().or_else(|| match uri.scheme_str() {
+                Some("https") => Some(443),
+                Some("http") => Some(80),
+                _ => None,
+            }),
+        ) else {
+            return false;
+        };
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
+        self.host_ports.iter().any(|(name, p)| {
+            *p == port
+                && (host == *name
+                    || host
+                        .strip_suffix(name.as_str())
+                        .is_some_and(|rest| rest.ends_with('.')))
+        })
     }
 }
 
@@ -174,5 +240,29 @@ impl Write for Stream {
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
         Pin::new(&mut self.io).poll_write_vectored(cx, bufs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_proxy_entries_the_matcher_does_not_read() {
+        let no =
+            NoProxy::read(" example.com:9090, .corp:443 ,[::1]:9091, ::1, 10.0.0.1:80, x:notaport");
+        assert!(!no.everything);
+        let bypass = |uri: &str| no.bypasses(&uri.parse::<Uri>().unwrap());
+        assert!(bypass("http://example.com:9090/api"));
+        assert!(bypass("http://Prom.Example.com:9090/"));
+        assert!(!bypass("http://example.com:9091/"));
+        assert!(!bypass("http://notexample.com:9090/"));
+        assert!(bypass("https://prom.corp/"));
+        assert!(!bypass("http://prom.corp/"));
+        assert!(bypass("http://[::1]:9091/"));
+        assert!(!bypass("http://[::1]:9090/"));
+        assert!(bypass("http://10.0.0.1/"));
+        assert!(NoProxy::read("a.com, * ").everything);
+        assert!(!NoProxy::read("*.a.com").everything);
     }
 }
