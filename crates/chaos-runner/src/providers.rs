@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chaosprom_http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue, LOCATION};
-use chaosprom_http::{Bytes, HttpOptions, Method, Transport, Url};
+use chaosprom_http::header::{AUTHORIZATION, CONTENT_TYPE, HeaderName, HeaderValue};
+use chaosprom_http::{Bytes, HttpOptions, Method, Transport, Url, redirect};
 use serde_json::{Map, Value, json};
 
 use crate::pystr::{python_json, python_str};
@@ -511,9 +511,6 @@ pub(crate) fn http_timeouts(
     }
 }
 
-/// How many redirects are followed, as requests follows them.
-const MAX_REDIRECTS: usize = 30;
-
 /// Sends the request and follows redirects as chaoslib's requests does:
 /// 301 (for a POST), 302 and 303 become a GET without a body (HEAD stays
 /// HEAD), 307 and 308 keep the method and the body; a body's headers go
@@ -538,11 +535,7 @@ pub(crate) async fn follow(
             .await
             .map_err(|e| http_error(&e))?;
         let status = answer.status().as_u16();
-        let location = match status {
-            301 | 302 | 303 | 307 | 308 => answer.headers().get(LOCATION),
-            _ => None,
-        };
-        let Some(location) = location else {
+        let Some(location) = redirect::location(&answer) else {
             return Ok(answer);
         };
         let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
@@ -553,18 +546,16 @@ pub(crate) async fn follow(
             )
         })?;
         redirects += 1;
-        if redirects > MAX_REDIRECTS {
+        if redirects > redirect::MAX_REDIRECTS {
             return Err(format!(
-                "Exceeded {MAX_REDIRECTS} redirects: the last to {}",
+                "Exceeded {} redirects: the last to {}",
+                redirect::MAX_REDIRECTS,
                 chaosprom_http::redact(next.as_str())
             ));
         }
-        if !matches!(status, 307 | 308) {
-            if (matches!(status, 302 | 303) && method != Method::HEAD)
-                || (status == 301 && method == Method::POST)
-            {
-                method = Method::GET;
-            }
+        let (after, keeps_body) = redirect::method_after(status, &method);
+        method = after;
+        if !keeps_body {
             body = Bytes::new();
             headers.retain(|(name, _)| {
                 !matches!(
@@ -573,7 +564,7 @@ pub(crate) async fn follow(
                 )
             });
         }
-        if strips_auth(&url, &next) {
+        if !redirect::keeps_credentials(&url, &next) {
             headers.retain(|(name, _)| *name != AUTHORIZATION);
         }
         if (next.scheme(), next.host_str(), next.port_or_known_default())
@@ -585,8 +576,6 @@ pub(crate) async fn follow(
     }
 }
 
-/// A transport for a URL's origin; credentials in the URL become its
-/// basic auth, as requests sends them.
 /// A transport error as the activity's: a timeout in chaoslib's words
 /// first, which users and tools look for.
 fn http_error(e: &chaosprom_http::Error) -> String {
@@ -597,29 +586,14 @@ fn http_error(e: &chaosprom_http::Error) -> String {
     }
 }
 
+/// A transport for a URL's origin; credentials in the URL become its
+/// basic auth, as requests sends them.
 fn transport_for(url: &Url, options: &HttpOptions) -> Result<Transport, String> {
     let mut origin = url.clone();
     origin.set_path("/");
     origin.set_query(None);
     origin.set_fragment(None);
     Transport::new(origin.as_str(), options.clone()).map_err(|e| e.to_string())
-}
-
-/// Whether a redirect from `from` to `to` drops `Authorization`, as
-/// requests' `should_strip_auth` decides: another host, or another scheme
-/// or port, except http to https on the default ports.
-fn strips_auth(from: &Url, to: &Url) -> bool {
-    if from.host_str() != to.host_str() {
-        return true;
-    }
-    if from.scheme() == "http"
-        && to.scheme() == "https"
-        && matches!(from.port(), None | Some(80))
-        && matches!(to.port(), None | Some(443))
-    {
-        return false;
-    }
-    from.scheme() != to.scheme() || from.port_or_known_default() != to.port_or_known_default()
 }
 
 /// `content-type` → `Content-Type`: the spelling Go's servers, nginx and

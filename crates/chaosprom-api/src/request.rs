@@ -5,7 +5,8 @@ use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use chaosprom_http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, HeaderValue, LOCATION};
+use chaosprom_http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_TYPE, HeaderValue};
+use chaosprom_http::redirect;
 use chaosprom_http::{Bytes, Method};
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -396,9 +397,6 @@ impl<'c, E: Endpoint> Request<'c, E> {
     }
 }
 
-/// How many redirects are followed, as Python's requests follows them.
-const MAX_REDIRECTS: usize = 30;
-
 /// Sends the request, following redirects as Python's requests does for
 /// the extension's probes (a 301, 302 or 303 makes a POST a GET without
 /// its body; 307 and 308 keep both). A client with credentials (basic or
@@ -426,11 +424,7 @@ async fn follow(
             })
             .await?;
         let status = response.status().as_u16();
-        let location = match status {
-            301 | 302 | 303 | 307 | 308 => response.headers().get(LOCATION),
-            _ => None,
-        };
-        let Some(location) = location else {
+        let Some(location) = redirect::location(&response) else {
             return Ok(response);
         };
         let refused = |reason: String| Error::Redirect {
@@ -451,7 +445,7 @@ async fn follow(
         let _ = next.set_username("");
         let _ = next.set_password(None);
         let shown = chaosprom_http::redact(next.as_str());
-        if carries_credentials && !keeps_credentials(&url, &next) {
+        if carries_credentials && !redirect::keeps_credentials(&url, &next) {
             return Err(refused(format!(
                 "to {shown}, another server: not followed, so that the client's credentials \
                  and headers go nowhere the base URL does not point (make that server's URL \
@@ -459,9 +453,10 @@ async fn follow(
             )));
         }
         redirects += 1;
-        if redirects > MAX_REDIRECTS {
+        if redirects > redirect::MAX_REDIRECTS {
             return Err(refused(format!(
-                "more than {MAX_REDIRECTS} redirects, the last to {shown}"
+                "more than {} redirects, the last to {shown}",
+                redirect::MAX_REDIRECTS
             )));
         }
         if next.scheme() != transport.base_url().scheme() {
@@ -471,29 +466,14 @@ async fn follow(
             origin.set_query(None);
             transport = chaosprom_http::Transport::new(origin.as_str(), options.clone())?;
         }
-        if !matches!(status, 307 | 308) && method == Method::POST {
-            method = Method::GET;
+        let (after, keeps_body) = redirect::method_after(status, &method);
+        method = after;
+        if !keeps_body {
             payload = Bytes::new();
             headers.retain(|(name, _)| *name != CONTENT_TYPE);
         }
         url = next;
     }
-}
-
-/// Whether Python's requests keeps `Authorization` on a redirect from
-/// `from` to `to` (its `should_strip_auth`): the same host, scheme and
-/// port, or `http` to `https` on the default ports.
-fn keeps_credentials(from: &url::Url, to: &url::Url) -> bool {
-    if from.host_str() != to.host_str() {
-        return false;
-    }
-    let upgrade = from.scheme() == "http"
-        && to.scheme() == "https"
-        && matches!(from.port(), None | Some(80))
-        && matches!(to.port(), None | Some(443));
-    upgrade
-        || (from.scheme() == to.scheme()
-            && from.port_or_known_default() == to.port_or_known_default())
 }
 
 /// The error an answer that is not a success stands for.

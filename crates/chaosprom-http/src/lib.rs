@@ -47,6 +47,7 @@
 mod error;
 mod options;
 mod proxy;
+pub mod redirect;
 mod setters;
 mod tls;
 mod transport;

@@ -41,19 +41,34 @@ fn history(end: i64) -> String {
     om
 }
 
-async fn probe(function: &str, args: Value, configuration: &Value) -> Value {
-    match dispatch(
+async fn dispatched(
+    function: &str,
+    args: &Value,
+    configuration: &Value,
+) -> Result<Activity, chaosprometheus::Error> {
+    dispatch(
         "chaosprometheus.probes",
         function,
-        &args,
+        args,
         configuration,
         &json!({}),
     )
     .await
-    {
+}
+
+async fn probe(function: &str, args: Value, configuration: &Value) -> Value {
+    match dispatched(function, &args, configuration).await {
         Ok(Activity::Output(v)) => v,
         other => panic!("{function}({args}): {other:?}"),
     }
+}
+
+/// The error of a probe that must fail.
+async fn probe_error(function: &str, args: Value, configuration: &Value) -> String {
+    dispatched(function, &args, configuration)
+        .await
+        .unwrap_err()
+        .to_string()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -119,16 +134,12 @@ async fn every_probe_against_a_real_prometheus() {
     .await;
     assert_eq!(no_timeout["status"], "success");
     // A duration string is the seconds it says, checked as a number is.
-    let too_long = dispatch(
-        "chaosprometheus.probes",
+    let too_long = probe_error(
         "query",
-        &json!({"query": "up", "timeout": "2d"}),
+        json!({"query": "up", "timeout": "2d"}),
         &configuration,
-        &json!({}),
     )
-    .await
-    .unwrap_err()
-    .to_string();
+    .await;
     assert!(
         too_long.contains("up to 86400 (one day), found 172800"),
         "{too_long}"
@@ -178,25 +189,19 @@ async fn every_probe_against_a_real_prometheus() {
     // perfectly linear counter still gives slightly more or less than 0.5.
     assert!((cpu - 50.0).abs() < 0.5, "{cpu}");
 
-    let empty = dispatch(
-        "chaosprometheus.probes",
+    let empty = probe_error(
         "compute_mean",
-        &json!({"query": "nothing_here", "window": "1h"}),
+        json!({"query": "nothing_here", "window": "1h"}),
         &configuration,
-        &json!({}),
     )
-    .await
-    .unwrap_err();
-    assert!(empty.to_string().contains("no data points"), "{empty}");
-    let zero = dispatch(
-        "chaosprometheus.probes",
+    .await;
+    assert!(empty.contains("no data points"), "{empty}");
+    let zero = probe_error(
         "compute_mean",
-        &json!({"query": "chaos_const - 4", "window": "1h", "mean_type": "geometric"}),
+        json!({"query": "chaos_const - 4", "window": "1h", "mean_type": "geometric"}),
         &configuration,
-        &json!({}),
     )
-    .await
-    .unwrap_err();
+    .await;
     assert!(
         zero.to_string()
             .contains("needs values above zero, found 0"),
@@ -209,44 +214,27 @@ async fn every_probe_against_a_real_prometheus() {
         ("-chaos_const / 0", "found -Inf"),
         ("chaos_const * 0 / 0", "found NaN"),
     ] {
-        let err = dispatch(
-            "chaosprometheus.probes",
+        let err = probe_error(
             "compute_mean",
-            &json!({"query": query, "window": "1h"}),
+            json!({"query": query, "window": "1h"}),
             &configuration,
-            &json!({}),
         )
-        .await
-        .unwrap_err()
-        .to_string();
+        .await;
         assert!(
             err.contains("arithmetic mean needs finite values") && err.contains(found),
             "{query}: {err}"
         );
     }
 
-    let bad = dispatch(
-        "chaosprometheus.probes",
-        "query",
-        &json!({"query": "sum("}),
-        &configuration,
-        &json!({}),
-    )
-    .await
-    .unwrap_err()
-    .to_string();
+    let bad = probe_error("query", json!({"query": "sum("}), &configuration).await;
     assert!(bad.starts_with("Prometheus query 'sum(' failed:"), "{bad}");
     assert!(bad.contains("bad_data"), "{bad}");
-    let bad_range = dispatch(
-        "chaosprometheus.probes",
+    let bad_range = probe_error(
         "query_interval",
-        &json!({"query": "sum(", "start": "5 minutes ago", "end": "now"}),
+        json!({"query": "sum(", "start": "5 minutes ago", "end": "now"}),
         &configuration,
-        &json!({}),
     )
-    .await
-    .unwrap_err()
-    .to_string();
+    .await;
     assert!(
         bad_range
             .starts_with("Prometheus query range 'sum(' from '5 minutes ago' to 'now' failed:"),
