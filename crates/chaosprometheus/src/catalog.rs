@@ -583,6 +583,10 @@ pub fn check_call(module: &str, function: &str, arguments: &Value) -> Result<(),
                 None => {}
             }
         }
+        let time = |name: &str| checked.get(name).and_then(Value::as_str);
+        if let (Some(start), Some(end)) = (time("start"), time("end")) {
+            probes::check_span(start, end)?;
+        }
         if let Some(a) = checked.get("aggregate").and_then(Value::as_str) {
             a.parse::<crate::checks::Aggregate>()?;
         }

@@ -297,6 +297,24 @@ pub(crate) fn check_time(name: &'static str, input: &str) -> Result<(), Error> {
     time(name, input, Timestamp::now(), &std::cell::OnceCell::new()).map(|_| ())
 }
 
+/// Checks a range's two times together when an experiment is validated:
+/// an end before the start (`"start": "5 minutes ago", "end": "1 hour
+/// ago"`) would fail every run.
+pub(crate) fn check_span(start: &str, end: &str) -> Result<(), Error> {
+    let (now, zone) = (Timestamp::now(), std::cell::OnceCell::new());
+    let from = time("start", start, now, &zone)?;
+    let to = time("end", end, now, &zone)?;
+    if to < from {
+        return Err(Error::invalid(
+            "end",
+            format!(
+                "expected an end after the start, found '{end}' ({to}) before '{start}' ({from})"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses a bare number that Python's extension and Prometheus would
 /// read as different instants. dateparser, which Python's `query` and
 /// `query_interval` parse times with, reads a number of 10 digits as Unix

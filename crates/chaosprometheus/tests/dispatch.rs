@@ -137,6 +137,22 @@ fn times_are_checked_when_validated_and_ambiguous_numbers_refused() {
         );
     }
     check("query", json!({"query": "up", "when": "${at}"})).unwrap();
+    // A range that ends before it starts fails every run: refused now.
+    check(
+        "query_interval",
+        json!({"query": "up", "start": "1 hour ago", "end": "now"}),
+    )
+    .unwrap();
+    let err = check(
+        "query_interval",
+        json!({"query": "up", "start": "5 minutes ago", "end": "1 hour ago"}),
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("invalid end: expected an end after the start, found '1 hour ago' ("),
+        "{err}"
+    );
 }
 
 #[tokio::test]
