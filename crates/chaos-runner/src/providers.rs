@@ -538,13 +538,8 @@ pub(crate) async fn follow(
         let Some(location) = redirect::location(&answer) else {
             return Ok(answer);
         };
-        let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
-        let next = url.join(&location).map_err(|e| {
-            format!(
-                "{status} to an invalid location '{}': {e}",
-                chaosprom_http::redact(&location)
-            )
-        })?;
+        let next =
+            redirect::next_url(&url, location).map_err(|reason| format!("{status} {reason}"))?;
         redirects += 1;
         if redirects > redirect::MAX_REDIRECTS {
             return Err(format!(

@@ -433,15 +433,8 @@ async fn follow(
             status,
             reason,
         };
-        let location = String::from_utf8_lossy(location.as_bytes()).into_owned();
-        let next = url.join(&location).map_err(|e| {
-            refused(format!(
-                "to an invalid location '{}': {e}",
-                chaosprom_http::redact(&location)
-            ))
-        })?;
+        let mut next = redirect::next_url(&url, location).map_err(refused)?;
         // Credentials a server put in the location are never used.
-        let mut next = next;
         let _ = next.set_username("");
         let _ = next.set_password(None);
         let shown = chaosprom_http::redact(next.as_str());
