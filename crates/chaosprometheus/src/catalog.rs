@@ -570,9 +570,14 @@ pub fn check_call(module: &str, function: &str, arguments: &Value) -> Result<(),
         crate::tolerances::check_from_arguments(function, &Value::Object(checked))?;
     } else if module == PROBES_MODULE && !placeholder {
         let spec = find(module, function)?;
+        // A timeout out of range fails every run: refused now.
         for arg in spec.args.iter().filter(|a| a.kind == Kind::Seconds) {
-            if let Some(text) = checked.get(arg.name).and_then(Value::as_str) {
-                seconds_of(arg.name, text)?;
+            let seconds = match checked.get(arg.name) {
+                Some(Value::String(text)) => seconds_of(arg.name, text)?,
+                other => other.and_then(Value::as_f64),
+            };
+            if let Some(seconds) = seconds {
+                crate::config::timeout_seconds(arg.name, seconds)?;
             }
         }
         for name in ["when", "start", "end"] {

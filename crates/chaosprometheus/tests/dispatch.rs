@@ -90,6 +90,17 @@ fn a_timeout_s_text_is_checked_when_validated() {
         err.to_string(),
         "invalid timeout: expected a number of seconds or a duration such as 30s or 1m30s, found 'soon'"
     );
+    for (timeout, found) in [(json!(-5), "-5"), (json!(0), "0"), (json!("2d"), "172800")] {
+        let err =
+            chaosprometheus::check_call(p, "query", &json!({"query": "up", "timeout": timeout}))
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "invalid timeout: expected a positive number of seconds up to 86400 (one day), found {found}"
+            )
+        );
+    }
     // A placeholder is checked when substituted.
     chaosprometheus::check_call(p, "query", &json!({"query": "up", "timeout": "${t}"})).unwrap();
 }
