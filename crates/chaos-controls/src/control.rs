@@ -24,6 +24,18 @@ use crate::{ConfigureContext, HookResult, RunContext};
 /// `after_rollback` → `after_experiment` → `cleanup`.
 #[async_trait]
 pub trait Control: Send + Sync {
+    /// Whether `arguments`, the provider's as [`configure`](Self::configure)
+    /// will get them, can configure this control: the reason when they
+    /// cannot. Called when an experiment or the settings are validated,
+    /// before anything runs, so that a control that would do nothing (a
+    /// misspelt URL, an argument of the wrong type) is found then and not
+    /// in a warning at the start of the run. It must not do I/O beyond
+    /// reading a file the arguments name. By default any arguments pass.
+    fn check_arguments(&self, arguments: &Value) -> Result<(), String> {
+        let _ = arguments;
+        Ok(())
+    }
+
     /// Once, before the run, with the control's arguments.
     async fn configure(&self, ctx: &ConfigureContext<'_>) -> HookResult {
         let _ = ctx;

@@ -329,14 +329,41 @@ impl Runner {
         Interrupter(self.interrupt.clone())
     }
 
-    /// The settings' problems as an error, if they have any.
+    /// The settings' problems as an error, if they have any; their
+    /// controls' arguments included.
     fn check_settings(&self) -> Result<(), Error> {
-        let problems = crate::validate_settings(&self.settings);
+        let mut problems = crate::validate_settings(&self.settings);
+        if problems.is_empty() {
+            let controls = self.settings.get("controls").and_then(Value::as_object);
+            for (name, control) in controls.into_iter().flatten() {
+                problems.extend(self.control_arguments(&format!("$.controls.{name}"), control));
+            }
+        }
         if problems.is_empty() {
             Ok(())
         } else {
             Err(Error::Settings(problems))
         }
+    }
+
+    /// The problem of a control declaration (at `path`) whose registered
+    /// control says its arguments cannot configure it: it would do
+    /// nothing in the run.
+    fn control_arguments(&self, path: &str, control: &Value) -> Option<Problem> {
+        let provider = control.get("provider")?;
+        if provider.get("type").and_then(Value::as_str) != Some("python") {
+            return None;
+        }
+        let factory = self
+            .control_factories
+            .get(provider.get("module").and_then(Value::as_str)?)?;
+        let arguments = provider.get("arguments").unwrap_or(&Value::Null);
+        let reason = factory().check_arguments(arguments).err()?;
+        let name = control.get("name").and_then(Value::as_str).unwrap_or("?");
+        Some(Problem {
+            path: format!("{path}.provider.arguments"),
+            message: format!("control '{name}' cannot run with these arguments: {reason}"),
+        })
     }
 
     /// Every problem of the experiment, checked against the registered
@@ -353,6 +380,11 @@ impl Runner {
         );
         for problem in crate::validate::clashes_with_settings(experiment, &self.settings) {
             if !problems.contains(&problem) {
+                problems.push(problem);
+            }
+        }
+        for (path, control) in crate::validate::declared_controls(experiment) {
+            if let Some(problem) = self.control_arguments(&path, control) {
                 problems.push(problem);
             }
         }

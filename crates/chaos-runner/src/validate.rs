@@ -649,7 +649,7 @@ fn check_controls(
 /// Every control declared inline in the experiment (not a `ref`), with
 /// its path, in the order the runner instantiates them: the top level,
 /// the hypothesis, its probes, the method's activities, the rollbacks'.
-fn declared_controls(experiment: &Value) -> Vec<(String, &Value)> {
+pub(crate) fn declared_controls(experiment: &Value) -> Vec<(String, &Value)> {
     fn push<'a>(places: &mut Vec<(String, &'a Value)>, path: &str, controls: Option<&'a Value>) {
         for (i, c) in controls
             .and_then(Value::as_array)

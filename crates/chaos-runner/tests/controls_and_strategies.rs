@@ -518,3 +518,60 @@ async fn a_hypothesis_without_probes_is_skipped() {
     assert_eq!(j["status"], "completed");
     assert_eq!(j["rollbacks"].as_array().unwrap().len(), 1);
 }
+
+/// A control whose `url` argument must be a string.
+struct Picky;
+
+#[async_trait]
+impl Control for Picky {
+    fn check_arguments(&self, arguments: &Value) -> Result<(), String> {
+        match arguments.get("url") {
+            Some(Value::String(_)) => Ok(()),
+            other => Err(format!("argument 'url' must be a string, found {other:?}")),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_control_its_arguments_cannot_configure_is_refused_before_anything_runs() {
+    // It would do nothing in the run, with a warning once the run had
+    // started (chaoslib logs the control's error and goes on).
+    let picky: ControlFactory = Arc::new(|| Arc::new(Picky) as Arc<dyn Control>);
+    let runner = || Runner::new().control_module("test.picky", picky.clone());
+    let declared = |url: Value| json!({"name": "picky", "provider": {"type": "python", "module": "test.picky", "arguments": {"url": url}}});
+    let mut exp = experiment(&json!([]));
+    exp["method"][1]["controls"] = json!([declared(json!(5))]);
+    let problems = runner().validate(&exp);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        problems[0].path,
+        "$.method[1].controls[0].provider.arguments"
+    );
+    assert_eq!(
+        problems[0].message,
+        "control 'picky' cannot run with these arguments: argument 'url' must be a string, found Some(Number(5))"
+    );
+    let marker = tempfile::NamedTempFile::new().unwrap();
+    std::fs::remove_file(marker.path()).unwrap();
+    exp["method"][0] = process(
+        "a1",
+        "action",
+        &format!("touch {}", marker.path().display()),
+    );
+    assert!(runner().run(&exp).await.is_err());
+    assert!(!marker.path().exists(), "nothing ran");
+    exp["method"][1]["controls"] = json!([declared(json!("http://gw"))]);
+    assert!(runner().validate(&exp).is_empty());
+
+    // Declared in the settings, it would do nothing in every run.
+    let settings = json!({"controls": {"picky": declared(json!(null))}});
+    let error = runner()
+        .settings(settings)
+        .run(&experiment(&json!([])))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, chaos_runner::Error::Settings(p) if p[0].path == "$.controls.picky.provider.arguments"),
+        "{error}"
+    );
+}

@@ -304,31 +304,62 @@ fn failed_and_interrupted_runs_still_report_their_status() {
     );
 }
 
+/// A control its arguments cannot configure would do nothing in the run
+/// (chaos run logs the control's error and goes on): it is refused when
+/// validated, before anything is injected. One that fails while running
+/// (a gateway that is down) never stops the run; see the tests above.
 #[test]
-fn a_control_with_nowhere_to_send_says_so_and_the_run_goes_on() {
+fn a_control_its_arguments_cannot_configure_is_refused_before_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     std::fs::write(&state, "ok\n").unwrap();
     let file = dir.path().join("e.json");
-    std::fs::write(
-        &file,
-        experiment(&state, "ok", 0, &json!({"pushgateway_url": null})).to_string(),
-    )
-    .unwrap();
-    // A control that fails never stops the run; it says why.
-    let run = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
-        .args(["run"])
-        .arg(&file)
-        .arg("--journal-path")
-        .arg(dir.path().join("j.json"))
-        .output()
+    for (arguments, reason) in [
+        (
+            json!({"pushgateway_url": null}),
+            "'pushgateway_url' is null and no 'remote_write_url' is given: the metrics would go nowhere",
+        ),
+        (
+            json!({"pushgateway_url": "htp://gateway:9091"}),
+            "pushgateway_url: invalid URL 'htp://gateway:9091': expected an http or https URL",
+        ),
+        (
+            json!({"grouping_key": "env=prod"}),
+            "argument 'grouping_key' must be a mapping, found \"env=prod\"",
+        ),
+        // Never substituted, in chaos run either: the labels would have
+        // been the placeholder's text.
+        (
+            json!({"grouping_key": {"env": "${env}"}}),
+            "argument 'grouping_key.env' holds '${env}', but a control's arguments are never substituted",
+        ),
+    ] {
+        std::fs::write(
+            &file,
+            experiment(&state, "broken", 0, &arguments).to_string(),
+        )
         .unwrap();
-    let err = text(&run.stderr);
-    assert!(run.status.success(), "{err}");
-    assert!(
-        err.contains("'pushgateway_url' is null and no 'remote_write_url' is given: the metrics would go nowhere"),
-        "{err}"
-    );
+        let journal = dir.path().join("j.json").display().to_string();
+        for command in [vec!["validate"], vec!["run", "--journal-path", &journal]] {
+            let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+                .args(&command)
+                .arg(&file)
+                .output()
+                .unwrap();
+            let err = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert_eq!(out.status.code(), Some(1), "{command:?}: {err}");
+            assert!(
+                err.contains("$.controls[0].provider.arguments: control 'prometheus' cannot run with these arguments: ")
+                    && err.contains(reason),
+                "{command:?}: {err}"
+            );
+            assert_eq!(
+                std::fs::read_to_string(&state).unwrap(),
+                "ok\n",
+                "nothing ran"
+            );
+        }
+    }
 }
 
 #[test]

@@ -746,8 +746,42 @@ impl MetricsControl {
     }
 }
 
+/// The first string under `value` that holds a `${…}` placeholder, and
+/// where (`grouping_key.env`).
+fn placeholder(value: &Value, at: &str) -> Option<(String, String)> {
+    let join = |key: &str| {
+        if at.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{at}.{key}")
+        }
+    };
+    match value {
+        Value::String(s) if s.contains("${") => Some((at.to_owned(), s.clone())),
+        Value::Object(map) => map.iter().find_map(|(k, v)| placeholder(v, &join(k))),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| placeholder(v, &join(&i.to_string()))),
+        _ => None,
+    }
+}
+
 #[async_trait]
 impl Control for MetricsControl {
+    /// The arguments as `configure` reads them, and the clients they
+    /// describe built (URLs parsed, a CA file read), with nothing sent.
+    fn check_arguments(&self, arguments: &Value) -> Result<(), String> {
+        if let Some((name, text)) = placeholder(arguments, "") {
+            return Err(format!(
+                "argument '{name}' holds '{text}', but a control's arguments are never \
+                 substituted (chaos run passes them to configure_control as written): \
+                 write the value itself"
+            ));
+        }
+        Collector::new(Arguments::parse(arguments)?, &Value::Null).map(|_| ())
+    }
+
     async fn configure(&self, ctx: &ConfigureContext<'_>) -> HookResult {
         let args = Arguments::parse(ctx.arguments).map_err(ControlError::failed)?;
         let collector = Collector::new(args, ctx.run.experiment).map_err(ControlError::failed)?;
