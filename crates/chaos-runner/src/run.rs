@@ -329,16 +329,24 @@ impl Runner {
         Interrupter(self.interrupt.clone())
     }
 
-    /// The settings' problems as an error, if they have any; their
-    /// controls' arguments included.
-    fn check_settings(&self) -> Result<(), Error> {
+    /// The settings' problems ([`validate_settings`](crate::validate_settings)'s),
+    /// and, when there are none, those of their controls' arguments, as
+    /// the registered controls check them (paths under the settings' root).
+    pub fn settings_problems(&self) -> Vec<Problem> {
         let mut problems = crate::validate_settings(&self.settings);
         if problems.is_empty() {
             let controls = self.settings.get("controls").and_then(Value::as_object);
             for (name, control) in controls.into_iter().flatten() {
-                problems.extend(self.control_arguments(&format!("$.controls.{name}"), control));
+                let at = format!("$.controls.{name}");
+                problems.extend(self.control_arguments(&at, name, control));
             }
         }
+        problems
+    }
+
+    /// The settings' problems as an error, if they have any.
+    fn check_settings(&self) -> Result<(), Error> {
+        let problems = self.settings_problems();
         if problems.is_empty() {
             Ok(())
         } else {
@@ -349,7 +357,7 @@ impl Runner {
     /// The problem of a control declaration (at `path`) whose registered
     /// control says its arguments cannot configure it: it would do
     /// nothing in the run.
-    fn control_arguments(&self, path: &str, control: &Value) -> Option<Problem> {
+    fn control_arguments(&self, path: &str, name: &str, control: &Value) -> Option<Problem> {
         let provider = control.get("provider")?;
         if provider.get("type").and_then(Value::as_str) != Some("python") {
             return None;
@@ -359,7 +367,6 @@ impl Runner {
             .get(provider.get("module").and_then(Value::as_str)?)?;
         let arguments = provider.get("arguments").unwrap_or(&Value::Null);
         let reason = factory().check_arguments(arguments).err()?;
-        let name = control.get("name").and_then(Value::as_str).unwrap_or("?");
         Some(Problem {
             path: format!("{path}.provider.arguments"),
             message: format!("control '{name}' cannot run with these arguments: {reason}"),
@@ -384,7 +391,11 @@ impl Runner {
             }
         }
         for (path, control) in crate::validate::declared_controls(experiment) {
-            if let Some(problem) = self.control_arguments(&path, control) {
+            let name = control
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if let Some(problem) = self.control_arguments(&path, name, control) {
                 problems.push(problem);
             }
         }

@@ -564,7 +564,12 @@ async fn a_control_its_arguments_cannot_configure_is_refused_before_anything_run
     assert!(runner().validate(&exp).is_empty());
 
     // Declared in the settings, it would do nothing in every run.
-    let settings = json!({"controls": {"picky": declared(json!(null))}});
+    let mut settings = json!({"controls": {"picky": declared(json!(null))}});
+    // A settings' control is named by its key, as chaoslib names it.
+    settings["controls"]["picky"]
+        .as_object_mut()
+        .unwrap()
+        .remove("name");
     let error = runner()
         .settings(settings)
         .run(&experiment(&json!([])))
@@ -572,6 +577,12 @@ async fn a_control_its_arguments_cannot_configure_is_refused_before_anything_run
         .unwrap_err();
     assert!(
         matches!(&error, chaos_runner::Error::Settings(p) if p[0].path == "$.controls.picky.provider.arguments"),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("control 'picky' cannot run with these arguments"),
         "{error}"
     );
 }

@@ -186,7 +186,9 @@ fn settings(path: Option<&std::path::Path>) -> Result<Value, Failure> {
         _ => return Ok(json!({})),
     };
     let loaded = load(&path)?;
-    let problems = chaos_runner::validate_settings(&loaded);
+    // Their controls' arguments too: a settings' control applies to
+    // every run, and one its arguments cannot configure would do nothing.
+    let problems = runner().settings(loaded.clone()).settings_problems();
     if !problems.is_empty() {
         return Err(invalid_settings(&path.display().to_string(), &problems, ""));
     }

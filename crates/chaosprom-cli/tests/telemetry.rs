@@ -360,6 +360,40 @@ fn a_control_its_arguments_cannot_configure_is_refused_before_the_run() {
             );
         }
     }
+
+    // Declared in the settings, it would do nothing in every run.
+    let settings = dir.path().join("settings.yaml");
+    std::fs::write(
+        &settings,
+        "controls:\n  prometheus:\n    provider:\n      type: python\n      module: chaosprometheus.metrics\n      arguments:\n        pushgateway_url: htp://gateway:9091\n",
+    )
+    .unwrap();
+    let mut plain = experiment(&state, "broken", 0, &json!({}));
+    plain.as_object_mut().unwrap().remove("controls");
+    std::fs::write(&file, plain.to_string()).unwrap();
+    let settings = settings.display().to_string();
+    let journal = dir.path().join("j.json").display().to_string();
+    for command in [
+        vec!["validate", "--settings", &settings],
+        vec!["run", "--settings", &settings, "--journal-path", &journal],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .args(&command)
+            .arg(&file)
+            .output()
+            .unwrap();
+        let err = text(&out.stderr);
+        assert_ne!(out.status.code(), Some(0), "{command:?}: {err}");
+        assert!(
+            err.contains("$.controls.prometheus.provider.arguments: control 'prometheus' cannot run with these arguments: pushgateway_url: invalid URL 'htp://gateway:9091'"),
+            "{command:?}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&state).unwrap(),
+            "ok\n",
+            "nothing ran"
+        );
+    }
 }
 
 #[test]
