@@ -132,9 +132,20 @@ async fn check_servers_of(experiment: &Value) -> Vec<String> {
     let controls = experiment["controls"].as_array().into_iter().flatten();
     for control in controls.filter(|c| c["provider"]["module"] == chaosprometheus::METRICS_MODULE) {
         let name = control["name"].as_str().unwrap_or("metrics");
-        let url = control["provider"]["arguments"]["pushgateway_url"]
-            .as_str()
-            .unwrap_or("http://localhost:9091");
+        let url = match control["provider"]["arguments"].get("pushgateway_url") {
+            // No Pushgateway: the control writes remotely only.
+            Some(Value::Null) => continue,
+            Some(url) => url.as_str().unwrap_or_default().trim(),
+            None => "http://localhost:9091",
+        };
+        // Without a scheme it is http, as the control (and Python's
+        // prometheus_client) takes it.
+        let url = if url.contains("://") {
+            url.to_owned()
+        } else {
+            format!("http://{url}")
+        };
+        let url = url.as_str();
         let ready = match chaosprometheus::api::Client::new(url) {
             Ok(client) => client.ready().await.map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),

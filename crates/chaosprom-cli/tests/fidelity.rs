@@ -532,6 +532,27 @@ fn validate_check_servers_asks_them_without_injecting_anything() {
     );
     assert!(!out.contains("activity 'fine'"), "{out}");
     assert!(!marker.exists(), "nothing is injected");
+
+    // The gateway the control pushes to: without a scheme it is http, as
+    // the control takes it; with none (remote write only), none is asked.
+    let gateway = chaosprom_testkit::Pushgateway::start().unwrap();
+    let bare = gateway.url().trim_start_matches("http://").to_owned();
+    for arguments in [
+        json!({"pushgateway_url": bare}),
+        json!({"pushgateway_url": null, "remote_write_url": format!("http://{dead}/api/v1/write")}),
+    ] {
+        let control = json!([{"name": "prometheus", "provider": {"type": "python",
+            "module": "chaosprometheus.metrics", "arguments": arguments}}]);
+        let o = check(&experiment(control, query("also-fine", "1+1")));
+        let out = text(&o.stdout);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{arguments}: {out}{}",
+            text(&o.stderr)
+        );
+    }
+    assert!(!marker.exists(), "nothing is injected");
 }
 
 #[test]
