@@ -265,6 +265,17 @@ async fn probes_against_a_real_victoria_metrics() {
     assert_eq!(range["status"], "success");
 }
 
+/// A run of `experiment` with no configuration, secrets or settings.
+fn bare_run<'a>(experiment: &'a Value, empty: &'a Value) -> RunContext<'a> {
+    RunContext {
+        experiment,
+        configuration: empty,
+        secrets: empty,
+        settings: empty,
+        changes: None,
+    }
+}
+
 /// The groups a Pushgateway holds.
 fn groups(gateway: &Pushgateway) -> Vec<Value> {
     let body = http::get(&format!("{}/api/v1/metrics", gateway.url()))
@@ -295,13 +306,7 @@ async fn the_metrics_control_pushes_before_and_after_a_run() {
         json!({"pushgateway_url": gateway.url(), "trace_id": "0123456789abcdef0123456789abcdef", "lib_version": "1.44.0"}),
     );
     let empty = json!({});
-    let run = RunContext {
-        experiment: &experiment,
-        configuration: &empty,
-        secrets: &empty,
-        settings: &empty,
-        changes: None,
-    };
+    let run = bare_run(&experiment, &empty);
     assert!(set.configure(&run).await.unwrap().is_empty());
     let identity = control.identity().unwrap();
     assert_eq!(identity.trace_id, "0123456789abcdef0123456789abcdef");
@@ -438,13 +443,7 @@ async fn a_run_that_did_not_deviate_pushes_no_deviated_sample_and_cleanup_can_de
         json!({"pushgateway_url": gateway.url(), "job": "ctk/job", "grouping_key": {"env": "prod/eu"}, "delete_on_cleanup": true, "push_method": "post"}),
     );
     let empty = json!({});
-    let run = RunContext {
-        experiment: &experiment,
-        configuration: &empty,
-        secrets: &empty,
-        settings: &empty,
-        changes: None,
-    };
+    let run = bare_run(&experiment, &empty);
     set.configure(&run).await.unwrap();
     set.before_experiment(&run).await.unwrap();
     set.after_experiment(
@@ -480,13 +479,7 @@ async fn the_control_reads_its_arguments_as_python_s_does() {
     let gateway = Pushgateway::start().unwrap();
     let experiment = json!({"title": "t3"});
     let empty = json!({});
-    let run = RunContext {
-        experiment: &experiment,
-        configuration: &empty,
-        secrets: &empty,
-        settings: &empty,
-        changes: None,
-    };
+    let run = bare_run(&experiment, &empty);
     let configure = |arguments: Value| {
         let control = Arc::new(MetricsControl::new());
         let mut set = ControlSet::new();
@@ -549,13 +542,7 @@ async fn an_unreachable_gateway_never_fails_a_hook() {
         json!({"pushgateway_url": format!("http://127.0.0.1:{port}")}),
     );
     let empty = json!({});
-    let run = RunContext {
-        experiment: &experiment,
-        configuration: &empty,
-        secrets: &empty,
-        settings: &empty,
-        changes: None,
-    };
+    let run = bare_run(&experiment, &empty);
     assert!(set.configure(&run).await.unwrap().is_empty());
     assert!(set.before_experiment(&run).await.unwrap().is_empty());
     assert!(
