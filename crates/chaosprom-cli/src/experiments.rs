@@ -135,16 +135,11 @@ async fn check_servers_of(experiment: &Value) -> Vec<String> {
         let url = match control["provider"]["arguments"].get("pushgateway_url") {
             // No Pushgateway: the control writes remotely only.
             Some(Value::Null) => continue,
-            Some(url) => url.as_str().unwrap_or_default().trim(),
+            Some(url) => url.as_str().unwrap_or_default(),
             None => "http://localhost:9091",
         };
-        // Without a scheme it is http, as the control (and Python's
-        // prometheus_client) takes it.
-        let url = if url.contains("://") {
-            url.to_owned()
-        } else {
-            format!("http://{url}")
-        };
+        // As the control reads it (without a scheme, http).
+        let url = chaosprometheus::pushgateway::gateway_url(url);
         let url = url.as_str();
         let ready = match chaosprometheus::api::Client::new(url) {
             Ok(client) => client.ready().await.map_err(|e| e.to_string()),

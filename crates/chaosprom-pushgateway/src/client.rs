@@ -67,6 +67,23 @@ impl std::str::FromStr for PushFormat {
     }
 }
 
+/// A Pushgateway URL as the client reads it: trimmed, and `http://` when
+/// it has no scheme (`localhost:9091`), as Python's `prometheus_client`
+/// takes it. Credentials and a path prefix are kept.
+///
+/// ```
+/// assert_eq!(chaosprom_pushgateway::gateway_url(" gw:9091/pg "), "http://gw:9091/pg");
+/// assert_eq!(chaosprom_pushgateway::gateway_url("https://gw"), "https://gw");
+/// ```
+pub fn gateway_url(url: &str) -> String {
+    let url = url.trim();
+    if url.contains("://") {
+        url.to_owned()
+    } else {
+        format!("http://{url}")
+    }
+}
+
 /// A Pushgateway client: a cheap-to-clone handle on one connection pool.
 ///
 /// ```no_run
@@ -113,12 +130,7 @@ impl PushgatewayBuilder {
     /// Python's `prometheus_client` takes it; another scheme than `http`
     /// or `https` is refused.
     pub fn build(self) -> Result<Pushgateway, Error> {
-        let url = self.url.trim();
-        let url = if url.contains("://") {
-            url.to_owned()
-        } else {
-            format!("http://{url}")
-        };
+        let url = gateway_url(&self.url);
         Ok(Pushgateway {
             transport: Transport::new(&url, self.options)?,
             format: self.format,

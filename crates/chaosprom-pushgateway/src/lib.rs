@@ -49,7 +49,7 @@ mod proto;
 mod remote_write;
 
 pub use chaosprom_http::Proxy;
-pub use client::{PushFormat, PushMethod, Pushgateway, PushgatewayBuilder};
+pub use client::{PushFormat, PushMethod, Pushgateway, PushgatewayBuilder, gateway_url};
 pub use error::Error;
 pub use remote_write::{RemoteWrite, RemoteWriteBuilder};
 
