@@ -372,6 +372,18 @@ fn proxies_come_from_the_environment_and_the_flag() {
     let o = run(&query, &[("HTTP_PROXY", dead.as_str())], b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("proxy"), "{}", text(&o.stderr));
+    // A proxy variable the client cannot read is ignored, and said so,
+    // naming the variable and never its value (it may hold a password).
+    let unreadable = format!(" http://user:s3cret@{}", dead.trim_start_matches("http://"));
+    let o = run(&query, &[("HTTP_PROXY", unreadable.as_str())], b"");
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("a proxy variable is set but is not a proxy URL this client can read")
+            && err.contains("HTTP_PROXY"),
+        "{err}"
+    );
+    assert!(!err.contains("s3cret"), "{err}");
 }
 
 #[test]

@@ -36,7 +36,10 @@ impl Proxies {
         }
         let matcher = match proxy {
             Proxy::None => return Self(None),
-            Proxy::Env => Matcher::from_env(),
+            Proxy::Env => {
+                warn_of_unreadable_proxies();
+                Matcher::from_env()
+            }
             Proxy::Url(url) => Matcher::builder()
                 .http(url.as_str())
                 .https(url.as_str())
@@ -69,6 +72,42 @@ impl Proxies {
     pub(crate) fn describe(&self, uri: &Uri) -> Option<String> {
         self.intercept(uri).map(|(proxy, _)| proxy.to_string())
     }
+}
+
+/// Warns, once per process, of a proxy variable that is set but that the
+/// matcher cannot read as a proxy (`HTTP_PROXY=" http://proxy:3128"`): it
+/// is ignored and requests go direct, where requests fails on it. The
+/// variable is named, never its value, which may hold credentials.
+fn warn_of_unreadable_proxies() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let probe: Uri = Uri::from_static("http://chaosprom.invalid/");
+        for name in [
+            "HTTP_PROXY",
+            "http_proxy",
+            "HTTPS_PROXY",
+            "https_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            let Some(value) = std::env::var(name).ok().filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let read = Matcher::builder()
+                .http(value.clone())
+                .build()
+                .intercept(&probe)
+                .is_some();
+            if !read {
+                tracing::warn!(
+                    variable = name,
+                    "a proxy variable is set but is not a proxy URL this client can read \
+                     (a space or another character around it?): it is ignored, and requests \
+                     go direct"
+                );
+            }
+        }
+    });
 }
 
 /// What `NO_PROXY` says that hyper-util's matcher does not read as
