@@ -240,7 +240,9 @@ fn add_control_files(settings: &mut Value, files: &[PathBuf]) -> Result<(), Fail
                 "expected a mapping of control names to declarations".into(),
             ));
         };
-        let problems = chaos_runner::validate_settings(&json!({ "controls": controls }));
+        let problems = runner()
+            .settings(json!({ "controls": controls }))
+            .settings_problems();
         if !problems.is_empty() {
             let shown = format!("--control-file {}", file.display());
             return Err(invalid_settings(&shown, &problems, "$.controls"));

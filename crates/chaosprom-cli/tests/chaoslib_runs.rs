@@ -1219,6 +1219,15 @@ fn chaos_command_line_flags_are_taken() {
             Some("x:\n  scope: after\n"),
             "$.x.provider: control 'x' must have a provider",
         ),
+        // Arguments the control cannot be configured with: it would do
+        // nothing in every run.
+        (
+            "{}",
+            Some(
+                "m:\n  provider:\n    type: python\n    module: chaosprometheus.metrics\n    arguments:\n      pushgateway_url: htp://gw\n",
+            ),
+            "$.m.provider.arguments: control 'm' cannot run with these arguments: pushgateway_url: invalid URL",
+        ),
     ] {
         std::fs::write(&bad_settings, settings_text).unwrap();
         let mut args = vec!["run", "--settings", bad_settings.to_str().unwrap()];
