@@ -333,6 +333,12 @@ fn a_control_its_arguments_cannot_configure_is_refused_before_the_run() {
             json!({"grouping_key": {"env": "${env}"}}),
             "argument 'grouping_key.env' holds '${env}', but a control's arguments are never substituted",
         ),
+        // Only the placeholder is shown: the rest may be a credential.
+        (
+            json!({"pushgateway_url": null, "remote_write_url": "http://rw/api/v1/write",
+                   "remote_write_headers": {"Authorization": "Bearer s3cret-${tenant}"}}),
+            "argument 'remote_write_headers.Authorization' holds '${tenant}', but",
+        ),
     ] {
         std::fs::write(
             &file,
@@ -347,6 +353,7 @@ fn a_control_its_arguments_cannot_configure_is_refused_before_the_run() {
                 .output()
                 .unwrap();
             let err = format!("{}{}", text(&out.stdout), text(&out.stderr));
+            assert!(!err.contains("s3cret"), "{command:?}: {err}");
             assert_eq!(out.status.code(), Some(1), "{command:?}: {err}");
             assert!(
                 err.contains("$.controls[0].provider.arguments: control 'prometheus' cannot run with these arguments: ")

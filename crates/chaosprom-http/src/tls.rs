@@ -106,7 +106,8 @@ fn environment_bundle() -> Result<Option<Vec<CertificateDer<'static>>>, Error> {
         return Ok(None);
     };
     let what = format!("reading {} (named by {name})", path.display());
-    let files = if path.is_dir() {
+    let folder = path.is_dir();
+    let files = if folder {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&path)
             .map_err(|e| config_error(&what, &e))?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -124,7 +125,7 @@ fn environment_bundle() -> Result<Option<Vec<CertificateDer<'static>>>, Error> {
         match found {
             Ok(found) => certs.extend(found),
             // A folder may hold other files (c_rehash's links are PEM).
-            Err(_) if files.len() > 1 || path.is_dir() => {}
+            Err(_) if folder => {}
             Err(e) => return Err(config_error(&what, &e)),
         }
     }

@@ -746,8 +746,9 @@ impl MetricsControl {
     }
 }
 
-/// The first string under `value` that holds a `${…}` placeholder, and
-/// where (`grouping_key.env`).
+/// The first `${…}` placeholder in a string under `value`, and where
+/// (`grouping_key.env`). Only the placeholder is returned, never the rest
+/// of the string, which may be a token (`"Bearer abc${x}"`).
 fn placeholder(value: &Value, at: &str) -> Option<(String, String)> {
     let join = |key: &str| {
         if at.is_empty() {
@@ -757,7 +758,11 @@ fn placeholder(value: &Value, at: &str) -> Option<(String, String)> {
         }
     };
     match value {
-        Value::String(s) if s.contains("${") => Some((at.to_owned(), s.clone())),
+        Value::String(s) => {
+            let start = s.find("${")?;
+            let end = s[start..].find('}').map_or(s.len(), |e| start + e + 1);
+            Some((at.to_owned(), s[start..end].to_owned()))
+        }
         Value::Object(map) => map.iter().find_map(|(k, v)| placeholder(v, &join(k))),
         Value::Array(items) => items
             .iter()
