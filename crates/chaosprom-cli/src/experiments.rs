@@ -840,27 +840,35 @@ pub(crate) async fn report(
     url: Option<&str>,
     offline: bool,
 ) -> Result<(), Failure> {
-    let text = if journal == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(
-            &mut std::io::Read::take(std::io::stdin(), MAX_JOURNAL),
-            &mut text,
-        )
-        .map(|_| text)
+    let source: Box<dyn std::io::Read> = if journal == "-" {
+        Box::new(std::io::stdin())
     } else {
-        match std::fs::metadata(journal) {
-            Ok(m) if m.len() > MAX_JOURNAL => Err(std::io::Error::other(format!(
-                "{} bytes, more than the {MAX_JOURNAL} a report reads",
-                m.len()
-            ))),
-            _ => std::fs::read_to_string(journal),
-        }
+        Box::new(std::fs::File::open(journal).map_err(|e| Failure {
+            code: 2,
+            message: format!("cannot read the journal {journal}: {e}"),
+        })?)
+    };
+    // Parsed as it is read: what is not JSON (`/dev/zero`) fails at its
+    // first byte, and no more than the cap is ever read.
+    let mut reader = std::io::BufReader::new(std::io::Read::take(source, MAX_JOURNAL + 1));
+    let parsed = serde_json::from_reader::<_, Value>(&mut reader);
+    if reader.get_ref().limit() == 0 {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "cannot read the journal {journal}: more than the {MAX_JOURNAL} bytes a report reads"
+            ),
+        });
     }
-    .map_err(|e| Failure {
+    let parsed = parsed.map_err(|e| Failure {
         code: 2,
-        message: format!("cannot read the journal {journal}: {e}"),
+        message: if e.is_io() {
+            format!("cannot read the journal {journal}: {e}")
+        } else {
+            format!("{journal} is not a journal: {e}")
+        },
     })?;
-    let report = crate::report::report(journal, &text, format, url, offline).await?;
+    let report = crate::report::report(journal, &parsed, format, url, offline).await?;
     let Some(path) = output else {
         return crate::prometheus::print_text(&report).await;
     };

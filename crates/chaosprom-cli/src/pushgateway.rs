@@ -1,12 +1,16 @@
 //! The Pushgateway commands: push and delete.
 
-use std::io::Read as _;
+use std::io::Read;
 use std::path::PathBuf;
 
 use chaosprometheus::pushgateway::{PushMethod, Pushgateway};
 
 use crate::Failure;
 use crate::flags::Group;
+
+/// The most `push` reads and sends: a Pushgateway keeps every group in
+/// memory and serves it at every scrape, for a handful of series.
+const MAX_PUSH: usize = 64 << 20;
 
 /// `push`.
 pub(crate) async fn push(
@@ -15,11 +19,14 @@ pub(crate) async fn push(
     allow_empty: bool,
     file: Option<PathBuf>,
 ) -> Result<(), Failure> {
-    let text = match &file {
-        Some(path) => tokio::fs::read(path).await.map_err(|e| Failure {
+    let source = file
+        .as_ref()
+        .map_or_else(|| "standard input".to_owned(), |p| p.display().to_string());
+    let input: Box<dyn Read> = match &file {
+        Some(path) => Box::new(std::fs::File::open(path).map_err(|e| Failure {
             code: 2,
-            message: format!("cannot read {}: {e}", path.display()),
-        })?,
+            message: format!("cannot read {source}: {e}"),
+        })?),
         None => {
             let stdin = std::io::stdin();
             if std::io::IsTerminal::is_terminal(&stdin) {
@@ -27,18 +34,26 @@ pub(crate) async fn push(
                     "chaosprom: reading metrics from standard input (end with Ctrl-D)"
                 );
             }
-            let mut text = Vec::new();
-            stdin.lock().read_to_end(&mut text).map_err(|e| Failure {
-                code: 2,
-                message: format!("cannot read stdin: {e}"),
-            })?;
-            text
+            Box::new(stdin)
         }
     };
+    let mut text = Vec::new();
+    input
+        .take(MAX_PUSH as u64 + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| Failure {
+            code: 2,
+            message: format!("cannot read {source}: {e}"),
+        })?;
+    if text.len() > MAX_PUSH {
+        return Err(Failure {
+            code: 2,
+            message: format!(
+                "cannot read {source}: more than {MAX_PUSH} bytes, the most `push` sends"
+            ),
+        });
+    }
     if !allow_empty && text.iter().all(u8::is_ascii_whitespace) {
-        let source = file
-            .as_ref()
-            .map_or_else(|| "standard input".to_owned(), |p| p.display().to_string());
         return Err(Failure {
             code: 2,
             message: format!(

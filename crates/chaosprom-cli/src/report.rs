@@ -88,18 +88,14 @@ struct Run<'a> {
     charts: Vec<Chart>,
 }
 
-/// Writes the report of `journal` (the file's text, named `path`).
+/// Writes the report of `journal` (read from the file named `path`).
 pub(crate) async fn report(
     path: &str,
-    text: &str,
+    journal: &Value,
     format: Format,
     url: Option<&str>,
     offline: bool,
 ) -> Result<String, Failure> {
-    let journal: Value = serde_json::from_str(text).map_err(|e| Failure {
-        code: 2,
-        message: format!("{path} is not a journal: {e}"),
-    })?;
     if !journal.is_object() || journal.get("experiment").is_none() {
         return Err(Failure {
             code: 2,
@@ -131,7 +127,7 @@ pub(crate) async fn report(
     let start = time(&journal["start"]).or_else(|| entries.iter().filter_map(|e| e.start).min());
     let end = time(&journal["end"]).or_else(|| entries.iter().filter_map(|e| e.end).max());
     let mut run = Run {
-        journal: &journal,
+        journal,
         title: journal["experiment"]["title"]
             .as_str()
             .unwrap_or("(untitled)")

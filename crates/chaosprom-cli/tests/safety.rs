@@ -451,6 +451,103 @@ fn hostile_files_are_refused_quickly() {
     );
 }
 
+/// `chaosprom ARGS` with `env`, killed (and the test failed) if it has not
+/// ended within a minute.
+fn ended(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosprom"));
+    command
+        .args(args)
+        .env_remove("RUST_LOG")
+        .envs(env.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("chaosprom {args:?} with {env:?} did not end");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn files_without_end_are_refused_at_their_cap_never_read_for_ever() {
+    let https = ["query", "up", "--url", "https://127.0.0.1:1"];
+    for (args, env, expected) in [
+        (
+            &["report", "/dev/zero"][..],
+            &[][..],
+            "/dev/zero is not a journal: expected value at line 1 column 1",
+        ),
+        (
+            &[
+                "push",
+                "--gateway",
+                "http://127.0.0.1:1",
+                "--job",
+                "j",
+                "/dev/zero",
+            ],
+            &[],
+            "cannot read /dev/zero: more than 67108864 bytes, the most `push` sends",
+        ),
+        (
+            &[https.as_slice(), &["--ca-file", "/dev/zero"]].concat(),
+            &[],
+            "reading /dev/zero: larger than 16777216 bytes",
+        ),
+        (
+            &https,
+            &[("REQUESTS_CA_BUNDLE", "/dev/zero")],
+            "reading /dev/zero (named by REQUESTS_CA_BUNDLE): larger than 16777216 bytes",
+        ),
+    ] {
+        let o = ended(args, env);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains(expected),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
+
+    // A time zone file that is not a regular file is never read: the zone
+    // is UTC, as for any zone that cannot be read. The query goes nowhere,
+    // so the time is seen in the verbose log of the request.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for zone in ["/dev/zero", ":/dev/zero", fifo.to_str().unwrap()] {
+        let o = ended(
+            &[
+                "query",
+                "up",
+                "--url",
+                "http://127.0.0.1:1",
+                "--when",
+                "2026-11-20 10:00",
+            ],
+            &[("TZ", zone)],
+        );
+        assert_eq!(o.status.code(), Some(1), "TZ={zone}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("time=2026-11-20T10%3A00%3A00Z"),
+            "TZ={zone}: {}",
+            text(&o.stderr)
+        );
+    }
+}
+
 #[test]
 fn secrets_are_never_printed_nor_journaled() {
     let dir = tempfile::tempdir().unwrap();

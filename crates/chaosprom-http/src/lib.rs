@@ -56,6 +56,7 @@ pub use error::Error;
 pub use options::{
     Auth, ClientCert, DEFAULT_MAX_BODY_SIZE, HttpOptions, Proxy, Secret, TlsOptions,
 };
+pub use tls::MAX_PEM_FILE;
 pub use transport::{Response, Transport, redact};
 
 pub use bytes::Bytes;

@@ -53,8 +53,9 @@ pub(crate) fn client_config(options: &TlsOptions, https: bool) -> Result<ClientC
         None => Ok(builder.with_no_client_auth()),
         Some(cert) => {
             let chain = read_certificates(&cert.cert_file)?;
-            let key = PrivateKeyDer::from_pem_file(&cert.key_file)
-                .map_err(|e| config_error(&format!("reading {}", cert.key_file.display()), &e))?;
+            let what = format!("reading {}", cert.key_file.display());
+            let key = PrivateKeyDer::from_pem_slice(&read_pem_file(&cert.key_file, &what)?)
+                .map_err(|e| config_error(&what, &e))?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| config_error("client certificate and key", &e))
@@ -120,13 +121,16 @@ fn environment_bundle() -> Result<Option<Vec<CertificateDer<'static>>>, Error> {
     };
     let mut certs = Vec::new();
     for file in &files {
-        let found =
-            CertificateDer::pem_file_iter(file).and_then(Iterator::collect::<Result<Vec<_>, _>>);
+        let found = read_pem_file(file, &what).and_then(|pem| {
+            CertificateDer::pem_slice_iter(&pem)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| config_error(&what, &e))
+        });
         match found {
             Ok(found) => certs.extend(found),
             // A folder may hold other files (c_rehash's links are PEM).
             Err(_) if folder => {}
-            Err(e) => return Err(config_error(&what, &e)),
+            Err(e) => return Err(e),
         }
     }
     if certs.is_empty() {
@@ -138,13 +142,37 @@ fn environment_bundle() -> Result<Option<Vec<CertificateDer<'static>>>, Error> {
 /// Every certificate in a PEM file; at least one.
 fn read_certificates(file: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
     let what = format!("reading {}", file.display());
-    let certs = CertificateDer::pem_file_iter(file)
-        .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+    let certs = CertificateDer::pem_slice_iter(&read_pem_file(file, &what)?)
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|e| config_error(&what, &e))?;
     if certs.is_empty() {
         return Err(config_error(&what, &"no PEM certificate in the file"));
     }
     Ok(certs)
+}
+
+/// The largest certificate or key file read: every root CA of a system's
+/// bundle together is about 200 KB.
+pub const MAX_PEM_FILE: usize = 16 << 20;
+
+/// A PEM file's bytes, at most [`MAX_PEM_FILE`] of them, so that a path
+/// such as `/dev/zero` is refused rather than read without end. A FIFO
+/// (`--ca-file <(…)`) is read to its end.
+fn read_pem_file(file: &Path, what: &str) -> Result<Vec<u8>, Error> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| f.take(MAX_PEM_FILE as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| config_error(what, &e))?;
+    if bytes.len() > MAX_PEM_FILE {
+        return Err(config_error(
+            what,
+            &format!(
+                "larger than {MAX_PEM_FILE} bytes, the most a certificate or key file may have"
+            ),
+        ));
+    }
+    Ok(bytes)
 }
 
 fn config_error(what: &str, reason: &dyn std::fmt::Display) -> Error {

@@ -118,6 +118,29 @@ async fn bad_tls_files_are_refused_before_any_io() {
     let err = Transport::new("https://127.0.0.1:1", options).unwrap_err();
     assert!(err.is_config() && err.is_tls(), "{err:?}");
     assert!(err.to_string().contains("/no/such/ca.pem"), "{err}");
+
+    // A file without end is refused at the cap, never read to the end.
+    let pki = pki();
+    let mut options = self::options();
+    options.tls.ca_file = Some("/dev/zero".into());
+    let err = Transport::new("https://127.0.0.1:1", options).unwrap_err();
+    assert!(err.is_config(), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("reading /dev/zero: larger than 16777216 bytes"),
+        "{err}"
+    );
+    let mut options = self::options();
+    options.tls.client_cert = Some(ClientCert {
+        cert_file: pki.client_cert.clone(),
+        key_file: "/dev/zero".into(),
+    });
+    let err = Transport::new("http://127.0.0.1:1", options).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("reading /dev/zero: larger than 16777216 bytes"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -148,15 +148,57 @@ pub fn parse_time_from(
 /// The machine's time zone: `TZ` when set, else `/etc/localtime` read
 /// directly (jiff's system lookup would list the whole zoneinfo database
 /// to name it, about a millisecond at every start), else jiff's answer.
+///
+/// A zone that cannot be read is UTC, as jiff and the C library read it.
+/// That includes a file that is not a regular file of at most
+/// [`MAX_ZONE_FILE`] bytes, which is never read (`TZ=/dev/zero` would be
+/// read without end, and a FIFO would block for ever).
 pub fn local_zone() -> TimeZone {
-    if std::env::var_os("TZ").is_none() {
-        if let Ok(bytes) = std::fs::read("/etc/localtime") {
-            if let Ok(zone) = TimeZone::tzif("Local", &bytes) {
-                return zone;
-            }
+    let Some(tz) = std::env::var_os("TZ") else {
+        let path = std::path::Path::new("/etc/localtime");
+        return match zone_file(path) {
+            ZoneFile::Absent => TimeZone::system(),
+            ZoneFile::Unfit => TimeZone::UTC,
+            ZoneFile::Fit => match std::fs::read(path) {
+                Ok(bytes) => TimeZone::tzif("Local", &bytes).unwrap_or_else(|_| TimeZone::system()),
+                Err(_) => TimeZone::system(),
+            },
+        };
+    };
+    // jiff reads `TZ` as a POSIX rule, or a zone name (also after a
+    // `zoneinfo/` in a path), and else as a file: only a file it would
+    // read is checked here.
+    let value = tz.to_string_lossy();
+    let value = value.strip_prefix(':').unwrap_or(&value);
+    if matches!(zone_file(std::path::Path::new(value)), ZoneFile::Unfit) {
+        let name = value
+            .rfind("zoneinfo/")
+            .map_or(value, |at| &value[at + 9..]);
+        let known = |name: &str| jiff::tz::db().get(name).is_ok();
+        if !known(value) && !known(name) {
+            return TimeZone::UTC;
         }
     }
     TimeZone::system()
+}
+
+/// The largest time-zone file [`local_zone`] reads: the largest TZif file
+/// of the time-zone database is a few kilobytes.
+pub const MAX_ZONE_FILE: u64 = 1 << 20;
+
+enum ZoneFile {
+    Absent,
+    /// Not a regular file, or too large.
+    Unfit,
+    Fit,
+}
+
+fn zone_file(path: &std::path::Path) -> ZoneFile {
+    match std::fs::metadata(path) {
+        Err(_) => ZoneFile::Absent,
+        Ok(m) if m.is_file() && m.len() <= MAX_ZONE_FILE => ZoneFile::Fit,
+        Ok(_) => ZoneFile::Unfit,
+    }
 }
 
 /// Parses a time expression relative to `now`; dates without a zone are read
