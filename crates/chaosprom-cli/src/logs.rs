@@ -71,7 +71,11 @@ pub(crate) fn init(options: &LogOptions<'_>) -> Result<(), Failure> {
                     "it is neither a regular file, a pipe nor a terminal".into(),
                 ));
             }
-            Some(file)
+            Some(LogFile {
+                file,
+                path: path.to_owned(),
+                warned: false,
+            })
         }
     };
     let file_level = match options.file_level {
@@ -81,7 +85,7 @@ pub(crate) fn init(options: &LogOptions<'_>) -> Result<(), Failure> {
         LogLevel::Error => LevelFilter::ERROR,
     };
     let format = options.format;
-    let file_layer = move |file: Option<std::fs::File>| {
+    let file_layer = move |file: Option<LogFile>| {
         file.map(|f| {
             layer(format, false, std::sync::Mutex::new(f))
                 .with_filter(file_level)
@@ -234,6 +238,42 @@ impl Subscriber for Lazy {
     }
     fn try_close(&self, id: span::Id) -> bool {
         self.inner().try_close(id)
+    }
+}
+
+/// The `--log-file`. A line that cannot be written there is lost, not
+/// the run; the first such failure is said on stderr, as Python's logging
+/// prints its own.
+struct LogFile {
+    file: std::fs::File,
+    path: std::path::PathBuf,
+    warned: bool,
+}
+
+impl LogFile {
+    fn check<T>(&mut self, result: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &result {
+            if !self.warned && e.kind() != std::io::ErrorKind::Interrupted {
+                self.warned = true;
+                crate::print_err!(
+                    "chaosprom: --log-file {}: {e}; the lines that cannot be written there are lost",
+                    self.path.display()
+                );
+            }
+        }
+        result
+    }
+}
+
+impl std::io::Write for LogFile {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let result = self.file.write(buf);
+        self.check(result)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let result = self.file.flush();
+        self.check(result)
     }
 }
 

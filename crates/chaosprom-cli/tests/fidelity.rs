@@ -674,6 +674,21 @@ fn logs_have_one_format_a_file_and_a_json_form() {
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("--log-file /nonexistent/dir/run.log"));
     assert_eq!(j, Value::Null);
+    // A log file that fails as the run goes on loses its lines, said once,
+    // and the run goes on.
+    let (out, j) = run(
+        dir.path(),
+        &experiment,
+        &["-q", "--log-file", "/dev/full"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(j["status"], "completed");
+    assert_eq!(
+        text(&out.stderr),
+        "chaosprom: --log-file /dev/full: No space left on device (os error 28); \
+         the lines that cannot be written there are lost\n"
+    );
 }
 
 #[test]
