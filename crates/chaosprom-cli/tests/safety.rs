@@ -517,7 +517,7 @@ fn files_without_end_are_refused_at_their_cap_never_read_for_ever() {
 
     // A time zone file that is not a regular file is never read: the zone
     // is UTC, as for any zone that cannot be read. The query goes nowhere,
-    // so the time is seen in the verbose log of the request.
+    // and its error names the URL, with the time it asked for.
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
     assert!(
