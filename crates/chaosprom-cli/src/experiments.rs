@@ -840,25 +840,31 @@ pub(crate) async fn report(
     url: Option<&str>,
     offline: bool,
 ) -> Result<(), Failure> {
+    let too_large = || Failure {
+        code: 2,
+        message: format!(
+            "cannot read the journal {journal}: more than the {MAX_JOURNAL} bytes a report reads"
+        ),
+    };
     let source: Box<dyn std::io::Read> = if journal == "-" {
         Box::new(std::io::stdin())
     } else {
-        Box::new(std::fs::File::open(journal).map_err(|e| Failure {
+        let file = std::fs::File::open(journal).map_err(|e| Failure {
             code: 2,
             message: format!("cannot read the journal {journal}: {e}"),
-        })?)
+        })?;
+        // A file that says its size is refused before it is read.
+        if file.metadata().is_ok_and(|m| m.len() > MAX_JOURNAL) {
+            return Err(too_large());
+        }
+        Box::new(file)
     };
     // Parsed as it is read: what is not JSON (`/dev/zero`) fails at its
     // first byte, and no more than the cap is ever read.
     let mut reader = std::io::BufReader::new(std::io::Read::take(source, MAX_JOURNAL + 1));
     let parsed = serde_json::from_reader::<_, Value>(&mut reader);
     if reader.get_ref().limit() == 0 {
-        return Err(Failure {
-            code: 2,
-            message: format!(
-                "cannot read the journal {journal}: more than the {MAX_JOURNAL} bytes a report reads"
-            ),
-        });
+        return Err(too_large());
     }
     let parsed = parsed.map_err(|e| Failure {
         code: 2,

@@ -515,10 +515,25 @@ fn files_without_end_are_refused_at_their_cap_never_read_for_ever() {
         );
     }
 
+    // A journal whose size is past the cap is refused before it is read
+    // (a sparse file: nothing is written).
+    let dir = tempfile::tempdir().unwrap();
+    let huge = dir.path().join("huge.json");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    let o = ended(&["report", huge.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("more than the 1073741824 bytes a report reads"),
+        "{}",
+        text(&o.stderr)
+    );
+
     // A time zone file that is not a regular file is never read: the zone
     // is UTC, as for any zone that cannot be read. The query goes nowhere,
     // and its error names the URL, with the time it asked for.
-    let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("fifo");
     assert!(
         Command::new("mkfifo")
