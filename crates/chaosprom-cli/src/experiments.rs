@@ -183,13 +183,28 @@ fn runner() -> chaos_runner::Runner {
 }
 
 /// The settings: the file given, or ~/.chaostoolkit/settings.yaml when it
-/// exists, or none.
+/// exists, or none. Something there that is not a file (a folder, a
+/// FIFO) is an error, not settings silently left out: they may hold the
+/// run's controls.
 fn settings(path: Option<&std::path::Path>) -> Result<Value, Failure> {
     let default = home::home_dir().map(|h| h.join(".chaostoolkit/settings.yaml"));
     let path = match (path, default) {
         (Some(p), _) => p.to_path_buf(),
-        (None, Some(d)) if d.is_file() => d,
-        _ => return Ok(json!({})),
+        (None, Some(d)) => match std::fs::metadata(&d) {
+            Ok(m) if m.is_file() => d,
+            Ok(_) => {
+                return Err(Failure {
+                    code: 1,
+                    message: format!(
+                        "cannot load {}: not a regular file (the settings are read from there when it exists)",
+                        d.display()
+                    ),
+                });
+            }
+            // As `chaos`, which asks `os.path.exists`.
+            Err(_) => return Ok(json!({})),
+        },
+        (None, None) => return Ok(json!({})),
     };
     let loaded = load(&path)?;
     // Their controls' arguments too: a settings' control applies to

@@ -515,6 +515,37 @@ fn files_without_end_are_refused_at_their_cap_never_read_for_ever() {
         );
     }
 
+    // Default settings that are not a file are an error, not left out.
+    let home = tempfile::tempdir().unwrap();
+    let settings = home.path().join(".chaostoolkit/settings.yaml");
+    std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
+    assert!(
+        Command::new("mkfifo")
+            .arg(&settings)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let experiment = home.path().join("e.json");
+    std::fs::write(
+        &experiment,
+        r#"{"title": "t", "description": "d", "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "true"}}]}"#,
+    )
+    .unwrap();
+    let home_dir = home.path().to_str().unwrap();
+    for args in [&["run", "--no-validation"][..], &["validate"]] {
+        let o = ended(
+            &[args, &[experiment.to_str().unwrap()]].concat(),
+            &[("HOME", home_dir)],
+        );
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", text(&o.stderr));
+        assert!(
+            text(&o.stderr).contains("settings.yaml: not a regular file"),
+            "{args:?}: {}",
+            text(&o.stderr)
+        );
+    }
+
     // A journal whose size is past the cap is refused before it is read
     // (a sparse file: nothing is written).
     let dir = tempfile::tempdir().unwrap();
