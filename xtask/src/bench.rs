@@ -3,7 +3,8 @@
 //! figures were taken: plain HTTP only, no TLS stack, and again with its
 //! `rustls-tls` feature, as a command line that can reach https:// ships
 //! it), and the Python
-//! extension when `CTK_PYTHON` names a Python that has it; one `hyperfine`
+//! extension when `CTK_PYTHON` names a Python that has it, and the static
+//! build (`cargo xtask dist`) when this machine can make it; one `hyperfine`
 //! run per workload, on real servers the test kit starts, with a generated
 //! dataset of a known shape.
 
@@ -81,6 +82,13 @@ pub(crate) fn run(options: &Options) -> crate::Result {
             .arg(root.join("target/bench-peer-tls")),
     )?;
     let peer_tls = root.join("target/bench-peer-tls/release/chaosprom-bench-peer");
+    let chaosprom_static = match crate::dist::missing() {
+        None => Some(crate::dist::build()?),
+        Some(why) => {
+            println!("chaosprom static: not measured ({why})");
+            None
+        }
+    };
     let python = python();
     match &python {
         Some(p) => println!("Python extension: {}", p.display()),
@@ -125,6 +133,7 @@ pub(crate) fn run(options: &Options) -> crate::Result {
                 url: &url,
                 now,
                 chaosprom: &chaosprom,
+                chaosprom_static: chaosprom_static.as_deref(),
                 peer: &peer,
                 peer_tls: &peer_tls,
                 python: python.as_deref(),
@@ -146,6 +155,8 @@ struct Setup<'a> {
     url: &'a str,
     now: i64,
     chaosprom: &'a Path,
+    /// The static build, when this machine can make it.
+    chaosprom_static: Option<&'a Path>,
     peer: &'a Path,
     /// The same peer built with rustls.
     peer_tls: &'a Path,
@@ -321,6 +332,17 @@ fn contenders(workload: &str, s: &Setup<'_>) -> crate::Result<Vec<Contender>> {
         }
         _ => return Err(format!("unknown workload '{workload}'")),
     }
+    // The static build runs what the released build runs.
+    let same = s.chaosprom_static.and_then(|binary| {
+        let released = list.iter().find(|c| c.name == "chaosprom")?;
+        let mut argv = released.argv.clone();
+        argv[0] = binary.display().to_string();
+        Some(Contender {
+            name: "chaosprom static",
+            argv,
+        })
+    });
+    list.extend(same);
     Ok(list)
 }
 
@@ -451,8 +473,8 @@ fn measure(
     Ok(section)
 }
 
-/// The order hyperfine runs the contenders in: the floor, then chaosprom,
-/// then the peers, then Python. hyperfine runs each command's runs in one
+/// The order hyperfine runs the contenders in: the floor, then chaosprom
+/// (the released build, then the static one), then the peers, then Python. hyperfine runs each command's runs in one
 /// block, so a contender inherits the machine its predecessor leaves:
 /// after the peers' 560 MiB and Python's minute of 740 MiB queries on the
 /// large range, the page cache and Prometheus' heap are not what curl
@@ -461,7 +483,7 @@ fn measure(
 fn running_order(contenders: &[Contender]) -> Vec<&Contender> {
     let rank = |name: &str| match name {
         "curl" => 0,
-        "chaosprom" => 1,
+        "chaosprom" | "chaosprom static" => 1,
         "peer" => 2,
         "peer+rustls" => 3,
         _ => 4,

@@ -6,6 +6,8 @@
 //! - `demo`: the project's main job on real local servers.
 //! - `bench`: chaosprom side by side with curl, a Rust peer and the Python
 //!   extension, one hyperfine run per workload.
+//! - `dist`: the static `chaosprom` binary (musl), one file to copy to a
+//!   host.
 //! - `man`: chaosprom's man page, generated from its flags.
 //! - `release <version> [--dry-run]`: bumps versions, dates the changelog,
 //!   packages every crate.
@@ -16,6 +18,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod demo;
+mod dist;
 mod man;
 mod release;
 mod servers;
@@ -35,8 +38,9 @@ enum Command {
     /// Install the missing Prometheus, Pushgateway and VictoriaMetrics
     /// binaries from Debian's packages (as root), or print the command.
     Setup,
-    /// Check everything: format, clippy, tests, docs (runs setup first if a
-    /// server binary is missing).
+    /// Check everything: format, clippy, tests, docs, and the command
+    /// line's tests against the static build where it can be built (runs
+    /// setup first if a server binary is missing).
     Test,
     /// Run Prometheus (scraping itself and the Pushgateway), a Pushgateway
     /// and VictoriaMetrics in the foreground until Ctrl-C.
@@ -58,6 +62,9 @@ enum Command {
         #[arg(value_name = "WORKLOAD")]
         workloads: Vec<String>,
     },
+    /// Build the static chaosprom (x86_64-unknown-linux-musl: no shared
+    /// libraries) and print its path.
+    Dist,
     /// Write chaosprom's man page to target/man/chaosprom.1.
     Man,
     /// Bump every crate to VERSION, date the changelog, package every crate.
@@ -93,6 +100,7 @@ fn main() -> ExitCode {
                 workloads
             },
         }),
+        Command::Dist => dist::run(),
         Command::Man => man::run(),
         Command::Release { version, dry_run } => release::run(&version, dry_run),
     };

@@ -21,6 +21,21 @@ pub(crate) fn run() -> crate::Result {
         )
     })?;
     step("test", || cargo(&["test", "--workspace"], &[]))?;
+    // The static build (`cargo xtask dist`) passes the command line's
+    // end-to-end tests too, where this machine can make it.
+    match crate::dist::missing() {
+        None => step("static", || {
+            let binary = crate::dist::build()?;
+            let binary = binary
+                .to_str()
+                .ok_or("the static build's path is not UTF-8")?;
+            cargo(
+                &["test", "-p", "chaosprom-cli", "--test", "*"],
+                &[("CHAOSPROM_TEST_BIN", binary)],
+            )
+        })?,
+        Some(why) => eprintln!("xtask test: static skipped: {why}"),
+    }
     step("doc", || {
         cargo(
             &["doc", "--workspace", "--no-deps"],

@@ -21,6 +21,13 @@ mod report;
 
 use flags::{Cli, Command};
 
+/// The static build's allocator. musl's own allocator made a run of 200
+/// probes 13 % slower than the glibc build; with mimalloc the static build
+/// runs it as fast as the glibc build does. The glibc build keeps glibc's.
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A failure and the exit code it gives.
 pub(crate) struct Failure {
     pub(crate) code: u8,
@@ -137,8 +144,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
+    // 64 I/O events a turn, not tokio's 1,024: a command waits on a
+    // handful of sockets and pipes, and the 12 KB buffer was fresh heap in
+    // every one-shot probe.
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .max_io_events_per_tick(64)
         .build()
     {
         Ok(rt) => rt,

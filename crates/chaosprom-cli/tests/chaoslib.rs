@@ -2,6 +2,8 @@
 //! around them: `test_process_provider.py` and `test_loader.py`, as runs
 //! and validations of the `chaosprom` binary.
 
+mod common;
+
 use std::process::Command;
 
 use chaosprom_testkit::fault::{FaultServer, Reply};
@@ -20,7 +22,7 @@ fn run_in(
     let file = dir.join("experiment.json");
     std::fs::write(&file, experiment.to_string()).unwrap();
     let journal = dir.join("journal.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .args(["run", "experiment.json", "--journal-path", "journal.json"])
         .current_dir(dir)
         .env("HOME", home)
@@ -76,7 +78,7 @@ fn test_loader_py() {
         "method": [{"type": "action", "name": "a", "provider": {"type": "process", "path": "true"}}]});
     let yaml = "title: t\ndescription: d\nmethod:\n  - {type: action, name: a, provider: {type: process, path: \"true\"}}\n";
     let validate = |source: &str| {
-        Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        Command::new(common::chaosprom())
             .args(["validate", source])
             .current_dir(dir.path())
             .output()
@@ -140,7 +142,7 @@ fn test_loader_py() {
 
 /// `chaosprom validate SOURCE` with these flags and environment.
 fn validate_with(source: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosprom"));
+    let mut command = Command::new(common::chaosprom());
     command
         .arg("validate")
         .arg(source)

@@ -26,7 +26,7 @@ fn run(experiment: &Value, args: &[&str]) -> (Output, Value) {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "experiment.json", experiment);
     let journal = dir.path().join("journal.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .arg("run")
         .arg(&file)
         .arg("--journal-path")
@@ -46,7 +46,7 @@ fn run(experiment: &Value, args: &[&str]) -> (Output, Value) {
 fn validate(experiment: &Value) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "experiment.json", experiment);
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .arg("validate")
         .arg(&file)
         .output()
@@ -442,7 +442,7 @@ fn validate_reads_the_configuration_and_secrets_from_the_environment_as_chaos_va
     let dir = tempfile::tempdir().unwrap();
     let validate_with = |experiment: &Value, env: &[(&str, &str)]| {
         let file = write(dir.path(), "experiment.json", experiment);
-        let mut command = Command::new(env!("CARGO_BIN_EXE_chaosprom"));
+        let mut command = Command::new(common::chaosprom());
         command
             .arg("validate")
             .arg(&file)
@@ -530,7 +530,7 @@ fn test_experiment_py_loading() {
         ("experiment.yaml", json_text.as_str()),
     ] {
         std::fs::write(dir.path().join(name), content).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let out = Command::new(common::chaosprom())
             .args(["validate", name])
             .current_dir(dir.path())
             .output()
@@ -539,7 +539,7 @@ fn test_experiment_py_loading() {
     }
     // test_unknown_extension
     std::fs::write(dir.path().join("e.txt"), json_text).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .args(["validate", "e.txt"])
         .current_dir(dir.path())
         .output()
@@ -1032,7 +1032,7 @@ fn test_notification_py_through_run_and_validate() {
         (with_method(python_module_probe()), "validate-completed"),
     ] {
         let file = write(dir2.path(), "e.json", &experiment);
-        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let out = Command::new(common::chaosprom())
             .arg("validate")
             .arg(&file)
             .args(["--settings", settings])
@@ -1110,7 +1110,7 @@ fn chaos_command_line_flags_are_taken() {
     .unwrap();
     let log_file = dir.path().join("chaos.log");
     let chaosprom = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        Command::new(common::chaosprom())
             .args(args)
             .env_remove("RUST_LOG")
             .output()

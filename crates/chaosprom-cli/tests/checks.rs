@@ -5,6 +5,8 @@
 //! the `chaosprometheus.tolerances` functions against a real Prometheus
 //! and a real VictoriaMetrics holding the same samples.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -115,7 +117,7 @@ fn experiment(url: &str) -> Value {
 }
 
 fn run_probe(file: &Path, name: &str) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    Command::new(common::chaosprom())
         .arg("probe")
         .arg(file)
         .arg(name)
@@ -130,7 +132,7 @@ fn numbers_and_states_meet_plain_tolerances() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("e.json");
     std::fs::write(&file, experiment(prom.url()).to_string()).unwrap();
-    let valid = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let valid = Command::new(common::chaosprom())
         .arg("validate")
         .arg(&file)
         .output()
@@ -203,7 +205,7 @@ fn bad_arguments_are_caught_before_anything_runs() {
             "method": [probe("p", func, arguments.clone(), Value::Null)]});
         let file = dir.path().join("e.json");
         std::fs::write(&file, experiment.to_string()).unwrap();
-        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let out = Command::new(common::chaosprom())
             .arg("validate")
             .arg(&file)
             .output()
@@ -219,7 +221,7 @@ fn assert_and_alert_state_from_a_shell() {
     let prom = prometheus();
     let url = prom.url();
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let out = Command::new(common::chaosprom())
             .args(args)
             .args(["--url", url])
             .env_remove("RUST_LOG")
@@ -382,7 +384,7 @@ fn check_tolerances(url: &str, cases: &[(&str, bool)]) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("e.json");
     std::fs::write(&file, tolerance_experiment(url).to_string()).unwrap();
-    let valid = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let valid = Command::new(common::chaosprom())
         .arg("validate")
         .arg(&file)
         .output()

@@ -1,6 +1,8 @@
 //! The `chaosprom` binary, run as a user runs it, against real Prometheus
 //! and Pushgateway servers.
 
+mod common;
+
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
@@ -8,7 +10,7 @@ use chaosprom_testkit::{Prometheus, Pushgateway, http};
 use serde_json::Value;
 
 fn chaosprom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    Command::new(common::chaosprom())
         .args(args)
         .env_remove("PROMETHEUS_URL")
         .env_remove("PROMETHEUS_TOKEN")
@@ -107,7 +109,7 @@ fn query_query_range_and_mean_against_a_real_prometheus() {
     assert!(err.contains(" points in all, every 12s from "), "{err}");
 
     // The URL from the environment, with a trailing slash.
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .args(["query", "1+1"])
         .env("PROMETHEUS_URL", format!("{url}/"))
         .output()
@@ -207,7 +209,7 @@ fn push_and_delete_against_a_real_pushgateway() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let mut child = Command::new(common::chaosprom())
         .args([
             "push",
             "--gateway",
@@ -437,7 +439,7 @@ fn a_reader_that_goes_away_ends_a_command_quietly_never_with_a_panic() {
     ] {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
-        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let out = Command::new(common::chaosprom())
             .args(&args)
             .stdout(writer)
             .stderr(std::process::Stdio::piped())
@@ -450,7 +452,7 @@ fn a_reader_that_goes_away_ends_a_command_quietly_never_with_a_panic() {
     // And a stderr whose reader is gone loses the error, not the exit code.
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .args(["validate", "/does/not/exist.json"])
         .stderr(writer)
         .output()

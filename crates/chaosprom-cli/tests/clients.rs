@@ -2,6 +2,8 @@
 //! exit codes, broken answers that must not pass, Pushgateway pushes that
 //! must not wipe or miss a group, and proxies from the environment.
 
+mod common;
+
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
@@ -10,7 +12,7 @@ use chaosprom_testkit::{ForwardProxy, Prometheus, Pushgateway, http};
 
 /// Runs `chaosprom` with a clean environment plus `env`, feeding `stdin`.
 fn run(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosprom"));
+    let mut command = Command::new(common::chaosprom());
     command
         .args(args)
         .stdin(Stdio::piped())
@@ -404,7 +406,7 @@ fn a_closed_pipe_ends_quietly_and_times_may_start_with_a_dash() {
             "now",
         ],
     ] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let mut child = Command::new(common::chaosprom())
             .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,6 +1,8 @@
 //! `chaosprom run` as chaoslib 1.44 runs experiment files: where secrets
 //! come from, and cases ported from chaoslib's own test-suite.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -15,7 +17,7 @@ fn run(dir: &Path, experiment: &Value, args: &[&str], env: &[(&str, &str)]) -> (
     std::fs::write(&file, experiment.to_string()).unwrap();
     let journal_path = dir.join("journal.json");
     let _ = std::fs::remove_file(&journal_path);
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .arg("run")
         .arg(&file)
         .arg("--journal-path")
@@ -122,7 +124,7 @@ fn secrets_on_the_activity_and_vault_secrets_are_refused_by_name() {
     );
     let file = dir.path().join("vault.json");
     std::fs::write(&file, vault.to_string()).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let o = Command::new(common::chaosprom())
         .args(["validate", file.to_str().unwrap()])
         .output()
         .unwrap();
@@ -246,13 +248,13 @@ fn experiments_load_from_a_url_and_from_standard_input() {
     .unwrap();
     for expected in [0, 0, 1] {
         let url = format!("{}/experiment", server.url());
-        let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let o = Command::new(common::chaosprom())
             .args(["validate", &url])
             .output()
             .unwrap();
         assert_eq!(o.status.code(), Some(expected), "{}", text(&o.stderr));
     }
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let mut child = Command::new(common::chaosprom())
         .args(["validate", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -285,7 +287,7 @@ fn providers_decode_utf16_and_honour_max_retries() {
     bad["method"][1]["provider"]["max_retries"] = json!(-1);
     let file = dir.path().join("bad.json");
     std::fs::write(&file, bad.to_string()).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let o = Command::new(common::chaosprom())
         .args(["validate", file.to_str().unwrap()])
         .output()
         .unwrap();
@@ -324,7 +326,7 @@ fn validation_finds_what_chaoslib_finds() {
     });
     let file = dir.path().join("e.json");
     std::fs::write(&file, experiment.to_string()).unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let o = Command::new(common::chaosprom())
         .args(["validate", file.to_str().unwrap()])
         .env("HOME", &home)
         .output()
@@ -362,7 +364,7 @@ fn quiet_runs_colours_and_tolerance_misses_read_as_expected() {
     );
     experiment_passes_quietly(dir.path());
     let colored = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let o = Command::new(common::chaosprom())
             .args(args)
             .args([
                 "-v",
@@ -430,7 +432,7 @@ fn probe_runs_one_activity_and_judges_it() {
     let file = dir.path().join("e.json");
     std::fs::write(&file, experiment.to_string()).unwrap();
     let probe = |extra: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        Command::new(common::chaosprom())
             .args(["probe", file.to_str().unwrap(), "answer"])
             .args(extra)
             .output()
@@ -454,13 +456,13 @@ fn probe_runs_one_activity_and_judges_it() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("'answer' is within its tolerance"));
     assert!(!marker.exists(), "nothing else runs");
-    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let o = Command::new(common::chaosprom())
         .args(["probe", file.to_str().unwrap(), "missing"])
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("no activity is named 'missing'"));
-    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let o = Command::new(common::chaosprom())
         .args(["probe", file.to_str().unwrap(), "inject"])
         .output()
         .unwrap();
@@ -502,7 +504,7 @@ fn validate_check_servers_asks_them_without_injecting_anything() {
     let check = |e: &Value| {
         let file = dir.path().join("e.json");
         std::fs::write(&file, e.to_string()).unwrap();
-        Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        Command::new(common::chaosprom())
             .args(["validate", "--check-servers", file.to_str().unwrap()])
             .output()
             .unwrap()

@@ -1,6 +1,8 @@
 //! `chaosprom report`: a real run's journal against a real Prometheus,
 //! rendered in a real headless Chromium.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -10,7 +12,7 @@ use chaosprom_testkit::Prometheus;
 use serde_json::{Value, json};
 
 fn chaosprom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    Command::new(common::chaosprom())
         .args(args)
         .env_remove("RUST_LOG")
         .output()

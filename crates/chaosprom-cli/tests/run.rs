@@ -1,6 +1,8 @@
 //! `chaosprom run` and `chaosprom validate` on the experiment files in
 //! tests/experiments, against real servers.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -28,7 +30,7 @@ fn prometheus() -> Prometheus {
 fn run(file: &Path, args: &[&str], env: &[(&str, &str)]) -> (Output, Value) {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.json");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosprom"));
+    let mut command = Command::new(common::chaosprom());
     command
         .arg("run")
         .arg(file)
@@ -311,7 +313,7 @@ fn a_probe_that_errors_fails_the_run_and_skips_default_rollbacks() {
 
 #[test]
 fn validate_names_every_problem_with_its_path() {
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .args(["validate"])
         .arg(experiment("invalid.json"))
         .output()
@@ -342,7 +344,7 @@ fn validate_names_every_problem_with_its_path() {
     ] {
         // `validate` reads the variables their configuration and
         // secrets name, as `chaos validate` does.
-        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let out = Command::new(common::chaosprom())
             .args(["validate"])
             .arg(experiment(valid))
             .env("CHAOS_STATE_FILE", "/nonexistent")
@@ -482,7 +484,7 @@ fn sigterm_and_sigint_interrupt_a_run_and_the_journal_is_written() {
         let journal_path = dir.path().join("journal.json");
         let _ = std::fs::remove_file(&journal_path);
         let started = std::time::Instant::now();
-        let child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let child = Command::new(common::chaosprom())
             .arg("run")
             .arg(&file)
             .arg("--journal-path")
@@ -528,7 +530,7 @@ fn a_hangup_does_not_stop_a_run_before_its_rollbacks() {
     let file = dir.path().join("experiment.json");
     std::fs::write(&file, experiment.to_string()).unwrap();
     let journal_path = dir.path().join("journal.json");
-    let child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let child = Command::new(common::chaosprom())
         .arg("run")
         .arg(&file)
         .arg("--journal-path")
@@ -609,7 +611,7 @@ fn a_journal_path_through_a_link_or_to_a_pipe_is_written_there_not_replaced() {
         std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
     };
     for journal in [&link, &fifo] {
-        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let out = Command::new(common::chaosprom())
             .args(["run", "-q", "--journal-path"])
             .arg(journal)
             .arg(&experiment)
@@ -642,7 +644,7 @@ fn a_journal_path_through_a_link_or_to_a_pipe_is_written_there_not_replaced() {
     // place, a journal would overwrite what a disk holds.
     let socket = dir.path().join("socket");
     let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .args(["run", "-q", "--journal-path"])
         .arg(&socket)
         .arg(&experiment)
@@ -661,7 +663,7 @@ fn a_journal_path_through_a_link_or_to_a_pipe_is_written_there_not_replaced() {
     let to_experiment = dir.path().join("to-experiment.json");
     std::os::unix::fs::symlink(&experiment, &to_experiment).unwrap();
     for (flag, path) in [("--journal-path", &experiment), ("--junit", &to_experiment)] {
-        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let out = Command::new(common::chaosprom())
             .args(["run", "-q", flag])
             .arg(path)
             .arg(&experiment)

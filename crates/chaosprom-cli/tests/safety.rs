@@ -12,7 +12,7 @@ mod common;
 use common::{journal, signal, spawn_run, text, wait_for, write};
 
 fn chaosprom(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    Command::new(common::chaosprom())
         .args(args)
         .env_remove("RUST_LOG")
         .output()
@@ -432,7 +432,7 @@ fn hostile_files_are_refused_quickly() {
         "{}",
         text(&o.stderr)
     );
-    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let o = Command::new(common::chaosprom())
         .args(["validate", "-"])
         .stdin(std::fs::File::open("/dev/zero").unwrap())
         .output()
@@ -454,7 +454,7 @@ fn hostile_files_are_refused_quickly() {
 /// `chaosprom ARGS` with `env`, killed (and the test failed) if it has not
 /// ended within a minute.
 fn ended(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_chaosprom"));
+    let mut command = Command::new(common::chaosprom());
     command
         .args(args)
         .env_remove("RUST_LOG")
@@ -602,7 +602,7 @@ fn secrets_are_never_printed_nor_journaled() {
         "method": [sh("action", "noop", "true")]});
     let file = write(dir.path(), "e.json", &experiment);
     let journal_path = dir.path().join("journal.json");
-    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let o = Command::new(common::chaosprom())
         .args([
             "run",
             file.to_str().unwrap(),
@@ -617,7 +617,7 @@ fn secrets_are_never_printed_nor_journaled() {
     assert!(err.contains("CHAOSPROM_TEST_SECRET_PORT"), "{err}");
     assert!(!err.contains("s3cr3t"), "{err}");
 
-    let o = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let o = Command::new(common::chaosprom())
         .args([
             "run",
             file.to_str().unwrap(),

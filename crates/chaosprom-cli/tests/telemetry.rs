@@ -3,6 +3,8 @@
 //! back from a real Pushgateway, a real Prometheus with its remote-write
 //! receiver, and a real VictoriaMetrics.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
@@ -40,7 +42,7 @@ fn run(dir: &Path, experiment: &Value) -> (Output, Value) {
     let file = dir.join("e.json");
     std::fs::write(&file, experiment.to_string()).unwrap();
     let journal = dir.join("journal.json");
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .args(["-q", "run", "--rollback-strategy", "always"])
         .arg(&file)
         .arg("--journal-path")
@@ -276,7 +278,7 @@ fn failed_and_interrupted_runs_still_report_their_status() {
         experiment(&state, "ok", 30, &control("trace-interrupted")).to_string(),
     )
     .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let child = Command::new(common::chaosprom())
         .args(["-q", "run"])
         .arg(&file)
         .arg("--journal-path")
@@ -347,7 +349,7 @@ fn a_control_its_arguments_cannot_configure_is_refused_before_the_run() {
         .unwrap();
         let journal = dir.path().join("j.json").display().to_string();
         for command in [vec!["validate"], vec!["run", "--journal-path", &journal]] {
-            let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            let out = Command::new(common::chaosprom())
                 .args(&command)
                 .arg(&file)
                 .output()
@@ -384,7 +386,7 @@ fn a_control_its_arguments_cannot_configure_is_refused_before_the_run() {
         vec!["validate", "--settings", &settings],
         vec!["run", "--settings", &settings, "--journal-path", &journal],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        let out = Command::new(common::chaosprom())
             .args(&command)
             .arg(&file)
             .output()
@@ -435,7 +437,7 @@ fn remote_write_goes_through_the_proxy_it_is_given() {
         "remote_write_client_cert": "/nonexistent/client.pem"});
     let file = dir.path().join("half.json");
     std::fs::write(&file, experiment(&state, "ok", 0, &control).to_string()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let out = Command::new(common::chaosprom())
         .arg("run")
         .arg(&file)
         .arg("--journal-path")
@@ -496,7 +498,7 @@ fn remote_write_with_mutual_tls() {
     )
     .unwrap();
     let journal_path = dir.path().join("no-cert-journal.json");
-    let refused = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let refused = Command::new(common::chaosprom())
         .args(["run", "--journal-path"])
         .arg(&journal_path)
         .arg(&file)

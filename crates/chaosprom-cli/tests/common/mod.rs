@@ -11,6 +11,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+/// The `chaosprom` under test: this build's, or the one that
+/// `CHAOSPROM_TEST_BIN` names (`cargo xtask test` runs these tests again
+/// with the static build, `cargo xtask dist`'s).
+pub(crate) fn chaosprom() -> std::ffi::OsString {
+    std::env::var_os("CHAOSPROM_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_chaosprom").into())
+}
+
 /// Writes `experiment` as `dir/name`.
 pub(crate) fn write(dir: &Path, name: &str, experiment: &Value) -> PathBuf {
     let file = dir.join(name);
@@ -20,7 +27,7 @@ pub(crate) fn write(dir: &Path, name: &str, experiment: &Value) -> PathBuf {
 
 /// `chaosprom run FILE --journal-path JOURNAL EXTRA…`, its stderr piped.
 pub(crate) fn spawn_run(file: &Path, journal: &Path, extra: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    Command::new(chaosprom())
         .arg("run")
         .arg(file)
         .arg("--journal-path")
