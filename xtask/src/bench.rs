@@ -474,8 +474,9 @@ fn measure(
 }
 
 /// The order hyperfine runs the contenders in: the floor, then chaosprom
-/// (the released build, then the static one), then the peers, then Python. hyperfine runs each command's runs in one
-/// block, so a contender inherits the machine its predecessor leaves:
+/// (the released build, then the static one), then the peers, then
+/// Python. hyperfine runs each command's runs in one block, so a
+/// contender inherits the machine its predecessor leaves:
 /// after the peers' 560 MiB and Python's minute of 740 MiB queries on the
 /// large range, the page cache and Prometheus' heap are not what curl
 /// measured on. The floor and the program under test run back to back;
