@@ -63,7 +63,7 @@ pub(crate) fn run(options: &Options) -> crate::Result {
 
     println!("Building chaosprom (release)...");
     build(crate::cargo().args(["build", "--release", "-p", "chaosprom-cli"]))?;
-    let chaosprom = root.join("target/release/chaosprom");
+    let chaosprom = crate::target_dir().join("release/chaosprom");
     println!("Building the Rust peer (prometheus-http-query)...");
     build(
         crate::cargo()

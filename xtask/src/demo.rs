@@ -27,7 +27,7 @@ pub(crate) fn run() -> crate::Result {
 
     // The example names the default Pushgateway URL (control arguments are
     // not substituted, as in the Chaos Toolkit): point a copy at ours.
-    let out = target_dir().join("demo");
+    let out = crate::target_dir().join("demo");
     std::fs::create_dir_all(&out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let example = crate::root().join("examples/experiment.json");
     let text = std::fs::read_to_string(&example)
@@ -100,12 +100,6 @@ pub(crate) fn run() -> crate::Result {
     Ok(())
 }
 
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| crate::root().join("target"))
-}
-
 /// Builds the `chaosprom` binary and returns its path.
 fn build() -> crate::Result<PathBuf> {
     println!("Building chaosprom...");
@@ -116,7 +110,7 @@ fn build() -> crate::Result<PathBuf> {
     if !status.success() {
         return Err("building chaosprom failed".to_owned());
     }
-    Ok(target_dir().join("debug").join("chaosprom"))
+    Ok(crate::target_dir().join("debug").join("chaosprom"))
 }
 
 /// Waits until Prometheus has scraped both targets for ten seconds, so

@@ -36,10 +36,7 @@ pub(crate) fn build() -> crate::Result<PathBuf> {
             "the static build failed: cargo exited with {status}"
         ));
     }
-    Ok(crate::root()
-        .join("target")
-        .join(&target)
-        .join("release/chaosprom"))
+    Ok(crate::target_dir().join(&target).join("release/chaosprom"))
 }
 
 /// What the static build needs and this machine lacks, with the command

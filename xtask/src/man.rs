@@ -9,7 +9,7 @@ pub(crate) fn run() -> crate::Result {
         return Err(format!("building chaosprom failed: {status}"));
     }
     let root = crate::root();
-    let binary = root.join("target/release/chaosprom");
+    let binary = crate::target_dir().join("release/chaosprom");
     let page = std::process::Command::new(&binary)
         .arg("man")
         .output()
