@@ -62,7 +62,7 @@ enum Command {
         #[arg(value_name = "WORKLOAD")]
         workloads: Vec<String>,
     },
-    /// Build the static chaosprom (x86_64-unknown-linux-musl: no shared
+    /// Build the static chaosprom (ARCH-unknown-linux-musl: no shared
     /// libraries) and print its path.
     Dist,
     /// Write chaosprom's man page to target/man/chaosprom.1.

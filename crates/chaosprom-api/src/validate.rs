@@ -140,8 +140,9 @@ impl Num {
 }
 
 /// The end of the sample pairs from `chunk[i]`: of one, or, `in_array`
-/// (a series' `values`), of as many as follow it, each after a `,`,
-/// without a turn through the machine per pair; `None` when none is there.
+/// (a series' `values`, where a `,` comes before a value, not a key), of
+/// every pair that follows it after a `,`, without a turn through the
+/// machine per pair; `None` when there is no pair at `i`.
 #[inline(never)]
 fn sample_pairs(chunk: &[u8], i: usize, in_array: bool) -> Option<usize> {
     let mut end = None;
@@ -158,11 +159,11 @@ fn sample_pairs(chunk: &[u8], i: usize, in_array: bool) -> Option<usize> {
 
 /// The end (one past `]`) of a sample pair that starts at `chunk[i]` and
 /// ends in this chunk: `[`, a number without sign or exponent
-/// (`(0|[1-9]\d*)(\.\d+)?`), `,`, `"`, a string without `\` or control characters,
-/// `"`, `]`, and no whitespace; `None` for anything else, which the
-/// byte-by-byte machine then reads (and judges) as usual. It accepts
-/// nothing the machine would refuse and leaves it where the machine would
-/// be: after a value.
+/// (`(0|[1-9]\d*)(\.\d+)?`), `,`, `"`, a string without `\` or control
+/// characters, `"`, `]`, and no whitespace; `None` for anything else,
+/// which the byte-by-byte machine then reads (and judges) as usual. It
+/// accepts nothing the machine would refuse and leaves it where the
+/// machine would be: after a value.
 ///
 /// Its branches, not arithmetic on the bytes, find where the digits end:
 /// the times of a series have one length, which the processor predicts
@@ -530,9 +531,9 @@ impl Validator {
                 },
                 State::Value | State::FirstItem => match b {
                     b'[' if stack.len() < MAX_DEPTH => {
-                        // Most of a range answer is sample pairs; one
-                        // whole in this chunk is read in one go, else
-                        // byte by byte.
+                        // Most of a range answer is sample pairs: those
+                        // whole in this chunk are read in one go, the
+                        // rest byte by byte.
                         if let Some(end) = sample_pairs(chunk, i, stack.last() == Some(&b'[')) {
                             state = State::AfterValue;
                             i = end;
@@ -961,8 +962,9 @@ mod tests {
 
     #[test]
     fn control_characters_in_strings_are_refused_on_every_path() {
-        // A sample pair with 64 bytes after it (the pairs' fast path), a
-        // long string below the top level and one at it (the memchr path).
+        // A sample pair with pairs after it (the pairs' fast path, which
+        // needs 16 bytes after a value's opening quote), a long string below
+        // the top level and one at it (the memchr path).
         let pad = r#",[1,"2"]"#.repeat(10);
         let long = "x".repeat(40);
         for (body, offset) in [

@@ -519,13 +519,7 @@ fn files_without_end_are_refused_at_their_cap_never_read_for_ever() {
     let home = tempfile::tempdir().unwrap();
     let settings = home.path().join(".chaostoolkit/settings.yaml");
     std::fs::create_dir_all(settings.parent().unwrap()).unwrap();
-    assert!(
-        Command::new("mkfifo")
-            .arg(&settings)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&settings);
     let experiment = home.path().join("e.json");
     std::fs::write(
         &experiment,
@@ -566,13 +560,7 @@ fn files_without_end_are_refused_at_their_cap_never_read_for_ever() {
     // is UTC, as for any zone that cannot be read. The query goes nowhere,
     // and its error names the URL, with the time it asked for.
     let fifo = dir.path().join("fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&fifo);
     for zone in ["/dev/zero", ":/dev/zero", fifo.to_str().unwrap()] {
         let o = ended(
             &[

@@ -18,6 +18,12 @@ pub(crate) fn chaosprom() -> std::ffi::OsString {
     std::env::var_os("CHAOSPROM_TEST_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_chaosprom").into())
 }
 
+/// Makes a named pipe at `path`.
+pub(crate) fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success(), "mkfifo {}: {status}", path.display());
+}
+
 /// Writes `experiment` as `dir/name`.
 pub(crate) fn write(dir: &Path, name: &str, experiment: &Value) -> PathBuf {
     let file = dir.join(name);
