@@ -144,6 +144,11 @@ pub(crate) fn run(options: &Options) -> crate::Result {
         let section = measure(workload, &contenders, options, &out)?;
         println!("{section}");
         report.push_str(&section);
+        let rounds = rounds(workload, options.runs);
+        println!("== {workload}: {rounds} interleaved rounds");
+        let section = interleave(workload, &contenders, rounds)?;
+        println!("{section}");
+        report.push_str(&section);
     }
     let summary = out.join("summary.md");
     std::fs::write(&summary, &report).map_err(|e| format!("{}: {e}", summary.display()))?;
@@ -219,12 +224,17 @@ fn contenders(workload: &str, s: &Setup<'_>) -> crate::Result<Vec<Contender>> {
             });
         }
         "range_small" | "range_large" => {
-            let (promql, span, ago) = if workload == "range_small" {
-                ("up", 3_600, "1 hour ago")
+            let (promql, span) = if workload == "range_small" {
+                ("up", 3_600)
             } else {
-                ("chaosbench_large", 86_400, "24 hours ago")
+                ("chaosbench_large", 86_400)
             };
+            // Every contender asks for the same whole seconds, and gets the
+            // same answer: a start of `24 hours ago` carries the
+            // milliseconds of now, and so does every point of the answer's
+            // grid (`[1795614207.674,"687.789"]`: 77 MB instead of 66).
             let (start, end) = (s.now - span, s.now);
+            let (start_arg, end_arg) = (start.to_string(), end.to_string());
             list.push(Contender {
                 name: "curl",
                 argv: argv(&[
@@ -239,24 +249,16 @@ fn contenders(workload: &str, s: &Setup<'_>) -> crate::Result<Vec<Contender>> {
             });
             list.extend(py_probe(format!(
                 "from chaosprometheus.probes import query_interval; \
-                 query_interval('{promql}', start='{ago}', end='now', step=60, \
+                 query_interval('{promql}', start='{start}', end='{end}', step=60, \
                  configuration={{'prometheus_base_url': '{url}'}})"
             )));
             list.push(Contender {
                 name: "peer",
-                argv: argv(&[&peer, "range", url, promql, &(-span).to_string(), "0", "60"]),
+                argv: argv(&[&peer, "range", url, promql, &start_arg, &end_arg, "60"]),
             });
             list.push(Contender {
                 name: "peer+rustls",
-                argv: argv(&[
-                    &peer_tls,
-                    "range",
-                    url,
-                    promql,
-                    &(-span).to_string(),
-                    "0",
-                    "60",
-                ]),
+                argv: argv(&[&peer_tls, "range", url, promql, &start_arg, &end_arg, "60"]),
             });
             list.push(Contender {
                 name: "chaosprom",
@@ -265,9 +267,9 @@ fn contenders(workload: &str, s: &Setup<'_>) -> crate::Result<Vec<Contender>> {
                     "query-range",
                     promql,
                     "--start",
-                    ago,
+                    &start_arg,
                     "--end",
-                    "now",
+                    &end_arg,
                     "--step",
                     "60",
                     "--url",
@@ -383,16 +385,21 @@ fn measure(
     out: &Path,
 ) -> crate::Result<String> {
     for c in contenders {
-        let status = Command::new(&c.argv[0])
+        // What a contender logs (Python's probes and `chaos run` log every
+        // query) is shown only when it fails.
+        let output = Command::new(&c.argv[0])
             .args(&c.argv[1..])
             .stdout(Stdio::null())
-            .status()
+            .stderr(Stdio::piped())
+            .output()
             .map_err(|e| format!("{}: could not start {}: {e}", c.name, c.argv[0]))?;
-        if !status.success() {
+        if !output.status.success() {
             return Err(format!(
-                "{workload}: {} failed ({status}): {}",
+                "{workload}: {} failed ({}): {}\n{}",
                 c.name,
-                c.argv.join(" ")
+                output.status,
+                c.argv.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim_end()
             ));
         }
     }
@@ -471,6 +478,110 @@ fn measure(
         section.push('\n');
     }
     Ok(section)
+}
+
+/// How many interleaved rounds a workload gets for `runs` hyperfine runs:
+/// twenty times as many for the one-shot probes (a few milliseconds each),
+/// three times as many for the large range and the run.
+fn rounds(workload: &str, runs: u32) -> u32 {
+    match workload {
+        "instant" | "range_small" => runs.saturating_mul(20),
+        _ => runs.saturating_mul(3),
+    }
+}
+
+/// Runs the contenders a target names once a round, in an order shuffled
+/// anew each round, and returns the Markdown section: each one's median,
+/// and the median of its per-round ratios to curl and to the peer.
+///
+/// hyperfine runs a command's runs in one block, and on the large range a
+/// block inherits Prometheus' state: its garbage collector runs every few
+/// 66 MB answers, and where those land moves a block's median by up to
+/// 10 % (curl against itself, three blocks of 20 runs: 520, 542 and 554
+/// ms). In a round, every contender meets the server in the same state,
+/// so their ratio within a round is what the client changes. The probes'
+/// target is the peer; the large range's and the run's is curl, and
+/// there the peers (a second and a half and 560 MiB a run) and Python (no
+/// target, seconds a run) are left out.
+fn interleave(workload: &str, contenders: &[Contender], rounds: u32) -> crate::Result<String> {
+    let probe = matches!(workload, "instant" | "range_small");
+    let timed: Vec<&Contender> = contenders
+        .iter()
+        .filter(|c| match c.name {
+            "python" | "chaos run" => false,
+            "peer" | "peer+rustls" => probe,
+            _ => true,
+        })
+        .collect();
+    let mut times = vec![Vec::new(); timed.len()];
+    let mut order: Vec<usize> = (0..timed.len()).collect();
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    // One round first, untimed.
+    for round in 0..=rounds {
+        // Fisher-Yates with xorshift64: reproducible without a crate.
+        for i in (1..order.len()).rev() {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let j = usize::try_from(seed % (i as u64 + 1)).unwrap_or(0);
+            order.swap(i, j);
+        }
+        for &i in &order {
+            let c = timed[i];
+            let started = std::time::Instant::now();
+            let status = Command::new(&c.argv[0])
+                .args(&c.argv[1..])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .map_err(|e| format!("{}: could not start {}: {e}", c.name, c.argv[0]))?;
+            let elapsed = started.elapsed().as_secs_f64();
+            if !status.success() {
+                return Err(format!("{} failed ({status}) in round {round}", c.name));
+            }
+            if round > 0 {
+                times[i].push(elapsed);
+            }
+        }
+    }
+    let find = |name: &str| timed.iter().position(|c| c.name == name);
+    let (curl, peer) = (find("curl"), find("peer"));
+    let paired = |i: usize, reference: Option<usize>| {
+        reference.map_or_else(
+            || "—".to_owned(),
+            |r| {
+                let ratios = times[i].iter().zip(&times[r]).map(|(a, b)| a / b).collect();
+                format!("{:.3}", median(ratios))
+            },
+        )
+    };
+    let mut section = format!(
+        "\n{rounds} interleaved rounds (each command once a round, in a shuffled \
+         order; the ratios are medians of the ratios within a round)\n\n\
+         | command | median | × curl | × peer |\n|---|---:|---:|---:|\n"
+    );
+    for (i, c) in timed.iter().enumerate() {
+        let _ = writeln!(
+            section,
+            "| {} | {} | {} | {} |",
+            c.name,
+            seconds(median(times[i].clone())),
+            paired(i, curl),
+            paired(i, peer),
+        );
+    }
+    Ok(section)
+}
+
+/// The median of `values`; NaN when there are none.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 /// The order hyperfine runs the contenders in: the floor, then chaosprom
@@ -629,4 +740,46 @@ fn seconds(s: f64) -> String {
 
 fn timestamp(second: i64) -> String {
     jiff::Timestamp::from_second(second).map_or_else(|_| second.to_string(), |t| t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_of_odd_even_and_no_values() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+        assert!(median(Vec::new()).is_nan());
+    }
+
+    #[test]
+    fn range_contenders_ask_for_the_same_whole_seconds() {
+        let dir = std::env::temp_dir();
+        let setup = Setup {
+            url: "http://127.0.0.1:9090",
+            now: 1_795_614_206,
+            chaosprom: Path::new("/bin/chaosprom"),
+            chaosprom_static: Some(Path::new("/bin/chaosprom-static")),
+            peer: Path::new("/bin/peer"),
+            peer_tls: Path::new("/bin/peer-tls"),
+            python: Some(Path::new("/bin/python3")),
+            out: &dir,
+        };
+        let (start, end) = ("1795527806", "1795614206");
+        let list = match contenders("range_large", &setup) {
+            Ok(list) => list,
+            Err(e) => panic!("{e}"),
+        };
+        // curl, Python, both peers, both builds of chaosprom.
+        assert_eq!(list.len(), 6);
+        for c in list {
+            let line = c.argv.join(" ");
+            assert!(
+                line.contains(start) && line.contains(end) && !line.contains("ago"),
+                "{}: {line}",
+                c.name
+            );
+        }
+    }
 }
