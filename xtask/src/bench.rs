@@ -41,6 +41,19 @@ struct Contender {
     argv: Vec<String>,
 }
 
+impl Contender {
+    /// Its command, output discarded.
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.argv[0]);
+        command.args(&self.argv[1..]).stdout(Stdio::null());
+        command
+    }
+
+    fn cannot_start(&self, e: &std::io::Error) -> String {
+        format!("{}: could not start {}: {e}", self.name, self.argv[0])
+    }
+}
+
 pub(crate) fn run(options: &Options) -> crate::Result {
     for workload in &options.workloads {
         if !WORKLOADS.contains(&workload.as_str()) {
@@ -145,10 +158,12 @@ pub(crate) fn run(options: &Options) -> crate::Result {
         println!("{section}");
         report.push_str(&section);
         let rounds = rounds(workload, options.runs);
-        println!("== {workload}: {rounds} interleaved rounds");
-        let section = interleave(workload, &contenders, rounds)?;
-        println!("{section}");
-        report.push_str(&section);
+        if rounds > 0 {
+            println!("== {workload}: {rounds} interleaved rounds");
+            let section = interleave(workload, &contenders, rounds)?;
+            println!("{section}");
+            report.push_str(&section);
+        }
     }
     let summary = out.join("summary.md");
     std::fs::write(&summary, &report).map_err(|e| format!("{}: {e}", summary.display()))?;
@@ -387,12 +402,11 @@ fn measure(
     for c in contenders {
         // What a contender logs (Python's probes and `chaos run` log every
         // query) is shown only when it fails.
-        let output = Command::new(&c.argv[0])
-            .args(&c.argv[1..])
-            .stdout(Stdio::null())
+        let output = c
+            .command()
             .stderr(Stdio::piped())
             .output()
-            .map_err(|e| format!("{}: could not start {}: {e}", c.name, c.argv[0]))?;
+            .map_err(|e| c.cannot_start(&e))?;
         if !output.status.success() {
             return Err(format!(
                 "{workload}: {} failed ({}): {}\n{}",
@@ -529,12 +543,11 @@ fn interleave(workload: &str, contenders: &[Contender], rounds: u32) -> crate::R
         for &i in &order {
             let c = timed[i];
             let started = std::time::Instant::now();
-            let status = Command::new(&c.argv[0])
-                .args(&c.argv[1..])
-                .stdout(Stdio::null())
+            let status = c
+                .command()
                 .stderr(Stdio::null())
                 .status()
-                .map_err(|e| format!("{}: could not start {}: {e}", c.name, c.argv[0]))?;
+                .map_err(|e| c.cannot_start(&e))?;
             let elapsed = started.elapsed().as_secs_f64();
             if !status.success() {
                 return Err(format!("{} failed ({status}) in round {round}", c.name));
@@ -551,7 +564,12 @@ fn interleave(workload: &str, contenders: &[Contender], rounds: u32) -> crate::R
             || "—".to_owned(),
             |r| {
                 let ratios = times[i].iter().zip(&times[r]).map(|(a, b)| a / b).collect();
-                format!("{:.3}", median(ratios))
+                let ratio = median(ratios);
+                if ratio.is_finite() {
+                    format!("{ratio:.3}")
+                } else {
+                    "—".to_owned()
+                }
             },
         )
     };
