@@ -5,7 +5,8 @@
 //! it), and the Python
 //! extension when `CTK_PYTHON` names a Python that has it, and the static
 //! build (`cargo xtask dist`) when this machine can make it; one `hyperfine`
-//! run per workload, on real servers the test kit starts, with a generated
+//! run per workload, then rounds that interleave the contenders, on
+//! real servers the test kit starts, with a generated
 //! dataset of a known shape.
 
 use std::fmt::Write as _;

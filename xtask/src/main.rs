@@ -5,7 +5,7 @@
 //! - `servers`: runs Prometheus, a Pushgateway and VictoriaMetrics until Ctrl-C.
 //! - `demo`: the project's main job on real local servers.
 //! - `bench`: chaosprom side by side with curl, a Rust peer and the Python
-//!   extension, one hyperfine run per workload.
+//!   extension, one hyperfine run per workload, then interleaved rounds.
 //! - `dist`: the static `chaosprom` binary (musl), one file to copy to a
 //!   host.
 //! - `man`: chaosprom's man page, generated from its flags.
@@ -50,7 +50,8 @@ enum Command {
     /// Time chaosprom beside curl, a Rust peer (prometheus-http-query) and
     /// the Python extension (when CTK_PYTHON names a Python that has it),
     /// on real servers with a generated 66 MB dataset; one hyperfine run
-    /// per workload, tables in target/bench/summary.md.
+    /// per workload, then interleaved rounds, tables in
+    /// target/bench/summary.md.
     Bench {
         /// Timed runs per command.
         #[arg(long, default_value_t = 10)]
