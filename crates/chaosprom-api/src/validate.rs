@@ -165,11 +165,45 @@ fn sample_pairs(chunk: &[u8], i: usize, in_array: bool) -> Option<usize> {
 /// accepts nothing the machine would refuse and leaves it where the
 /// machine would be: after a value.
 ///
-/// Its branches, not arithmetic on the bytes, find where the digits end:
-/// the times of a series have one length, which the processor predicts
-/// and runs ahead on.
+/// The usual time (ten digits, and a fraction or not) is read in two
+/// loads; any other goes through the digits one word, then one byte, at a
+/// time. Branches, not arithmetic on the bytes, find where digits end: the
+/// times of a series have one length, which the processor predicts and
+/// runs ahead on.
 #[inline(always)]
 fn sample_pair(chunk: &[u8], i: usize) -> Option<usize> {
+    let mut j = match usual_time(chunk, i) {
+        Some(j) => j,
+        None => general_time(chunk, i)?,
+    };
+    // Sample values are short ("0.84", "NaN", "+Inf", "1e+06"): the
+    // closing quote within 32 bytes, looked for two words at a time, the
+    // first two as one 128-bit mask (values of 7 and of 8 bytes alternate,
+    // and a branch on which word holds the quote would be mispredicted).
+    let stops = |at: usize| -> Option<u128> {
+        let bytes: [u8; 16] = chunk.get(at..at + 16)?.try_into().ok()?;
+        let word = |half: &[u8]| {
+            let x = u64::from_le_bytes(half.try_into().unwrap_or_default());
+            u128::from(has_byte(x, b'"') | has_byte(x, b'\\') | has_below(x, 0x20))
+        };
+        Some(word(&bytes[..8]) | word(&bytes[8..]) << 64)
+    };
+    let mut found = stops(j)?;
+    if found == 0 {
+        j += 16;
+        found = stops(j)?;
+    }
+    if found == 0 {
+        return None;
+    }
+    let quote = j + (found.trailing_zeros() / 8) as usize;
+    (chunk[quote] == b'"' && chunk.get(quote + 1) == Some(&b']')).then_some(quote + 2)
+}
+
+/// Where the value of a pair at `chunk[i]` starts (after `,"`), read the
+/// general way: `[`, a number without sign or exponent, `,"`.
+#[inline(always)]
+fn general_time(chunk: &[u8], i: usize) -> Option<usize> {
     if chunk.get(i) != Some(&b'[') {
         return None;
     }
@@ -207,28 +241,32 @@ fn sample_pair(chunk: &[u8], i: usize) -> Option<usize> {
         return None;
     }
     j += 2;
-    // Sample values are short ("0.84", "NaN", "+Inf", "1e+06"): the
-    // closing quote within 32 bytes, looked for two words at a time, the
-    // first two as one 128-bit mask (values of 7 and of 8 bytes alternate,
-    // and a branch on which word holds the quote would be mispredicted).
-    let stops = |at: usize| -> Option<u128> {
-        let bytes: [u8; 16] = chunk.get(at..at + 16)?.try_into().ok()?;
-        let word = |half: &[u8]| {
-            let x = u64::from_le_bytes(half.try_into().unwrap_or_default());
-            u128::from(has_byte(x, b'"') | has_byte(x, b'\\') | has_below(x, 0x20))
-        };
-        Some(word(&bytes[..8]) | word(&bytes[8..]) << 64)
-    };
-    let mut found = stops(j)?;
-    if found == 0 {
-        j += 16;
-        found = stops(j)?;
-    }
-    if found == 0 {
+    Some(j)
+}
+
+/// Where the value of a pair at `chunk[i]` starts when its time is the
+/// usual one: ten digits not starting with `0` (2001 to 2286), read in two
+/// loads, then `,"` or a fraction and `,"`; `None` for anything else.
+#[inline(always)]
+fn usual_time(chunk: &[u8], i: usize) -> Option<usize> {
+    let head = chunk.get(i..i + 13)?;
+    let digits = u64::from_le_bytes(head[1..9].try_into().unwrap_or_default());
+    let rest = u32::from_le_bytes(head[9..13].try_into().unwrap_or_default());
+    let two = u64::from(rest & 0xFFFF) | 0x3030_3030_3030_0000;
+    if head[0] != b'[' || head[1] == b'0' || !all_digits(digits) || !all_digits(two) {
         return None;
     }
-    let quote = j + (found.trailing_zeros() / 8) as usize;
-    (chunk[quote] == b'"' && chunk.get(quote + 1) == Some(&b']')).then_some(quote + 2)
+    if rest >> 16 == 0x222C {
+        return Some(i + 13);
+    }
+    if head[11] != b'.' {
+        return None;
+    }
+    let mut j = i + 12;
+    while chunk.get(j).is_some_and(u8::is_ascii_digit) {
+        j += 1;
+    }
+    (j > i + 12 && chunk.get(j..j + 2)? == b",\"").then_some(j + 2)
 }
 
 /// Whether every byte of `x` is an ASCII digit: each byte minus `'0'` is
@@ -957,6 +995,39 @@ mod tests {
                 }
                 other => panic!("{}: {other:?}", String::from_utf8_lossy(body)),
             }
+        }
+    }
+
+    #[test]
+    fn sample_times_are_judged_as_json_judges_them() {
+        // The usual time's two loads and the general path, on both sides
+        // of what each takes.
+        for time in [
+            "1795614206",
+            "1795614206.5",
+            "1795614206.674",
+            "1795614206.",
+            "1795614206.x",
+            "1795614206..5",
+            "0795614206",
+            "0",
+            "0.5",
+            "00",
+            "17956142060",
+            "179561420",
+            "1795614206e1",
+            "1795614206.5e1",
+            "-1795614206",
+            "1795614206 ",
+            "1795614206.5 ",
+            "17956142 6",
+            "1795614206,",
+        ] {
+            let body = format!(
+                r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{}},"values":[[{time},"1"],[{time},"2"],[{time},"3"]]}}]}}}}"#
+            );
+            let json = serde_json::from_str::<serde_json::Value>(&body).is_ok();
+            assert_eq!(check_split(body.as_bytes()).is_ok(), json, "{body}");
         }
     }
 
