@@ -499,10 +499,17 @@ fn measure(
 /// twenty times as many for the one-shot probes (a few milliseconds each),
 /// three times as many for the large range and the run.
 fn rounds(workload: &str, runs: u32) -> u32 {
-    match workload {
-        "instant" | "range_small" => runs.saturating_mul(20),
-        _ => runs.saturating_mul(3),
+    if is_probe(workload) {
+        runs.saturating_mul(20)
+    } else {
+        runs.saturating_mul(3)
     }
+}
+
+/// Whether a workload is a one-shot probe, whose target is the peer (the
+/// others' is curl).
+fn is_probe(workload: &str) -> bool {
+    matches!(workload, "instant" | "range_small")
 }
 
 /// Runs the contenders a target names once a round, in an order shuffled
@@ -519,7 +526,7 @@ fn rounds(workload: &str, runs: u32) -> u32 {
 /// there the peers (a second and a half and 560 MiB a run) and Python (no
 /// target, seconds a run) are left out.
 fn interleave(workload: &str, contenders: &[Contender], rounds: u32) -> crate::Result<String> {
-    let probe = matches!(workload, "instant" | "range_small");
+    let probe = is_probe(workload);
     let timed: Vec<&Contender> = contenders
         .iter()
         .filter(|c| match c.name {
