@@ -537,15 +537,12 @@ fn interleave(workload: &str, contenders: &[Contender], rounds: u32) -> crate::R
         .collect();
     let mut times = vec![Vec::new(); timed.len()];
     let mut order: Vec<usize> = (0..timed.len()).collect();
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut random = XorShift(0x9E37_79B9_7F4A_7C15);
     // One round first, untimed.
     for round in 0..=rounds {
-        // Fisher-Yates with xorshift64: reproducible without a crate.
+        // Fisher-Yates.
         for i in (1..order.len()).rev() {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let j = usize::try_from(seed % (i as u64 + 1)).unwrap_or(0);
+            let j = usize::try_from(random.next_u64() % (i as u64 + 1)).unwrap_or(0);
             order.swap(i, j);
         }
         for &i in &order {
@@ -597,6 +594,18 @@ fn interleave(workload: &str, contenders: &[Contender], rounds: u32) -> crate::R
         );
     }
     Ok(section)
+}
+
+/// xorshift64*: numbers that are the same every run, without a crate.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
 }
 
 /// The median of `values`; NaN when there are none.
@@ -678,14 +687,8 @@ fn dataset(end: i64) -> String {
     }
     text.push_str("# HELP chaosbench_large Synthetic gauge.\n# TYPE chaosbench_large gauge\n");
     let regions = ["eu-west-1", "eu-central-1", "us-east-1", "ap-south-1"];
-    let mut seed: u64 = 42;
-    let mut next = move || {
-        // xorshift64*: reproducible without a crate.
-        seed ^= seed >> 12;
-        seed ^= seed << 25;
-        seed ^= seed >> 27;
-        (seed.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut random = XorShift(42);
+    let mut next = move || (random.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
     for s in 0..LARGE_SERIES {
         let labels = format!(
             "chaosbench_large{{job=\"bench_large\",instance=\"host-{s:04}:9100\",\
